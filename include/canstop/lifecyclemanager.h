@@ -1,0 +1,122 @@
+#pragma once
+
+#include <canstop/canstop_lifecycle_export.h>
+#include <canstop/serviceoptions.h>
+#include <canstop/sessiontoken.h>
+#include <canstop/shutdownreport.h>
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <chrono>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QThread;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+class LifecycleManagerPrivate;
+
+// The program's lifecycle: turns SIGINT/SIGTERM (once watchSignals() is
+// called), requestShutdown() and QCoreApplication::quit() into one shutdown
+// that stops the services newest first, drains the sessions and then exits
+// the application, all within one deadline. Lives in the main thread.
+class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(bool shuttingDown READ isShuttingDown NOTIFY shuttingDownChanged)
+    Q_PROPERTY(int activeSessions READ activeSessions NOTIFY activeSessionsChanged)
+    Q_PROPERTY(int runningServices READ runningServices NOTIFY runningServicesChanged)
+    Q_PROPERTY(QString shutdownReason READ shutdownReason NOTIFY shutdownReasonChanged)
+    Q_PROPERTY(int shutdownTimeout READ shutdownTimeoutMs WRITE setShutdownTimeoutMs NOTIFY
+                   shutdownTimeoutChanged)
+    Q_PROPERTY(int remainingMs READ remainingMs NOTIFY remainingMsChanged)
+    Q_PROPERTY(bool autoExit READ autoExit WRITE setAutoExit NOTIFY autoExitChanged)
+
+public:
+    enum class State { Starting, Running, Stopping, Stopped };
+    Q_ENUM(State)
+
+    static constexpr std::chrono::milliseconds DefaultShutdownTimeout{30000};
+
+    explicit LifecycleManager(QObject *parent = nullptr);
+    ~LifecycleManager() override;
+
+    // The application's manager: the first one made while a QCoreApplication
+    // exists, or, if there is none yet, one made now as a child of the
+    // application. Null before the QCoreApplication exists.
+    static LifecycleManager *instance();
+
+    // Opt-in: route SIGINT and SIGTERM to a shutdown and SIGHUP to
+    // reloadRequested(). Only one manager in a process may watch signals.
+    bool watchSignals();
+    bool watchSignals(const QList<int> &signalNumbers);
+
+    // The whole shutdown's budget (default 30 s). Zero or negative is refused.
+    bool setShutdownTimeout(std::chrono::milliseconds timeout);
+    std::chrono::milliseconds shutdownTimeout() const;
+    int shutdownTimeoutMs() const;
+    void setShutdownTimeoutMs(int timeoutMs);
+
+    // Whether the end of a shutdown calls QCoreApplication::exit(code)
+    // (default true). Turn it off to run the sequence without ending the
+    // program, e.g. in a test or a plugin host.
+    bool autoExit() const;
+    void setAutoExit(bool enabled);
+
+    // A service has a stop() slot; it is done when it emits stopped() or
+    // finished(), when it is destroyed, or else when stop() returns.
+    bool addService(QObject *service, const ServiceOptions &options = {});
+    // A thread is started if it is not running, and stopped with
+    // requestInterruption() and quit().
+    bool addService(QThread *thread, const ServiceOptions &options = {});
+
+    // Counts `session` until it is destroyed, in any thread. False once a
+    // shutdown has begun: the caller decides what to do with the object.
+    bool trackSession(QObject *session);
+    // A session that is not a QObject; empty once a shutdown has begun.
+    SessionToken holdSession(const QString &what);
+
+    State state() const;
+    bool isShuttingDown() const;
+    int activeSessions() const;
+    int runningServices() const;
+    QString shutdownReason() const;
+    // Milliseconds left of the deadline while stopping, 0 after, -1 before.
+    int remainingMs() const;
+
+    // The last shutdown's report; invalid until one has finished.
+    ShutdownReport report() const;
+
+public Q_SLOTS:
+    // Thread-safe. Only the first call (or signal, or quit) starts a shutdown.
+    void requestShutdown(int exitCode = 0);
+
+public:
+    // The same, with the reason that shutdownRequested() and the report carry.
+    void requestShutdownWithReason(const QString &reason, int exitCode = 0);
+
+Q_SIGNALS:
+    void shutdownRequested(const QString &reason);
+    void reloadRequested();
+    void signalReceived(int signalNumber);
+    void stateChanged(canstop::LifecycleManager::State state);
+    void shuttingDownChanged(bool shuttingDown);
+    void activeSessionsChanged(int activeSessions);
+    void runningServicesChanged(int runningServices);
+    void shutdownReasonChanged(const QString &reason);
+    void shutdownTimeoutChanged(int timeoutMs);
+    void remainingMsChanged(int remainingMs);
+    void autoExitChanged(bool autoExit);
+    void shutdownFinished(const canstop::ShutdownReport &report);
+
+private:
+    friend class LifecycleManagerPrivate;
+    std::unique_ptr<LifecycleManagerPrivate> d;
+};
+
+} // namespace canstop

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <canstop/canstop_lifecycle_export.h>
+
+#include <QtGlobal>
+
+#include <memory>
+
+namespace canstop {
+
+class SessionGate;
+
+// Counts as one session for as long as it is alive and not reset: hold one
+// around work that is not a QObject (a QtConcurrent job, a file being saved).
+// Move-only; may be moved to, reset in and destroyed in any thread.
+class CANSTOP_LIFECYCLE_EXPORT SessionToken
+{
+public:
+    SessionToken() noexcept;
+    SessionToken(SessionToken &&other) noexcept;
+    SessionToken &operator=(SessionToken &&other) noexcept;
+    SessionToken(const SessionToken &) = delete;
+    SessionToken &operator=(const SessionToken &) = delete;
+    ~SessionToken();
+
+    // False for a token the gate refused (a shutdown had begun) and after reset().
+    bool isValid() const noexcept { return m_id != 0; }
+    explicit operator bool() const noexcept { return isValid(); }
+
+    // Ends the session now.
+    void reset();
+
+private:
+    friend class LifecycleManager;
+    SessionToken(std::shared_ptr<SessionGate> gate, quint64 id) noexcept;
+
+    std::shared_ptr<SessionGate> m_gate;
+    quint64 m_id = 0;
+};
+
+} // namespace canstop

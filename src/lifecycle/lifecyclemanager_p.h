@@ -1,0 +1,92 @@
+#pragma once
+
+#include <canstop/lifecyclemanager.h>
+
+#include "serviceentry_p.h"
+#include "sessiongate_p.h"
+#include "shutdownreport_p.h"
+#include "signalbridge_p.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QMetaMethod>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QEventLoop;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+class LifecycleManagerPrivate
+{
+public:
+    using State = LifecycleManager::State;
+    using Phase = ShutdownReport::Phase;
+
+    explicit LifecycleManagerPrivate(LifecycleManager *q);
+
+    bool addService(QObject *service, QThread *thread, const ServiceOptions &options);
+    void startServices();
+    void serviceEnded(ServiceEntry *entry);
+    void countRunningServices();
+
+    // Any thread; the first call wins.
+    void request(int exitCode, const QString &reason);
+    void begin(int exitCode, const QString &reason);
+    void enterPhase(Phase phase);
+    void stopNextService();
+    void waitTimedOut();
+    void checkSessionsDrained();
+    void finish();
+    void escalate(int signalNumber);
+    void runQuitSequence();
+
+    void onSignal(int signalNumber);
+    void onSessionsChanged();
+    void updateActiveSessions();
+    void setState(State state);
+    QString pendingDescription() const;
+    qint64 remainingDeadlineMs() const;
+    void addServiceReport(const ServiceEntry *entry, ServiceReport::Outcome outcome);
+
+    LifecycleManager *const q;
+    bool inert = false;
+    State state = State::Starting;
+    std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
+    bool autoExit = true;
+
+    std::unique_ptr<SignalBridge> bridge;
+    std::shared_ptr<SessionGate> gate;
+    int reportedSessions = 0;
+    int sessionsAtClose = 0;
+
+    std::vector<ServiceEntry *> services; // children of the manager, oldest first
+    QSet<const ServiceEntry *> failedServices;
+    int runningServices = 0;
+
+    std::atomic<bool> claimed{false};
+    int requestedExitCode = 0;
+    QString reason;
+    Phase phase = Phase::Announce;
+    std::vector<ServiceEntry *> stopQueue; // the next to stop is at the back
+    ServiceEntry *stopping = nullptr;
+    qint64 stoppingBudgetMs = 0;
+    QDeadlineTimer deadline;
+    QTimer waitTimer;      // the current wait: one service's budget, or the drain
+    QTimer remainingTimer; // remainingMs ticks while stopping
+    QElapsedTimer totalClock;
+    QElapsedTimer phaseClock;
+    QEventLoop *quitLoop = nullptr;
+    std::unique_ptr<QObject> quitInterceptor;
+
+    ShutdownReport report; // filled in as the shutdown goes
+};
+
+} // namespace canstop

@@ -1,0 +1,10 @@
+#include "logging_p.h"
+
+namespace canstop {
+// Info and worse by default: the start of a shutdown and its summary are what
+// an operator looks for in a log.
+Q_LOGGING_CATEGORY(lcLifecycle, "canstop.lifecycle", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSignals, "canstop.signals", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcServices, "canstop.services", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSessions, "canstop.sessions", QtInfoMsg)
+} // namespace canstop

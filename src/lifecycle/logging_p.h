@@ -1,0 +1,10 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace canstop {
+Q_DECLARE_LOGGING_CATEGORY(lcLifecycle)
+Q_DECLARE_LOGGING_CATEGORY(lcSignals)
+Q_DECLARE_LOGGING_CATEGORY(lcServices)
+Q_DECLARE_LOGGING_CATEGORY(lcSessions)
+} // namespace canstop

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QMetaMethod>
+#include <QObject>
+#include <QPointer>
+
+#include <functional>
+
+namespace canstop {
+
+// Invokes one method of a service in the service's own thread and reports,
+// queued, when it has returned. The manager connects to returned(), so a
+// call that outlives the manager reports to nobody, safely.
+class ServiceCall : public QObject
+{
+    Q_OBJECT
+
+public:
+    // `onReturned` runs in `receiver`'s thread, and not at all if the
+    // receiver is gone by then. The call deletes itself after running.
+    static void post(QObject *target, const QMetaMethod &method, QObject *receiver = nullptr,
+                     std::function<void()> onReturned = {});
+
+Q_SIGNALS:
+    void returned();
+
+private:
+    ServiceCall(QObject *target, const QMetaMethod &method);
+    void run();
+
+    QPointer<QObject> m_target;
+    QMetaMethod m_method;
+};
+
+} // namespace canstop

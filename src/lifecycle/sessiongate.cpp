@@ -1,0 +1,143 @@
+#include "sessiongate_p.h"
+
+#include <QMetaMethod>
+#include <QThread>
+
+namespace canstop {
+
+SessionGate::SessionGate(std::function<void()> onChange) : m_onChange(std::move(onChange)) {}
+
+SessionGate::TrackResult SessionGate::track(QObject *session)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_objects.contains(session))
+            return TrackResult::AlreadyTracked;
+        if (m_closed)
+            return TrackResult::Closed;
+        const QMetaObject *meta = session->metaObject();
+        m_objects.insert(session, Tracked{session, meta->className(), session->objectName(),
+                                          meta->indexOfMethod("stop()")});
+        m_count.fetch_add(1, std::memory_order_acq_rel);
+    }
+    // Direct: it runs in the destroying thread, before the memory goes, and
+    // blocks on m_mutex while describe() or requestStop() look at the session.
+    QObject::connect(session, &QObject::destroyed,
+                     [gate = shared_from_this()](QObject *gone) { gate->untrack(gone); });
+    changed();
+    return TrackResult::Tracked;
+}
+
+void SessionGate::untrack(QObject *session)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_objects.remove(session))
+            return;
+        m_count.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    changed();
+}
+
+quint64 SessionGate::hold(const QString &what)
+{
+    quint64 id;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_closed)
+            return 0;
+        id = m_nextId++;
+        m_held.insert(id, what);
+        m_count.fetch_add(1, std::memory_order_acq_rel);
+    }
+    changed();
+    return id;
+}
+
+void SessionGate::release(quint64 id)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_held.remove(id))
+            return;
+        m_count.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    changed();
+}
+
+int SessionGate::close()
+{
+    std::lock_guard lock(m_mutex);
+    m_closed = true;
+    return m_count.load(std::memory_order_acquire);
+}
+
+bool SessionGate::isClosed() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_closed;
+}
+
+void SessionGate::acknowledgeChange()
+{
+    m_changePending.store(false, std::memory_order_release);
+}
+
+void SessionGate::setOnChange(std::function<void()> onChange)
+{
+    std::lock_guard lock(m_notifyMutex);
+    m_onChange = std::move(onChange);
+}
+
+void SessionGate::changed()
+{
+    if (m_changePending.exchange(true, std::memory_order_acq_rel))
+        return;
+    std::lock_guard lock(m_notifyMutex);
+    if (m_onChange)
+        m_onChange();
+}
+
+int SessionGate::requestStop()
+{
+    std::lock_guard lock(m_mutex);
+    int asked = 0;
+    for (const Tracked &tracked : std::as_const(m_objects)) {
+        QObject *session = tracked.object.data();
+        if (!session || tracked.stopMethod < 0)
+            continue;
+        const int method = tracked.stopMethod;
+        // Posted to the session itself: the event dies with it, and when it
+        // is delivered the session is alive, in its own thread.
+        QMetaObject::invokeMethod(
+            session,
+            [session, method] {
+                session->metaObject()->method(method).invoke(session, Qt::DirectConnection);
+            },
+            Qt::QueuedConnection);
+        ++asked;
+    }
+    return asked;
+}
+
+QStringList SessionGate::describe(int limit) const
+{
+    QStringList names;
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_objects.cbegin(); it != m_objects.cend() && names.size() < limit; ++it) {
+        QString objectName = it->objectName;
+        // The live name is safe to read only in the session's own thread.
+        if (QObject *session = it->object.data();
+            session && session->thread() == QThread::currentThread())
+            objectName = session->objectName();
+        const QString className = QString::fromLatin1(it->className);
+        names.append(objectName.isEmpty()
+                         ? className
+                         : className + QLatin1Char('(') + objectName + QLatin1Char(')'));
+    }
+    for (auto it = m_held.cbegin(); it != m_held.cend() && names.size() < limit; ++it)
+        names.append(*it);
+    return names;
+}
+
+} // namespace canstop

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QHash>
+#include <QPointer>
+#include <QString>
+#include <QStringList>
+#include <mutex>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace canstop {
+
+// Counts the sessions of one manager, from any thread. Closing the gate is
+// atomic with respect to entering it: once close() has returned, nothing
+// enters, so a drain that waits for count() == 0 waits for everything.
+// Held through a shared_ptr by every tracked object's destroyed() handler
+// and every token, so it outlives whatever it counts.
+class SessionGate : public std::enable_shared_from_this<SessionGate>
+{
+public:
+    enum class TrackResult { Tracked, AlreadyTracked, Closed };
+
+    // `onChange` is called, from whatever thread changed the count, once per
+    // burst: it is not called again until acknowledgeChange().
+    explicit SessionGate(std::function<void()> onChange = {});
+
+    TrackResult track(QObject *session);
+    // Zero once the gate is closed.
+    quint64 hold(const QString &what);
+    void release(quint64 id);
+
+    // Returns the number of sessions still open at the moment of closing.
+    int close();
+    bool isClosed() const;
+    int count() const { return m_count.load(std::memory_order_acquire); }
+
+    void acknowledgeChange();
+    void setOnChange(std::function<void()> onChange);
+
+    // Queues stop() to every tracked session that has such a slot, in the
+    // session's own thread. Returns how many were asked.
+    int requestStop();
+
+    // "Class(objectName)" or the held description; at most `limit` entries.
+    QStringList describe(int limit) const;
+
+private:
+    struct Tracked
+    {
+        QPointer<QObject> object;
+        const char *className;
+        QString objectName;
+        int stopMethod;
+    };
+
+    void untrack(QObject *session);
+    void changed();
+
+    mutable std::mutex m_mutex;
+    QHash<const QObject *, Tracked> m_objects;
+    QHash<quint64, QString> m_held;
+    quint64 m_nextId = 1;
+    bool m_closed = false;
+    std::atomic<int> m_count{0};
+
+    std::mutex m_notifyMutex; // guards m_onChange against the manager going away
+    std::function<void()> m_onChange;
+    std::atomic<bool> m_changePending{false};
+};
+
+} // namespace canstop

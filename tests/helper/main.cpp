@@ -1,0 +1,105 @@
+// A small program for the whole-program tests: each mode sets up one
+// situation, prints "ready" once it is set, and lets the test send signals.
+#include <canstop/lifecyclemanager.h>
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <QThread>
+#include <QTimer>
+
+#include <cstdio>
+#include <iostream>
+
+using canstop::LifecycleManager;
+
+namespace {
+
+void ready()
+{
+    std::cout << "ready" << std::endl;
+}
+
+// A service that never finishes stopping: it never emits stopped().
+class Stubborn : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() {}
+Q_SIGNALS:
+    void stopped();
+};
+
+// A thread that ignores every request to end.
+class Blocked : public QThread
+{
+protected:
+    void run() override
+    {
+        for (;;)
+            QThread::sleep(1);
+    }
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const QByteArray mode = argc > 1 ? QByteArray(argv[1]) : QByteArray("term");
+
+    if (mode == "inert") {
+        LifecycleManager early;
+        const bool anything = early.watchSignals() || early.trackSession(&early);
+        std::cout << (anything ? "active" : "inert") << std::endl;
+        return anything ? 1 : 0;
+    }
+
+    QCoreApplication app(argc, argv);
+    LifecycleManager lifecycle;
+    lifecycle.setShutdownTimeout(std::chrono::milliseconds(argc > 2 ? std::atoi(argv[2]) : 30000));
+    if (!lifecycle.watchSignals())
+        return 2;
+
+    Stubborn stubborn;
+    stubborn.setObjectName(QStringLiteral("stubborn"));
+    Blocked *blocked = nullptr;
+    canstop::SessionToken held;
+
+    if (mode == "term") {
+        // Nothing holds the shutdown open.
+    } else if (mode == "hold") {
+        held = lifecycle.holdSession(QStringLiteral("held forever"));
+    } else if (mode == "laggard") {
+        lifecycle.addService(&stubborn);
+    } else if (mode == "thread") {
+        // Deliberately leaked: a running QThread must never be destroyed.
+        blocked = new Blocked;
+        blocked->setObjectName(QStringLiteral("blocked"));
+        lifecycle.addService(blocked);
+    } else if (mode == "quit") {
+        // A save in progress when the application is told to quit.
+        held = lifecycle.holdSession(QStringLiteral("save"));
+        QTimer::singleShot(0, &app, &QCoreApplication::quit);
+        QTimer::singleShot(300, &app, [&held] {
+            std::cout << "save done" << std::endl;
+            held.reset();
+        });
+    } else {
+        std::cerr << "unknown mode " << mode.constData() << std::endl;
+        return 2;
+    }
+
+    QObject::connect(&lifecycle, &LifecycleManager::stateChanged, &app,
+                     [](LifecycleManager::State state) {
+                         if (state == LifecycleManager::State::Running)
+                             ready();
+                     });
+    QObject::connect(&lifecycle, &LifecycleManager::shutdownFinished, &app,
+                     [](const canstop::ShutdownReport &report) {
+                         std::cout << "finished " << report.exitCode() << std::endl;
+                     });
+    const int code = app.exec();
+    std::cout << "exec returned " << code << std::endl;
+    return code;
+}
+
+#include "main.moc"

@@ -1,0 +1,160 @@
+// The manager's states, properties, deadline and report, in process.
+#include <canstop/lifecyclemanager.h>
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+#include <thread>
+#include <vector>
+
+using canstop::LifecycleManager;
+using namespace std::chrono_literals;
+
+class TestLifecycleManager : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
+
+    void startsThenRuns()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QCOMPARE(manager.state(), LifecycleManager::State::Starting);
+        QCOMPARE(manager.remainingMs(), -1);
+        QSignalSpy state(&manager, &LifecycleManager::stateChanged);
+        QVERIFY(state.wait(10000));
+        QCOMPARE(manager.state(), LifecycleManager::State::Running);
+        QVERIFY(!manager.isShuttingDown());
+        QCOMPARE(manager.remainingMs(), -1);
+    }
+
+    void instanceIsTheFirstManager()
+    {
+        LifecycleManager first;
+        LifecycleManager second;
+        QCOMPARE(LifecycleManager::instance(), &first);
+    }
+
+    void requestShutdownRunsTheSequence()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QSignalSpy states(&manager, &LifecycleManager::stateChanged);
+        QSignalSpy shuttingDown(&manager, &LifecycleManager::shuttingDownChanged);
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+
+        manager.requestShutdown(7);
+        QCOMPARE(shuttingDown.count(), 1);
+        QVERIFY(manager.isShuttingDown());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QCOMPARE(manager.state(), LifecycleManager::State::Stopped);
+        QCOMPARE(states.last().at(0).value<LifecycleManager::State>(),
+                 LifecycleManager::State::Stopped);
+        QCOMPARE(manager.remainingMs(), 0);
+
+        const canstop::ShutdownReport report = manager.report();
+        QVERIFY(report.isValid());
+        QCOMPARE(report.exitCode(), 7);
+        QVERIFY(report.isClean());
+        QVERIFY(report.startedAt() <= report.finishedAt());
+        const QJsonObject json = report.toJson();
+        QCOMPARE(json.value(QStringLiteral("exitCode")).toInt(), 7);
+        QCOMPARE(json.value(QStringLiteral("reason")).toString(), QStringLiteral("requested"));
+        QCOMPARE(json.value(QStringLiteral("clean")).toBool(), true);
+    }
+
+    void onlyTheFirstRequestCounts()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
+        manager.requestShutdownWithReason(QStringLiteral("first"), 3);
+        manager.requestShutdownWithReason(QStringLiteral("second"), 4);
+        manager.requestShutdown(5);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(requested.count(), 1);
+        QCOMPARE(manager.report().reason(), QStringLiteral("first"));
+        QCOMPARE(manager.report().exitCode(), 3);
+    }
+
+    void requestShutdownFromOtherThreads()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
+        std::vector<std::thread> threads;
+        for (int i = 1; i <= 8; ++i)
+            threads.emplace_back([&manager, i] { manager.requestShutdown(i); });
+        for (auto &thread : threads)
+            thread.join();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(requested.count(), 1);
+        QVERIFY(manager.report().exitCode() >= 1 && manager.report().exitCode() <= 8);
+    }
+
+    void timeoutIsValidated()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QCOMPARE(manager.shutdownTimeout(), 30000ms);
+        QSignalSpy changed(&manager, &LifecycleManager::shutdownTimeoutChanged);
+        QVERIFY(manager.setShutdownTimeout(1500ms));
+        QCOMPARE(manager.shutdownTimeoutMs(), 1500);
+        QCOMPARE(changed.count(), 1);
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("-5 ms refused")));
+        QVERIFY(!manager.setShutdownTimeout(-5ms));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("0 ms refused")));
+        QVERIFY(!manager.setShutdownTimeout(0ms));
+        QCOMPARE(manager.shutdownTimeoutMs(), 1500);
+        QCOMPARE(changed.count(), 1);
+    }
+
+    void deadlineEndsAHeldSequence()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(300ms));
+        canstop::SessionToken save = manager.holdSession(QStringLiteral("saving report.pdf"));
+        QVERIFY(save.isValid());
+        QSignalSpy remaining(&manager, &LifecycleManager::remainingMsChanged);
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "1 session\\(s\\) still open at the shutdown deadline, "
+                                 "abandoned: saving report.pdf")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QCOMPARE(manager.state(), LifecycleManager::State::Stopping);
+        QVERIFY(manager.remainingMs() > 0 && manager.remainingMs() <= 300);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+
+        const canstop::ShutdownReport report = manager.report();
+        QCOMPARE(report.exitCode(), 1);
+        QVERIFY(!report.isClean());
+        QCOMPARE(report.sessionsAbandoned(), 1);
+        QCOMPARE(report.abandonedSessions(), QStringList{QStringLiteral("saving report.pdf")});
+        QVERIFY(report.totalMs() >= 250);
+        QVERIFY(remaining.count() >= 2);
+        QCOMPARE(remaining.last().at(0).toInt(), 0);
+    }
+
+    // Last: QCoreApplication::exit() leaves every later event loop in this
+    // thread returning at once, as it does in a real program.
+    void autoExitEndsTheEventLoop()
+    {
+        LifecycleManager manager;
+        QEventLoop loop;
+        QTimer::singleShot(0, &manager, [&manager] { manager.requestShutdown(4); });
+        // A guard so a broken sequence fails instead of hanging.
+        QTimer::singleShot(10000, &loop, [&loop] { loop.exit(-1); });
+        QCOMPARE(loop.exec(), 4);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLifecycleManager)
+#include "tst_lifecyclemanager.moc"

@@ -1,0 +1,269 @@
+// Services: start order, reverse stop order, budgets, laggards, threads.
+#include <canstop/lifecyclemanager.h>
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+
+using canstop::LifecycleManager;
+using canstop::ServiceOptions;
+using canstop::ServiceReport;
+using namespace std::chrono_literals;
+
+namespace {
+
+QStringList s_journal;
+
+// Records its start and stop; stop() returning is the end.
+class Recorder : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Recorder(const QString &name) { setObjectName(name); }
+    std::atomic<QThread *> stoppedIn{nullptr};
+public Q_SLOTS:
+    void start() { s_journal.append(QStringLiteral("start ") + objectName()); }
+    void stop()
+    {
+        stoppedIn.store(QThread::currentThread());
+        s_journal.append(QStringLiteral("stop ") + objectName());
+    }
+};
+
+// Finishes stopping later, announcing it with stopped().
+class Slow : public QObject
+{
+    Q_OBJECT
+public:
+    int delayMs = 50;
+public Q_SLOTS:
+    void stop() { QTimer::singleShot(delayMs, this, &Slow::stopped); }
+Q_SIGNALS:
+    void stopped();
+};
+
+// Never finishes stopping.
+class Stubborn : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() {}
+Q_SIGNALS:
+    void finished();
+};
+
+class NoStop : public QObject
+{
+    Q_OBJECT
+};
+
+// A worker thread that runs until it is interrupted.
+class Loop : public QThread
+{
+protected:
+    void run() override
+    {
+        while (!isInterruptionRequested())
+            QThread::msleep(1);
+    }
+};
+
+} // namespace
+
+class TestServices : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        s_journal.clear();
+        QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+    }
+
+    void startInOrderStopInReverse()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Recorder a(QStringLiteral("a")), b(QStringLiteral("b")), c(QStringLiteral("c"));
+        QVERIFY(manager.addService(&a));
+        QVERIFY(manager.addService(&b));
+        QVERIFY(manager.addService(&c));
+        QCOMPARE(manager.runningServices(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(s_journal.size(), 3, 10000);
+
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(s_journal, QStringList({QStringLiteral("start a"), QStringLiteral("start b"),
+                                         QStringLiteral("start c"), QStringLiteral("stop c"),
+                                         QStringLiteral("stop b"), QStringLiteral("stop a")}));
+        QCOMPARE(manager.runningServices(), 0);
+        const auto services = manager.report().services();
+        QCOMPARE(services.size(), 3);
+        QCOMPARE(services.at(0).name, QStringLiteral("c"));
+        QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::Clean);
+    }
+
+    void stopAfterSessionsComesLast()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Recorder pool(QStringLiteral("pool")), server(QStringLiteral("server"));
+        ServiceOptions late;
+        late.stopAfterSessions = true;
+        QVERIFY(manager.addService(&pool, late));
+        QVERIFY(manager.addService(&server));
+        auto *session = new QObject;
+        QVERIFY(manager.trackSession(session));
+        QTRY_COMPARE_WITH_TIMEOUT(s_journal.size(), 2, 10000);
+
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(s_journal.size(), 3, 10000);
+        QCOMPARE(s_journal.last(), QStringLiteral("stop server"));
+        delete session; // the drain ends, then the pool stops
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(s_journal.last(), QStringLiteral("stop pool"));
+    }
+
+    void laggardIsNamedAndSkipped()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Recorder first(QStringLiteral("first"));
+        Stubborn producer;
+        QVERIFY(manager.addService(&first));
+        ServiceOptions options;
+        options.name = QStringLiteral("producer");
+        options.stopTimeout = 200ms;
+        QVERIFY(manager.addService(&producer, options));
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^service \"producer\" did not stop within 2\\d\\d ms$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(s_journal.contains(QStringLiteral("stop first"))); // the sequence went on
+        const auto services = manager.report().services();
+        QCOMPARE(services.size(), 2);
+        QCOMPARE(services.at(0).name, QStringLiteral("producer"));
+        QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::TimedOut);
+        QCOMPARE(services.at(1).outcome, ServiceReport::Outcome::Clean);
+        QCOMPARE(manager.report().exitCode(), 1);
+    }
+
+    void deadlineCapsTheServiceBudget()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(300ms));
+        Stubborn stubborn;
+        stubborn.setObjectName(QStringLiteral("stubborn"));
+        ServiceOptions options;
+        options.stopTimeout = 60s; // the deadline is smaller, so it wins
+        QVERIFY(manager.addService(&stubborn, options));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("\"stubborn\" did not stop")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().totalMs() < 5000);
+    }
+
+    void finishesWithItsOwnSignal()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Slow slow;
+        QVERIFY(manager.addService(&slow));
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QCOMPARE(manager.runningServices(), 1); // not done when stop() returns
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(manager.report().services().at(0).outcome, ServiceReport::Outcome::Clean);
+        QVERIFY(manager.report().services().at(0).stopMs >= 40);
+    }
+
+    void stopRunsInTheServicesThread()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QThread worker;
+        worker.start();
+        Recorder remote(QStringLiteral("remote"));
+        remote.moveToThread(&worker);
+        QVERIFY(manager.addService(&remote));
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(remote.stoppedIn.load(), &worker);
+        worker.quit();
+        worker.wait();
+    }
+
+    void threadIsStartedAndInterrupted()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Loop loop;
+        loop.setObjectName(QStringLiteral("loop"));
+        QVERIFY(manager.addService(&loop));
+        QTRY_VERIFY_WITH_TIMEOUT(loop.isRunning(), 10000);
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(loop.wait(10000));
+        QCOMPARE(manager.report().services().at(0).outcome, ServiceReport::Outcome::Clean);
+        QCOMPARE(manager.report().services().at(0).name, QStringLiteral("loop"));
+    }
+
+    void badInput()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("service is null")));
+        QVERIFY(!manager.addService(static_cast<QObject *>(nullptr)));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("thread is null")));
+        QVERIFY(!manager.addService(static_cast<QThread *>(nullptr)));
+
+        NoStop noStop;
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("NoStop has no stop")));
+        QVERIFY(!manager.addService(&noStop));
+
+        Recorder twice(QStringLiteral("twice"));
+        QVERIFY(manager.addService(&twice));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("\"twice\".*already a service")));
+        QVERIFY(!manager.addService(&twice));
+
+        Recorder negative(QStringLiteral("negative"));
+        ServiceOptions options;
+        options.stopTimeout = -1ms;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("negative stop")));
+        QVERIFY(!manager.addService(&negative, options));
+
+        Loop done;
+        done.start();
+        done.requestInterruption();
+        QVERIFY(done.wait(10000));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("already finished")));
+        QVERIFY(!manager.addService(&done));
+
+        QCOMPARE(manager.runningServices(), 1);
+        manager.requestShutdown();
+        Recorder late(QStringLiteral("late"));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("\"late\".*shutdown has already")));
+        QVERIFY(!manager.addService(&late));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServices)
+#include "tst_services.moc"

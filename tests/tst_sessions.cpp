@@ -1,0 +1,247 @@
+// Sessions: counted from any thread, drained at shutdown, stragglers named.
+#include <canstop/lifecyclemanager.h>
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using canstop::LifecycleManager;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A session that ends itself when asked to stop, and says in which thread.
+class Job : public QObject
+{
+    Q_OBJECT
+public:
+    std::atomic<QThread *> stoppedIn{nullptr};
+public Q_SLOTS:
+    void stop()
+    {
+        stoppedIn.store(QThread::currentThread());
+        deleteLater();
+    }
+};
+
+} // namespace
+
+class TestSessions : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
+
+    void countsUntilDestroyed()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QSignalSpy changed(&manager, &LifecycleManager::activeSessionsChanged);
+        auto *a = new QObject;
+        auto *b = new QObject;
+        QVERIFY(manager.trackSession(a));
+        QVERIFY(manager.trackSession(b));
+        QVERIFY(manager.trackSession(a)); // the same object twice is counted once
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 2, 10000);
+        delete a;
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+        delete b;
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+        QCOMPARE(changed.last().at(0).toInt(), 0);
+    }
+
+    void nullIsRefused()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("session is null")));
+        QVERIFY(!manager.trackSession(nullptr));
+    }
+
+    void gateRefusesAfterShutdownBegan()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        manager.requestShutdown();
+        QObject late;
+        late.setObjectName(QStringLiteral("late"));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("QObject refused")));
+        QVERIFY(!manager.trackSession(&late));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("\"upload\"\\) refused")));
+        QVERIFY(!manager.holdSession(QStringLiteral("upload")).isValid());
+        // The caller's object is untouched: same name, no parent, alive.
+        QCOMPARE(late.objectName(), QStringLiteral("late"));
+        QCOMPARE(late.parent(), nullptr);
+        QCOMPARE(manager.activeSessions(), 0);
+    }
+
+    void drainEndsWhenTheLastSessionGoes()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        auto *connection = new QObject;
+        QVERIFY(manager.trackSession(connection));
+        manager.requestShutdown();
+        QCOMPARE(manager.state(), LifecycleManager::State::Stopping);
+
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        QElapsedTimer clock;
+        clock.start();
+        QTimer::singleShot(100, connection, [connection] { delete connection; });
+        QVERIFY(finished.wait(10000));
+        // Event-driven: the drain ends with the session, not at the 30 s deadline.
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(manager.report().sessionsDrained(), 1);
+        QCOMPARE(manager.report().sessionsAbandoned(), 0);
+        QCOMPARE(manager.report().exitCode(), 0);
+    }
+
+    void stopIsInvokedInTheSessionsThread()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QThread worker;
+        worker.start();
+        auto *job = new Job;
+        job->moveToThread(&worker);
+        QPointer<Job> watch(job);
+        QVERIFY(manager.trackSession(job));
+        auto *local = new Job;
+        QVERIFY(manager.trackSession(local));
+
+        QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
+        manager.requestShutdown();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(manager.report().isClean());
+        QCOMPARE(manager.report().sessionsDrained(), 2);
+        worker.quit();
+        worker.wait();
+    }
+
+    void stragglersAreNamed()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(200ms));
+        QObject connection;
+        connection.setObjectName(QStringLiteral("client-42"));
+        QVERIFY(manager.trackSession(&connection));
+        QTimer timer;
+        QVERIFY(manager.trackSession(&timer));
+        canstop::SessionToken token = manager.holdSession(QStringLiteral("export"));
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "3 session\\(s\\) still open at the shutdown deadline")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        const QStringList names = manager.report().abandonedSessions();
+        QCOMPARE(names.size(), 3);
+        QVERIFY(names.contains(QStringLiteral("QObject(client-42)")));
+        QVERIFY(names.contains(QStringLiteral("QTimer")));
+        QVERIFY(names.contains(QStringLiteral("export")));
+        QCOMPARE(manager.report().sessionsAbandoned(), 3);
+    }
+
+    void tokenMovesAcrossThreads()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        canstop::SessionToken token = manager.holdSession(QStringLiteral("job"));
+        QVERIFY(token);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+
+        canstop::SessionToken moved = std::move(token);
+        QVERIFY(!token.isValid());
+        QVERIFY(moved.isValid());
+        std::thread([t = std::move(moved)]() mutable { t.reset(); }).join();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+
+        canstop::SessionToken other = manager.holdSession(QStringLiteral("other"));
+        std::thread([t = std::move(other)] {}).join(); // destroyed in the thread
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+
+        canstop::SessionToken assigned = manager.holdSession(QStringLiteral("a"));
+        assigned = manager.holdSession(QStringLiteral("b")); // the first ends here
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+    }
+
+    void tokenOutlivesManager()
+    {
+        canstop::SessionToken token;
+        {
+            LifecycleManager manager;
+            manager.setAutoExit(false);
+            token = manager.holdSession(QStringLiteral("outlives"));
+            auto *object = new QObject;
+            QVERIFY(manager.trackSession(object));
+            QTimer::singleShot(0, object, [object] { delete object; });
+        }
+        token.reset(); // must not touch the dead manager
+        QVERIFY(!token.isValid());
+    }
+
+    void fourThreadsWhileShutdownStarts()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(60s));
+        constexpr int PerThread = 100000;
+        std::atomic<int> refused{0};
+        std::atomic<int> trackedAfterClose{0};
+        std::atomic<bool> closed{false};
+        std::atomic<int> tracked{0};
+
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&] {
+                for (int i = 0; i < PerThread; ++i) {
+                    auto *session = new QObject;
+                    const bool wasClosed = closed.load();
+                    if (manager.trackSession(session)) {
+                        tracked.fetch_add(1);
+                        if (wasClosed)
+                            trackedAfterClose.fetch_add(1);
+                    } else {
+                        refused.fetch_add(1);
+                    }
+                    delete session;
+                }
+            });
+        }
+        // Close the gate while the threads are in full swing. Each refusal
+        // logs one warning; there will be many, so they are counted, not shown.
+        QTRY_VERIFY_WITH_TIMEOUT(tracked.load() > 4000, 10000);
+        static std::atomic<int> refusalWarnings{0};
+        const auto handler =
+            qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &, const QString &) {
+                if (type == QtWarningMsg)
+                    refusalWarnings.fetch_add(1);
+            });
+        manager.requestShutdown();
+        closed.store(true);
+        for (auto &thread : threads)
+            thread.join();
+        qInstallMessageHandler(handler);
+
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 60000);
+        QCOMPARE(trackedAfterClose.load(), 0);
+        QCOMPARE(manager.activeSessions(), 0);
+        QVERIFY(manager.report().isClean());
+        QVERIFY(refused.load() > 0);
+        QCOMPARE(refusalWarnings.load(), refused.load());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSessions)
+#include "tst_sessions.moc"
