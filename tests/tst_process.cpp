@@ -127,6 +127,17 @@ private Q_SLOTS:
         QVERIFY2(err.contains("thread \"blocked\" is still running"), err.constData());
     }
 
+    void intensityLimitEndsTheProgram()
+    {
+        Helper helper(QStringLiteral("giveup"));
+        QCOMPARE(helper.waitForExit(20000), 1);
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("giving up on service \"failing\": it failed again (cannot open its "
+                              "queue) after 2 restart(s)"),
+                 err.constData());
+        QVERIFY2(err.contains("shutdown requested (service \"failing\" gave up)"), err.constData());
+    }
+
     void quitWaitsForSessions()
     {
         Helper helper(QStringLiteral("quit"));

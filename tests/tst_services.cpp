@@ -1,6 +1,7 @@
 // Services: start order, reverse stop order, budgets, laggards, threads.
 #include <canstop/lifecyclemanager.h>
 
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -97,7 +98,7 @@ private Q_SLOTS:
 
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
-        QVERIFY(finished.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QCOMPARE(s_journal, QStringList({QStringLiteral("start a"), QStringLiteral("start b"),
                                          QStringLiteral("start c"), QStringLiteral("stop c"),
                                          QStringLiteral("stop b"), QStringLiteral("stop a")}));
@@ -126,7 +127,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(s_journal.size(), 3, 10000);
         QCOMPARE(s_journal.last(), QStringLiteral("stop server"));
         delete session; // the drain ends, then the pool stops
-        QVERIFY(finished.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QCOMPARE(s_journal.last(), QStringLiteral("stop pool"));
     }
 
@@ -148,7 +149,7 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
-        QVERIFY(finished.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QVERIFY(s_journal.contains(QStringLiteral("stop first"))); // the sequence went on
         const auto services = manager.report().services();
         QCOMPARE(services.size(), 2);
@@ -185,7 +186,7 @@ private Q_SLOTS:
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
         QCOMPARE(manager.runningServices(), 1); // not done when stop() returns
-        QVERIFY(finished.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QCOMPARE(manager.report().services().at(0).outcome, ServiceReport::Outcome::Clean);
         QVERIFY(manager.report().services().at(0).stopMs >= 40);
     }
@@ -201,7 +202,7 @@ private Q_SLOTS:
         QVERIFY(manager.addService(&remote));
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
-        QVERIFY(finished.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QCOMPARE(remote.stoppedIn.load(), &worker);
         worker.quit();
         worker.wait();
@@ -211,16 +212,22 @@ private Q_SLOTS:
     {
         LifecycleManager manager;
         manager.setAutoExit(false);
-        Loop loop;
-        loop.setObjectName(QStringLiteral("loop"));
-        QVERIFY(manager.addService(&loop));
-        QTRY_VERIFY_WITH_TIMEOUT(loop.isRunning(), 10000);
+        auto *loop = new Loop;
+        connect(loop, &QThread::finished, loop, &QObject::deleteLater);
+        QPointer<Loop> alive(loop);
+        ServiceOptions options;
+        options.name = QStringLiteral("loop");
+        QVERIFY(manager.addService(loop, options));
+        QTRY_VERIFY_WITH_TIMEOUT(loop->isRunning(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.runningServices(), 1, 10000);
+
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
-        QVERIFY(finished.wait(10000));
-        QVERIFY(loop.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
         QCOMPARE(manager.report().services().at(0).outcome, ServiceReport::Outcome::Clean);
         QCOMPARE(manager.report().services().at(0).name, QStringLiteral("loop"));
+        QCOMPARE(manager.runningServices(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(alive.isNull(), 10000); // it ended, so it was deleted
     }
 
     void badInput()
@@ -229,7 +236,7 @@ private Q_SLOTS:
         manager.setAutoExit(false);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("service is null")));
         QVERIFY(!manager.addService(static_cast<QObject *>(nullptr)));
-        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("thread is null")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("service is null")));
         QVERIFY(!manager.addService(static_cast<QThread *>(nullptr)));
 
         NoStop noStop;

@@ -48,11 +48,14 @@ LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *q) : q(q) {}
 
 // ---- services ---------------------------------------------------------------
 
-bool LifecycleManagerPrivate::addService(QObject *service, QThread *thread,
-                                         const ServiceOptions &options)
+bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions &options)
 {
     if (inert)
         return false;
+    if (const QString why = ServiceEntry::refusal(service); !why.isEmpty()) {
+        qCWarning(lcServices, "addService(): %ls", qUtf16Printable(why));
+        return false;
+    }
     const QString name = ServiceEntry::nameFor(service, options);
     if (state == State::Stopping || state == State::Stopped) {
         qCWarning(lcServices, "service \"%ls\" was not added: the shutdown has already begun",
@@ -65,16 +68,23 @@ bool LifecycleManagerPrivate::addService(QObject *service, QThread *thread,
                   qUtf16Printable(name));
         return false;
     }
-    if (options.stopTimeout.count() < 0) {
-        qCWarning(lcServices, "service \"%ls\" was not added: negative stop timeout %lld ms",
-                  qUtf16Printable(name), static_cast<long long>(options.stopTimeout.count()));
+    const RestartPolicy &restart = options.restart;
+    if (options.stopTimeout.count() < 0 || restart.window.count() < 0 ||
+        restart.backoff.count() < 0 || restart.maxBackoff.count() < 0 || restart.maxRestarts < 0) {
+        qCWarning(lcServices,
+                  "service \"%ls\" was not added: negative stop timeout or restart "
+                  "limit",
+                  qUtf16Printable(name));
         return false;
     }
 
-    auto *entry = new ServiceEntry(service, thread, options, q);
+    auto *entry = new ServiceEntry(service, options, q);
     services.push_back(entry);
     QObject::connect(entry, &ServiceEntry::runningChanged, q, [this] { countRunningServices(); });
     QObject::connect(entry, &ServiceEntry::ended, q, [this, entry] { serviceEnded(entry); });
+    QObject::connect(entry, &ServiceEntry::failed, q,
+                     [this, entry](const QString &error) { serviceFailed(entry, error); });
+    QObject::connect(entry, &ServiceEntry::restartDue, q, [this, entry] { restartService(entry); });
     countRunningServices();
     qCDebug(lcServices, "service \"%ls\" added", qUtf16Printable(name));
     if (state == State::Running)
@@ -103,17 +113,69 @@ void LifecycleManagerPrivate::countRunningServices()
 
 void LifecycleManagerPrivate::serviceEnded(ServiceEntry *entry)
 {
-    if (entry == stopping) {
-        stopping = nullptr;
-        waitTimer.stop();
-        addServiceReport(entry, ServiceReport::Outcome::Clean);
-        stopNextService();
+    if (entry != stopping)
+        return;
+    stopping = nullptr;
+    waitTimer.stop();
+    addServiceReport(entry, ServiceReport::Outcome::Clean);
+    stopNextService();
+}
+
+void LifecycleManagerPrivate::serviceFailed(ServiceEntry *entry, const QString &error)
+{
+    const int recent = entry->recordFailure(error);
+    if (state == State::Stopping || state == State::Stopped) {
+        qCWarning(lcServices, "service \"%ls\" failed during the shutdown: %ls",
+                  qUtf16Printable(entry->name()), qUtf16Printable(error));
         return;
     }
-    if (state == State::Running || state == State::Starting) {
-        failedServices.insert(entry);
-        qCWarning(lcServices, "service \"%ls\" ended while the program was running",
-                  qUtf16Printable(entry->name()));
+    const RestartPolicy &policy = entry->options().restart;
+    if (!policy.factory) {
+        qCWarning(lcServices,
+                  "service \"%ls\" failed: %ls; it has no restart policy and stays "
+                  "stopped",
+                  qUtf16Printable(entry->name()), qUtf16Printable(error));
+        return;
+    }
+    if (entry->restartsInWindow() >= policy.maxRestarts) {
+        giveUp(entry, QStringLiteral("it failed again (%1) after %2 restart(s) within %3 ms")
+                          .arg(error)
+                          .arg(entry->restartsInWindow())
+                          .arg(policy.window.count()));
+        return;
+    }
+    const std::chrono::milliseconds delay = policy.delayAfter(recent);
+    qCWarning(lcServices, "service \"%ls\" failed: %ls; restarting in %lld ms",
+              qUtf16Printable(entry->name()), qUtf16Printable(error),
+              static_cast<long long>(delay.count()));
+    entry->scheduleRestart(delay);
+}
+
+void LifecycleManagerPrivate::restartService(ServiceEntry *entry)
+{
+    if (state != State::Running && state != State::Starting)
+        return;
+    QObject *fresh = entry->options().restart.factory();
+    if (const QString why = ServiceEntry::refusal(fresh); !why.isEmpty()) {
+        giveUp(entry, QStringLiteral("its restart factory made nothing usable (%1)").arg(why));
+        return;
+    }
+    entry->replace(fresh);
+    qCInfo(lcServices, "service \"%ls\" restarted (%d restart(s) so far)",
+           qUtf16Printable(entry->name()), entry->restarts());
+    if (state == State::Running)
+        entry->start();
+}
+
+void LifecycleManagerPrivate::giveUp(ServiceEntry *entry, const QString &why)
+{
+    if (entry->options().restart.shutdownOnGiveUp) {
+        qCCritical(lcServices, "giving up on service \"%ls\": %ls; shutting down",
+                   qUtf16Printable(entry->name()), qUtf16Printable(why));
+        request(1, QStringLiteral("service \"%1\" gave up").arg(entry->name()));
+    } else {
+        qCCritical(lcServices, "giving up on service \"%ls\": %ls; it stays stopped",
+                   qUtf16Printable(entry->name()), qUtf16Printable(why));
     }
 }
 
@@ -124,6 +186,8 @@ void LifecycleManagerPrivate::addServiceReport(const ServiceEntry *entry,
     service.name = entry->name();
     service.outcome = outcome;
     service.stopMs = entry->stopClock.isValid() ? entry->stopClock.elapsed() : 0;
+    service.restarts = entry->restarts();
+    service.lastError = entry->lastError();
     report.d->services.append(service);
 }
 
@@ -166,6 +230,7 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
 
     // Newest first; the late ones wait for the sessions.
     for (ServiceEntry *entry : services) {
+        entry->cancelRestart();
         if (!entry->options().stopAfterSessions)
             stopQueue.push_back(entry);
     }
@@ -196,7 +261,7 @@ void LifecycleManagerPrivate::stopNextService()
     while (!stopQueue.empty()) {
         ServiceEntry *entry = stopQueue.back();
         stopQueue.pop_back();
-        if (failedServices.contains(entry) && !entry->isRunning()) {
+        if (!entry->isRunning() && !entry->lastError().isEmpty()) {
             addServiceReport(entry, ServiceReport::Outcome::Failed);
             continue;
         }
@@ -536,32 +601,12 @@ void LifecycleManager::setAutoExit(bool enabled)
 
 bool LifecycleManager::addService(QObject *service, const ServiceOptions &options)
 {
-    if (!service) {
-        qCWarning(lcServices, "addService(): the service is null");
-        return false;
-    }
-    if (auto *thread = qobject_cast<QThread *>(service))
-        return addService(thread, options);
-    if (service->metaObject()->indexOfMethod("stop()") < 0) {
-        qCWarning(lcServices, "addService(): %s has no stop() slot or invokable",
-                  service->metaObject()->className());
-        return false;
-    }
-    return d->addService(service, nullptr, options);
+    return d->addService(service, options);
 }
 
 bool LifecycleManager::addService(QThread *thread, const ServiceOptions &options)
 {
-    if (!thread) {
-        qCWarning(lcServices, "addService(): the thread is null");
-        return false;
-    }
-    if (thread->isFinished()) {
-        qCWarning(lcServices, "addService(): thread \"%ls\" has already finished",
-                  qUtf16Printable(ServiceEntry::nameFor(thread, options)));
-        return false;
-    }
-    return d->addService(thread, thread, options);
+    return d->addService(thread, options);
 }
 
 bool LifecycleManager::trackSession(QObject *session)

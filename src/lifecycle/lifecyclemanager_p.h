@@ -11,7 +11,6 @@
 #include <QElapsedTimer>
 #include <QMetaMethod>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 #include <atomic>
@@ -32,9 +31,12 @@ public:
 
     explicit LifecycleManagerPrivate(LifecycleManager *q);
 
-    bool addService(QObject *service, QThread *thread, const ServiceOptions &options);
+    bool addService(QObject *service, const ServiceOptions &options);
     void startServices();
     void serviceEnded(ServiceEntry *entry);
+    void serviceFailed(ServiceEntry *entry, const QString &error);
+    void restartService(ServiceEntry *entry);
+    void giveUp(ServiceEntry *entry, const QString &why);
     void countRunningServices();
 
     // Any thread; the first call wins.
@@ -68,7 +70,6 @@ public:
     int sessionsAtClose = 0;
 
     std::vector<ServiceEntry *> services; // children of the manager, oldest first
-    QSet<const ServiceEntry *> failedServices;
     int runningServices = 0;
 
     std::atomic<bool> claimed{false};

@@ -4,35 +4,36 @@
 
 #include <QThread>
 
+#include <algorithm>
+
 namespace canstop {
 
-ServiceEntry::ServiceEntry(QObject *service, QThread *thread, const ServiceOptions &options,
-                           QObject *parent)
-    : QObject(parent), m_service(service), m_thread(thread), m_name(nameFor(service, options)),
-      m_options(options)
+ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObject *parent)
+    : QObject(parent), m_name(nameFor(service, options)), m_options(options)
 {
-    connect(service, &QObject::destroyed, this, &ServiceEntry::markEnded);
-    if (thread) {
-        connect(thread, &QThread::started, this, [this] { setRunning(true); });
-        connect(thread, &QThread::finished, this, &ServiceEntry::markEnded);
-        m_running = thread->isRunning();
-        return;
-    }
+    m_clock.start();
+    m_restartTimer.setSingleShot(true);
+    connect(&m_restartTimer, &QTimer::timeout, this, &ServiceEntry::restartDue);
+    attach(service);
+}
 
-    const QMetaObject *meta = service->metaObject();
-    m_startMethod = meta->method(meta->indexOfMethod("start()"));
-    m_stopMethod = meta->method(meta->indexOfMethod("stop()"));
-    // A service announces the end of its stop in its own words, if it has any.
-    const QMetaMethod markEnded =
-        staticMetaObject.method(staticMetaObject.indexOfSlot("markEnded()"));
-    for (const char *signature : {"stopped()", "finished()"}) {
-        const int index = meta->indexOfSignal(signature);
-        if (index < 0)
-            continue;
-        connect(service, meta->method(index), this, markEnded, Qt::QueuedConnection);
-        m_hasDoneSignal = true;
-    }
-    m_running = true;
+ServiceEntry::~ServiceEntry()
+{
+    for (const QMetaObject::Connection &connection : std::as_const(m_connections))
+        disconnect(connection);
+    if (m_owned)
+        dispose(m_service);
+}
+
+void ServiceEntry::dispose(QObject *instance)
+{
+    // A thread still running is abandoned on purpose: Qt aborts if it is deleted.
+    if (!instance || (m_thread == instance && m_thread->isRunning()))
+        return;
+    if (instance->thread() == QThread::currentThread())
+        delete instance;
+    else
+        instance->deleteLater();
 }
 
 QString ServiceEntry::nameFor(const QObject *service, const ServiceOptions &options)
@@ -44,12 +45,86 @@ QString ServiceEntry::nameFor(const QObject *service, const ServiceOptions &opti
     return QString::fromLatin1(service->metaObject()->className());
 }
 
+QString ServiceEntry::refusal(const QObject *service)
+{
+    if (!service)
+        return QStringLiteral("the service is null");
+    if (auto *thread = qobject_cast<const QThread *>(service)) {
+        if (thread->isFinished())
+            return QStringLiteral("thread \"%1\" has already finished").arg(nameFor(service, {}));
+        return {};
+    }
+    if (service->metaObject()->indexOfMethod("stop()") < 0)
+        return QStringLiteral("%1 has no stop() slot or invokable")
+            .arg(QString::fromLatin1(service->metaObject()->className()));
+    return {};
+}
+
+void ServiceEntry::attach(QObject *service)
+{
+    for (const QMetaObject::Connection &connection : std::as_const(m_connections))
+        disconnect(connection);
+    m_connections.clear();
+    m_service = service;
+    m_thread = qobject_cast<QThread *>(service);
+    m_stopping = false;
+    m_hasDoneSignal = false;
+
+    m_connections.append(connect(service, &QObject::destroyed, this,
+                                 [this] { endedOnItsOwn(QStringLiteral("destroyed")); }));
+    if (m_thread) {
+        m_connections.append(
+            connect(m_thread, &QThread::started, this, [this] { setRunning(true); }));
+        m_connections.append(connect(m_thread, &QThread::finished, this,
+                                     [this] { endedOnItsOwn(QStringLiteral("thread finished")); }));
+        setRunning(m_thread->isRunning());
+        return;
+    }
+
+    const QMetaObject *meta = service->metaObject();
+    m_startMethod = meta->method(meta->indexOfMethod("start()"));
+    m_stopMethod = meta->method(meta->indexOfMethod("stop()"));
+    // Signals found at run time can only be connected by QMetaMethod.
+    const QMetaObject &self = staticMetaObject;
+    const QMetaMethod onDone = self.method(self.indexOfSlot("onDone()"));
+    for (const char *signature : {"stopped()", "finished()"}) {
+        const int index = meta->indexOfSignal(signature);
+        if (index < 0)
+            continue;
+        m_connections.append(
+            connect(service, meta->method(index), this, onDone, Qt::QueuedConnection));
+        m_hasDoneSignal = true;
+    }
+    const int failedIndex = meta->indexOfSignal("failed(QString)");
+    if (failedIndex >= 0) {
+        m_connections.append(connect(service, meta->method(failedIndex), this,
+                                     self.method(self.indexOfSlot("onFailed(QString)")),
+                                     Qt::QueuedConnection));
+    }
+    setRunning(true);
+}
+
+void ServiceEntry::replace(QObject *service)
+{
+    QObject *old = m_service.data();
+    const bool ownedOld = m_owned;
+    attach(service);
+    // Later, not now: its failure may still be on the stack.
+    if (ownedOld && old)
+        old->deleteLater();
+    m_owned = true;
+    ++m_restarts;
+    m_restartTimes.append(m_clock.elapsed());
+}
+
 void ServiceEntry::start()
 {
+    if (!m_service)
+        return;
     if (m_thread) {
         m_thread->start(); // does nothing if it is already running
         setRunning(true);
-    } else if (m_service && m_startMethod.isValid()) {
+    } else if (m_startMethod.isValid()) {
         ServiceCall::post(m_service, m_startMethod);
     }
 }
@@ -57,9 +132,10 @@ void ServiceEntry::start()
 void ServiceEntry::stop()
 {
     stopClock.start();
+    m_stopping = true;
     const bool running = m_thread ? m_thread->isRunning() : m_running && m_service;
     if (!running) {
-        QMetaObject::invokeMethod(this, &ServiceEntry::markEnded, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &ServiceEntry::onDone, Qt::QueuedConnection);
         return;
     }
     if (m_thread) {
@@ -71,13 +147,63 @@ void ServiceEntry::stop()
     if (m_hasDoneSignal)
         ServiceCall::post(m_service, m_stopMethod);
     else
-        ServiceCall::post(m_service, m_stopMethod, this, [this] { markEnded(); });
+        ServiceCall::post(m_service, m_stopMethod, this, [this] { onDone(); });
 }
 
-void ServiceEntry::markEnded()
+void ServiceEntry::onDone()
 {
+    if (!m_stopping) {
+        endedOnItsOwn(QStringLiteral("finished on its own"));
+        return;
+    }
     setRunning(false);
     Q_EMIT ended();
+}
+
+void ServiceEntry::onFailed(const QString &error)
+{
+    endedOnItsOwn(error.isEmpty() ? QStringLiteral("failed") : error);
+}
+
+void ServiceEntry::endedOnItsOwn(const QString &error)
+{
+    if (m_stopping) {
+        // Whatever way it went, it is no longer running: the stop is over.
+        onDone();
+        return;
+    }
+    if (!m_running)
+        return;
+    setRunning(false);
+    Q_EMIT failed(error);
+}
+
+int ServiceEntry::recordFailure(const QString &error)
+{
+    m_lastError = error;
+    const qint64 now = m_clock.elapsed();
+    m_failures.append(now);
+    const qint64 since = now - m_options.restart.window.count();
+    m_failures.erase(m_failures.begin(), std::find_if(m_failures.begin(), m_failures.end(),
+                                                      [since](qint64 t) { return t >= since; }));
+    return static_cast<int>(m_failures.size());
+}
+
+int ServiceEntry::restartsInWindow() const
+{
+    const qint64 since = m_clock.elapsed() - m_options.restart.window.count();
+    return static_cast<int>(std::count_if(m_restartTimes.cbegin(), m_restartTimes.cend(),
+                                          [since](qint64 t) { return t >= since; }));
+}
+
+void ServiceEntry::scheduleRestart(std::chrono::milliseconds delay)
+{
+    m_restartTimer.start(delay);
+}
+
+void ServiceEntry::cancelRestart()
+{
+    m_restartTimer.stop();
 }
 
 void ServiceEntry::setRunning(bool running)

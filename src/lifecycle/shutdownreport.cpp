@@ -98,19 +98,21 @@ QString ShutdownReport::summary() const
         if (service.outcome != ServiceReport::Outcome::Clean)
             problems.append(QStringLiteral("service \"%1\" %2")
                                 .arg(service.name, ServiceReport::outcomeName(service.outcome)));
+        if (service.outcome == ServiceReport::Outcome::Failed && !service.lastError.isEmpty())
+            problems.last() += QStringLiteral(" (%1)").arg(service.lastError);
     }
     if (d->sessionsAbandoned > 0) {
         problems.append(QStringLiteral("%1 session(s) abandoned: %2")
                             .arg(d->sessionsAbandoned)
                             .arg(d->abandonedSessions.join(QStringLiteral(", "))));
     }
-    QString line = QStringLiteral("shutdown (%1) finished in %2 ms: %3 service(s) stopped, %4 "
-                                  "session(s) drained, exit code %5")
+    QString line = QStringLiteral("shutdown (%1) finished in %2 ms with exit code %3: %4 "
+                                  "service(s), %5 session(s) drained")
                        .arg(d->reason)
                        .arg(d->totalMs)
+                       .arg(d->exitCode)
                        .arg(d->services.size())
-                       .arg(d->sessionsDrained)
-                       .arg(d->exitCode);
+                       .arg(d->sessionsDrained);
     if (!problems.isEmpty())
         line += QStringLiteral("; ") + problems.join(QStringLiteral("; "));
     return line;

@@ -29,6 +29,17 @@ Q_SIGNALS:
     void stopped();
 };
 
+// Fails as soon as it starts.
+class Failing : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void start() { Q_EMIT failed(QStringLiteral("cannot open its queue")); }
+    void stop() {}
+Q_SIGNALS:
+    void failed(const QString &error);
+};
+
 // A thread that ignores every request to end.
 class Blocked : public QThread
 {
@@ -61,6 +72,7 @@ int main(int argc, char **argv)
 
     Stubborn stubborn;
     stubborn.setObjectName(QStringLiteral("stubborn"));
+    Failing failing;
     Blocked *blocked = nullptr;
     canstop::SessionToken held;
 
@@ -75,6 +87,13 @@ int main(int argc, char **argv)
         blocked = new Blocked;
         blocked->setObjectName(QStringLiteral("blocked"));
         lifecycle.addService(blocked);
+    } else if (mode == "giveup") {
+        canstop::ServiceOptions options;
+        options.name = QStringLiteral("failing");
+        options.restart.factory = [] { return new Failing; };
+        options.restart.maxRestarts = 2;
+        options.restart.backoff = std::chrono::milliseconds(10);
+        lifecycle.addService(&failing, options);
     } else if (mode == "quit") {
         // A save in progress when the application is told to quit.
         held = lifecycle.holdSession(QStringLiteral("save"));

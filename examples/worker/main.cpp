@@ -1,0 +1,93 @@
+// canstop-worker: three services, stopped newest first on Ctrl+C.
+//   counter   a thread counting multiples of 4 in random numbers; reports on stop
+//   producer  ignores stop(): abandoned after its 5 s budget, so the exit code is 1
+//   flaky     fails now and then, and is restarted with backoff
+#include <canstop/lifecyclemanager.h>
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QThread>
+#include <QTimer>
+
+using namespace std::chrono_literals;
+
+Q_LOGGING_CATEGORY(lcWorker, "worker")
+
+class Counter : public QThread
+{
+protected:
+    void run() override
+    {
+        qint64 seen = 0, found = 0;
+        while (!isInterruptionRequested()) {
+            for (int i = 0; i < 10000; ++i, ++seen)
+                found += QRandomGenerator::global()->generate() % 4 == 0;
+            QThread::msleep(1);
+        }
+        qCInfo(lcWorker, "counter: %lld of %lld numbers were multiples of 4", found, seen);
+    }
+};
+
+class Producer : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() { qCInfo(lcWorker, "producer: asked to stop, but it has more to produce"); }
+Q_SIGNALS:
+    void stopped(); // never emitted: this producer does not stop
+};
+
+class Flaky : public QObject
+{
+    Q_OBJECT
+public:
+    Flaky()
+    {
+        connect(&m_tick, &QTimer::timeout, this, [this] {
+            if (QRandomGenerator::global()->bounded(4) == 0) {
+                m_tick.stop();
+                Q_EMIT failed(QStringLiteral("lost its connection"));
+            }
+        });
+    }
+public Q_SLOTS:
+    void start() { m_tick.start(300ms); }
+    void stop() { m_tick.stop(); }
+Q_SIGNALS:
+    void failed(const QString &error);
+
+private:
+    QTimer m_tick;
+};
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    canstop::LifecycleManager lifecycle;
+    lifecycle.watchSignals();
+    lifecycle.setShutdownTimeout(10s);
+
+    Counter counter;
+    canstop::ServiceOptions counterOptions;
+    counterOptions.name = QStringLiteral("counter");
+    lifecycle.addService(&counter, counterOptions);
+
+    Producer producer;
+    canstop::ServiceOptions producerOptions;
+    producerOptions.name = QStringLiteral("producer");
+    producerOptions.stopTimeout = 5s;
+    lifecycle.addService(&producer, producerOptions);
+
+    Flaky flaky;
+    canstop::ServiceOptions flakyOptions;
+    flakyOptions.name = QStringLiteral("flaky");
+    flakyOptions.restart.factory = [] { return new Flaky; };
+    flakyOptions.restart.maxRestarts = 100;
+    lifecycle.addService(&flaky, flakyOptions);
+
+    qCInfo(lcWorker, "canstop-worker running; press Ctrl+C to stop");
+    return app.exec();
+}
+
+#include "main.moc"
