@@ -219,7 +219,9 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     report.d->reason = why;
     report.d->startedAt = QDateTime::currentDateTime();
 
-    qCInfo(lcLifecycle, "shutdown requested (%ls): %d service(s), %d session(s), deadline %lld ms",
+    qCInfo(lcLifecycle,
+           "shutdown requested (%ls): %d service(s) running, %d session(s) open, "
+           "deadline %lld ms",
            qUtf16Printable(why), runningServices, sessionsAtClose,
            static_cast<long long>(timeout.count()));
     setState(State::Stopping);
