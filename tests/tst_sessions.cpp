@@ -22,13 +22,20 @@ class Job : public QObject
 {
     Q_OBJECT
 public:
-    std::atomic<QThread *> stoppedIn{nullptr};
+    explicit Job(std::atomic<int> *stoppedInWorker, QThread *worker)
+        : m_stoppedInWorker(stoppedInWorker), m_worker(worker)
+    {}
 public Q_SLOTS:
     void stop()
     {
-        stoppedIn.store(QThread::currentThread());
+        if (QThread::currentThread() == m_worker)
+            m_stoppedInWorker->fetch_add(1);
         deleteLater();
     }
+
+private:
+    std::atomic<int> *m_stoppedInWorker;
+    QThread *m_worker;
 };
 
 } // namespace
@@ -111,18 +118,26 @@ private Q_SLOTS:
         manager.setAutoExit(false);
         QThread worker;
         worker.start();
-        auto *job = new Job;
-        job->moveToThread(&worker);
-        QPointer<Job> watch(job);
-        QVERIFY(manager.trackSession(job));
-        auto *local = new Job;
-        QVERIFY(manager.trackSession(local));
+        // Each job ends itself from its stop(), in the worker thread, while
+        // the drain is counting.
+        constexpr int Jobs = 200;
+        std::atomic<int> stoppedInWorker{0};
+        for (int i = 0; i < Jobs; ++i) {
+            auto *job = new Job(&stoppedInWorker, &worker);
+            job->moveToThread(&worker);
+            QVERIFY(manager.trackSession(job));
+        }
+        std::atomic<int> stoppedInMain{0};
+        QVERIFY(manager.trackSession(new Job(&stoppedInMain, QThread::currentThread())));
 
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
         manager.requestShutdown();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QCOMPARE(stoppedInWorker.load(), Jobs);
+        QCOMPARE(stoppedInMain.load(), 1);
         QVERIFY(manager.report().isClean());
-        QCOMPARE(manager.report().sessionsDrained(), 2);
+        QCOMPARE(manager.report().sessionsDrained(), Jobs + 1);
+        QCOMPARE(manager.activeSessions(), 0);
         worker.quit();
         worker.wait();
     }
