@@ -215,20 +215,23 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     deadline.setRemainingTime(timeout);
     requestedExitCode = exitCode;
     reason = why;
-    sessionsAtClose = gate->close();
     report.d->reason = why;
     report.d->startedAt = QDateTime::currentDateTime();
 
     qCInfo(lcLifecycle,
            "shutdown requested (%ls): %d service(s) running, %d session(s) open, "
            "deadline %lld ms",
-           qUtf16Printable(why), runningServices, sessionsAtClose,
+           qUtf16Printable(why), runningServices, gate->count(),
            static_cast<long long>(timeout.count()));
     setState(State::Stopping);
     Q_EMIT q->shutdownReasonChanged(reason);
-    Q_EMIT q->shutdownRequested(reason);
     Q_EMIT q->remainingMsChanged(q->remainingMs());
     remainingTimer.start(RemainingTickMs);
+    // Slots in this thread may still start sessions (a final save, a
+    // server taking the connections the kernel already accepted); the gate
+    // closes once they have returned.
+    Q_EMIT q->shutdownRequested(reason);
+    sessionsAtClose = gate->close();
 
     // Newest first; the late ones wait for the sessions.
     for (ServiceEntry *entry : services) {

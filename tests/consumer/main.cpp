@@ -1,3 +1,4 @@
+#include <canstop/gracefultcpserver.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QCoreApplication>
@@ -9,6 +10,9 @@ int main(int argc, char **argv)
     canstop::LifecycleManager lifecycle;
     if (!lifecycle.watchSignals())
         return 2;
+    canstop::GracefulTcpServer server(&lifecycle);
+    if (!server.listen(QHostAddress::LocalHost))
+        return 3;
     QTimer::singleShot(0, &lifecycle, [&lifecycle] { lifecycle.requestShutdown(42); });
     return app.exec(); // 42, from the shutdown sequence
 }

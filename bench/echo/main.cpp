@@ -1,0 +1,212 @@
+// canstop-echo against the same server on a bare QTcpServer, run
+// alternately in one run: throughput, time from SIGTERM to exit, and what
+// interrupted clients lose. Prints figures; asserts nothing.
+#include "common/echoclient.h"
+
+#include <QCoreApplication>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+using echoclient::Client;
+using echoclient::Driver;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A server process; its log goes to a file, read for the port it took.
+class Server
+{
+public:
+    Server(const char *program, std::initializer_list<std::string> extra = {})
+    {
+        m_log = "/tmp/canstop-bench-echo-" + std::to_string(::getpid()) + ".log";
+        std::vector<std::string> args{program, "--port", "0"};
+        args.insert(args.end(), extra);
+        std::vector<char *> argv;
+        for (std::string &arg : args)
+            argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 2, m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        posix_spawn(&m_pid, program, &actions, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        for (int i = 0; i < 2000 && m_port == 0; ++i) {
+            std::this_thread::sleep_for(5ms); // the benchmark may wait; tests may not
+            std::ifstream log(m_log);
+            std::string line;
+            while (std::getline(log, line)) {
+                const auto at = line.find("listening on 127.0.0.1:");
+                if (at != std::string::npos)
+                    m_port = static_cast<uint16_t>(std::stoi(line.substr(at + 23)));
+            }
+        }
+    }
+    ~Server()
+    {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+        ::unlink(m_log.c_str());
+    }
+    uint16_t port() const { return m_port; }
+    void terminate() { ::kill(m_pid, SIGTERM); }
+    // Waits for the exit; returns its status.
+    int wait()
+    {
+        int status = 0;
+        ::waitpid(m_pid, &status, 0);
+        m_pid = -1;
+        return status;
+    }
+
+private:
+    pid_t m_pid = -1;
+    uint16_t m_port = 0;
+    std::string m_log;
+};
+
+struct Throughput
+{
+    double roundTripsPerSecond = 0;
+    double megabytesPerSecond = 0;
+};
+
+Throughput load(const char *program, int connections, size_t messageSize,
+                std::chrono::milliseconds duration)
+{
+    Server server(program);
+    Driver clients(server.port());
+    for (int i = 0; i < connections; ++i)
+        clients.add(Client::Mode::RequestReply).messageSize = messageSize;
+    clients.runUntil([] { return false; }, 300ms); // connect and warm up
+    uint64_t trips = 0, bytes = 0;
+    for (const Client &client : clients.clients) {
+        trips -= client.roundTrips;
+        bytes -= client.received;
+    }
+    const auto start = Clock::now();
+    clients.runUntil([] { return false; }, duration);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    for (const Client &client : clients.clients) {
+        trips += client.roundTrips;
+        bytes += client.received;
+    }
+    return {trips / seconds, bytes / seconds / 1e6};
+}
+
+void throughput(const char *canstop, const char *plain, int connections, size_t messageSize,
+                int rounds)
+{
+    Throughput withCanstop, withPlain;
+    for (int round = 0; round < rounds; ++round) {
+        const Throughput p = load(plain, connections, messageSize, 2s);
+        const Throughput c = load(canstop, connections, messageSize, 2s);
+        withPlain.roundTripsPerSecond += p.roundTripsPerSecond / rounds;
+        withPlain.megabytesPerSecond += p.megabytesPerSecond / rounds;
+        withCanstop.roundTripsPerSecond += c.roundTripsPerSecond / rounds;
+        withCanstop.megabytesPerSecond += c.megabytesPerSecond / rounds;
+    }
+    std::printf("  C=%-3d M=%-6zu canstop %9.0f rt/s %8.1f MB/s | plain %9.0f rt/s %8.1f MB/s | "
+                "ratio %.3f\n",
+                connections, messageSize, withCanstop.roundTripsPerSecond,
+                withCanstop.megabytesPerSecond, withPlain.roundTripsPerSecond,
+                withPlain.megabytesPerSecond,
+                withCanstop.roundTripsPerSecond / withPlain.roundTripsPerSecond);
+}
+
+void shutdownTime(const char *canstop, int idle)
+{
+    Server server(canstop);
+    Driver clients(server.port());
+    // In batches inside the listen backlog, each confirmed by its echo.
+    for (int added = 0; added < idle;) {
+        for (int i = 0; i < 40 && added < idle; ++i, ++added)
+            clients.add(Client::Mode::Idle);
+        clients.runUntil(
+            [&] {
+                for (const Client &client : clients.clients) {
+                    if (client.roundTrips < 1 && !client.done())
+                        return false;
+                }
+                return true;
+            },
+            30s);
+    }
+    const auto start = Clock::now();
+    server.terminate();
+    clients.runUntil([&] { return clients.allDone(); }, 60s);
+    const double allEof = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const int status = server.wait();
+    const double exited = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    int eofs = 0;
+    for (const Client &client : clients.clients)
+        eofs += client.eof;
+    std::printf("  %5d idle connections: EOF at all %d in %.0f ms, exit %d after %.0f ms\n", idle,
+                eofs, allEof, WIFEXITED(status) ? WEXITSTATUS(status) : -1, exited);
+}
+
+void interrupted(const char *name, const char *program)
+{
+    Server server(program);
+    Driver clients(server.port());
+    for (int i = 0; i < 50; ++i)
+        clients.add(Client::Mode::Stream);
+    clients.runUntil([] { return false; }, 500ms);
+    clients.mark();
+    server.terminate();
+    clients.runUntil([&] { return clients.allDone(); }, 30s);
+    server.wait();
+    uint64_t before = 0, lost = 0, refused = 0;
+    int resets = 0;
+    for (const Client &client : clients.clients) {
+        before += client.sentAtMark;
+        if (client.received < client.sentAtMark)
+            lost += client.sentAtMark - client.received;
+        else
+            refused += client.sent - client.received;
+        resets += client.reset;
+    }
+    std::printf("  %-8s %6.1f MB sent before SIGTERM: %llu bytes lost, %d of 50 connections "
+                "reset\n",
+                name, before / 1e6, static_cast<unsigned long long>(lost), resets);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
+
+    std::printf("echo throughput, request/reply, %d alternated rounds of 2 s each\n", rounds);
+    throughput(CANSTOP_ECHO, PLAIN_ECHO, 64, 64, rounds);
+    throughput(CANSTOP_ECHO, PLAIN_ECHO, 8, 65536, rounds);
+    std::printf("canstop-echo, SIGTERM to exit\n");
+    shutdownTime(CANSTOP_ECHO, 1000);
+    shutdownTime(CANSTOP_ECHO, 10000);
+    std::printf("50 streaming clients interrupted by SIGTERM\n");
+    interrupted("canstop", CANSTOP_ECHO);
+    interrupted("plain", PLAIN_ECHO);
+    return 0;
+}

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <canstop/canstop_network_export.h>
+
+#include <QTcpServer>
+
+#include <chrono>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+class LifecycleManager;
+class GracefulTcpServerPrivate;
+
+// A drop-in QTcpServer whose connections survive a shutdown: every
+// accepted socket counts as a session, listening stops the moment a
+// shutdown begins (connections the kernel had already accepted are still
+// taken and served), and each connection is closed gracefully once it is
+// idle, or at the deadline: its output is flushed, its write side closed,
+// and its input read and discarded until the peer closes or the linger
+// passes, so a peer never sees a reset nor loses a byte the server wrote.
+//
+// A connection is busy while it has unread input (in Qt's buffer or the
+// kernel's) or unsent output. An application that knows its own request
+// boundaries says so with markBusy() and markIdle().
+//
+// A connection whose unsent output passes maxPendingOutput() is not read
+// until that drops below half, so a peer that sends but never reads cannot
+// grow the server's memory.
+class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
+{
+    Q_OBJECT
+    Q_PROPERTY(qint64 maxPendingOutput READ maxPendingOutput WRITE setMaxPendingOutput)
+    Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
+
+public:
+    static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
+    static constexpr std::chrono::milliseconds DefaultLinger{1000};
+
+    // Follows LifecycleManager::instance().
+    explicit GracefulTcpServer(QObject *parent = nullptr);
+    explicit GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent = nullptr);
+    ~GracefulTcpServer() override;
+
+    qint64 maxPendingOutput() const;
+    // Zero or negative is refused with a warning.
+    bool setMaxPendingOutput(qint64 bytes);
+
+    std::chrono::milliseconds linger() const;
+    bool setLinger(std::chrono::milliseconds linger);
+
+    // From now on the application says when `connection` is busy (a request
+    // is in progress) and when it is idle (between requests).
+    void markBusy(QTcpSocket *connection);
+    void markIdle(QTcpSocket *connection);
+
+    bool isDraining() const;
+
+Q_SIGNALS:
+    // Listening has stopped; connections close as they become idle.
+    void drainingStarted();
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override;
+
+private:
+    friend class GracefulTcpServerPrivate;
+    std::unique_ptr<GracefulTcpServerPrivate> d;
+};
+
+} // namespace canstop

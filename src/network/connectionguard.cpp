@@ -1,0 +1,148 @@
+#include "connectionguard_p.h"
+
+#include "gracefultcpserver_p.h"
+#include "logging_p.h"
+#include "socketlinger_p.h"
+
+#include <QScopedValueRollback>
+#include <QSocketNotifier>
+#include <QTcpSocket>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace canstop {
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token,
+                                 GracefulTcpServerPrivate *server)
+    : QObject(socket), m_socket(socket), m_server(server), m_token(std::move(token))
+{
+    // Checked after the application's own readyRead handlers have run.
+    connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::scheduleCheck);
+    connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::check);
+    socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption,
+                            QVariant::fromValue(server->maxPendingOutput));
+    connect(socket, &QAbstractSocket::disconnected, this, [this] {
+        if (!m_closing)
+            m_token.reset(); // closed by the application or the peer: the session is over
+    });
+}
+
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
+{
+    return socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
+                  : nullptr;
+}
+
+void ConnectionGuard::setMode(Mode mode)
+{
+    m_mode = mode;
+    check();
+}
+
+bool ConnectionGuard::isBusy() const
+{
+    switch (m_mode) {
+    case Mode::Busy:
+        return true;
+    case Mode::Idle:
+        return false;
+    case Mode::Auto:
+        break;
+    }
+    if (m_socket->bytesToWrite() > 0 || m_socket->bytesAvailable() > 0)
+        return true;
+    int unread = 0;
+    return ::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) == 0
+        && unread > 0;
+}
+
+void ConnectionGuard::drain()
+{
+    m_draining = true;
+    check();
+}
+
+void ConnectionGuard::closeNow()
+{
+    if (m_closing)
+        return;
+    if (const qint64 unsent = m_socket->bytesToWrite()) {
+        qCWarning(lcNetwork, "connection from %ls:%u closed at the shutdown deadline with %lld "
+                             "byte(s) its peer never took",
+                  qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(),
+                  static_cast<long long>(unsent));
+    }
+    handOver(true);
+}
+
+void ConnectionGuard::scheduleCheck()
+{
+    if (m_checkPending)
+        return;
+    m_checkPending = true;
+    QMetaObject::invokeMethod(this, &ConnectionGuard::check, Qt::QueuedConnection);
+}
+
+void ConnectionGuard::check()
+{
+    m_checkPending = false;
+    if (m_checking || m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    const QScopedValueRollback<bool> checking(m_checking, true);
+    if (m_socket->bytesToWrite() > 0)
+        m_socket->flush();
+    // Qt closes a socket the moment it reads the peer's EOF, dropping any
+    // output it still holds; so it may read only while it holds none. The
+    // kernel's share is capped by the send buffer (maxPendingOutput).
+    setReading(m_socket->bytesToWrite() == 0);
+
+    if (m_draining && !isBusy())
+        handOver(false);
+}
+
+QSocketNotifier *ConnectionGuard::readNotifier()
+{
+    // Qt keeps its read notifier inside the socket's engine, a child of the
+    // socket; pausing it is the only way to stop Qt reading from the kernel.
+    if (!m_readNotifier) {
+        const auto notifiers = m_socket->findChildren<QSocketNotifier *>();
+        for (QSocketNotifier *notifier : notifiers) {
+            if (notifier->type() == QSocketNotifier::Read)
+                m_readNotifier = notifier;
+        }
+    }
+    return m_readNotifier;
+}
+
+void ConnectionGuard::setReading(bool reading)
+{
+    QSocketNotifier *notifier = readNotifier();
+    if (!notifier)
+        return;
+    if (m_paused != !reading)
+        qCDebug(lcNetwork, "connection %p: %s reading", static_cast<void *>(m_socket),
+                reading ? "resumed" : "paused");
+    m_paused = !reading;
+    notifier->setEnabled(reading);
+}
+
+void ConnectionGuard::handOver(bool dropOutput)
+{
+    if (!dropOutput && m_socket->bytesToWrite() > 0)
+        return; // check() comes back with bytesWritten
+    m_closing = true;
+    // Take the descriptor over, then let Qt close its own: the connection
+    // lives on in the copy, which the linger closes without a reset.
+    const int fd = ::dup(static_cast<int>(m_socket->socketDescriptor()));
+    if (fd < 0) {
+        qCWarning(lcNetwork, "cannot close a connection gracefully: dup() failed; closing it");
+        m_socket->disconnectFromHost();
+        m_token.reset();
+        return;
+    }
+    m_server->linger(fd, std::move(m_token));
+    m_socket->abort();
+}
+
+} // namespace canstop

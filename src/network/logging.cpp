@@ -1,0 +1,5 @@
+#include "logging_p.h"
+
+namespace canstop {
+Q_LOGGING_CATEGORY(lcNetwork, "canstop.network", QtInfoMsg)
+} // namespace canstop

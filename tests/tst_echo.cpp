@@ -1,0 +1,264 @@
+// canstop-echo as a child process, driven by real clients on 127.0.0.1.
+#include "common/echoclient.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
+
+using echoclient::Client;
+using echoclient::Driver;
+using namespace std::chrono_literals;
+
+namespace {
+
+class EchoServer
+{
+public:
+    explicit EchoServer(int shutdownTimeoutMs, QStringList extra = {})
+    {
+        m_process.setProgram(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")));
+        m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"),
+                                           QStringLiteral("--shutdown-timeout"),
+                                           QString::number(shutdownTimeoutMs)}
+                               + extra);
+        m_process.start();
+    }
+
+    ~EchoServer()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+
+    // The port it listens on, once it says so; 0 if it never does.
+    quint16 waitForPort()
+    {
+        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 20000 && m_process.state() != QProcess::NotRunning) {
+            const auto match = listening.match(QString::fromLocal8Bit(log()));
+            if (match.hasMatch())
+                return match.captured(1).toUShort();
+            m_process.waitForReadyRead(100);
+        }
+        return 0;
+    }
+
+    void terminate() { ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM); }
+
+    int waitForExit(int timeoutMs)
+    {
+        if (!m_process.waitForFinished(timeoutMs) || m_process.exitStatus() != QProcess::NormalExit)
+            return -1;
+        return m_process.exitCode();
+    }
+
+    // Resident memory in KiB, from /proc.
+    qint64 residentKiB() const
+    {
+        QFile status(QStringLiteral("/proc/%1/status").arg(m_process.processId()));
+        if (!status.open(QIODevice::ReadOnly))
+            return -1;
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').first().toLongLong();
+        }
+        return -1;
+    }
+
+    QByteArray log()
+    {
+        m_log += m_process.readAllStandardError();
+        return m_log;
+    }
+
+private:
+    QProcess m_process;
+    QByteArray m_log;
+};
+
+} // namespace
+
+class TestEcho : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(!qgetenv("CANSTOP_ECHO").isEmpty());
+        // A thousand clients and the server's side of them.
+        struct rlimit limit;
+        QCOMPARE(getrlimit(RLIMIT_NOFILE, &limit), 0);
+        limit.rlim_cur = limit.rlim_max;
+        QCOMPARE(setrlimit(RLIMIT_NOFILE, &limit), 0);
+        QVERIFY2(limit.rlim_cur >= 2500, "the test needs 2500 file descriptors");
+    }
+
+    void sigtermMidTrafficLosesNothing()
+    {
+        EchoServer server(20000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        for (int i = 0; i < 200; ++i)
+            clients.add(Client::Mode::RequestReply).messageSize = 64 + (i % 8) * 100;
+        for (int i = 0; i < 50; ++i)
+            clients.add(Client::Mode::Stream).limit = 4 * 1024 * 1024;
+
+        // Mid-traffic: every client has had some echo, no stream is done.
+        QVERIFY(clients.runUntil(
+            [&] {
+                for (const Client &client : clients.clients) {
+                    if (client.mode == Client::Mode::RequestReply ? client.roundTrips < 2
+                                                                  : client.received < 65536)
+                        return false;
+                }
+                return true;
+            },
+            20s));
+        clients.mark();
+        server.terminate();
+        QVERIFY2(clients.runUntil([&] { return clients.allDone(); }, 30s), server.log());
+        QCOMPARE(server.waitForExit(30000), 0);
+
+        int streamsMidway = 0;
+        for (const Client &client : clients.clients) {
+            const QByteArray who = "client " + QByteArray::number(client.id);
+            QVERIFY2(!client.reset, who + " saw a connection reset");
+            QVERIFY2(!client.corrupt, who + " got bytes it never sent");
+            QVERIFY2(client.eof, who + " never saw the end of the stream");
+            QVERIFY2(client.received >= client.sentAtMark,
+                     who + " lost bytes it had sent before the SIGTERM");
+            if (client.mode == Client::Mode::Stream)
+                streamsMidway += client.sentAtMark < client.limit;
+        }
+        QVERIFY(streamsMidway > 0); // the SIGTERM did land mid-stream
+    }
+
+    void idleClientsCloseAtOnce()
+    {
+        EchoServer server(30000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        // In batches within QTcpServer's listen backlog (50), so that no SYN
+        // waits for a retransmission.
+        for (int batch = 0; batch < 25; ++batch) {
+            for (int i = 0; i < 40; ++i)
+                clients.add(Client::Mode::Idle);
+            QVERIFY(clients.runUntil(
+                [&] {
+                    for (const Client &client : clients.clients) {
+                        if (client.roundTrips < 1)
+                            return false;
+                    }
+                    return true;
+                },
+                20s));
+        }
+
+        QElapsedTimer clock;
+        clock.start();
+        server.terminate();
+        QVERIFY(clients.runUntil([&] { return clients.allDone(); }, 20s));
+        QCOMPARE(server.waitForExit(20000), 0);
+        const qint64 elapsed = clock.elapsed();
+        for (const Client &client : clients.clients)
+            QVERIFY(client.eof && !client.reset);
+        // Far under the 30 s deadline: idle connections do not wait for it.
+        QVERIFY2(elapsed < 5000, QByteArray::number(elapsed));
+        qInfo("1000 idle clients: EOF for all and exit %lld ms after SIGTERM", elapsed);
+    }
+
+    void clientThatNeverReads()
+    {
+        EchoServer server(1500, {QStringLiteral("--max-pending"), QStringLiteral("262144")});
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        const qint64 before = server.residentKiB();
+        Driver clients(port);
+        Client &greedy = clients.add(Client::Mode::NeverReads);
+        QVERIFY(clients.runUntil([&] { return clients.clients[0].stalled; }, 20s));
+        const uint64_t sent = clients.clients[0].sent;
+        QVERIFY(sent > 0);
+        // Paused: what it sent sits in kernel buffers, not in the server.
+        const qint64 growth = server.residentKiB() - before;
+        QVERIFY2(growth < 16 * 1024, QByteArray::number(growth));
+        Q_UNUSED(greedy);
+
+        server.terminate();
+        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY(server.log().contains("closed at the shutdown deadline with"));
+        // Now it reads: some echo, then a clean end, no reset.
+        Client &client = clients.clients[0];
+        client.mode = Client::Mode::Stream;
+        client.limit = client.sent;
+        client.halfClosed = true;
+        QVERIFY(clients.runUntil([&] { return client.done(); }, 20s));
+        QVERIFY(client.eof);
+        QVERIFY(!client.reset);
+        QVERIFY(!client.corrupt);
+    }
+
+    void newConnectionsAreRefusedOnceDraining()
+    {
+        EchoServer server(3000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        clients.add(Client::Mode::NeverReads); // holds the shutdown open
+        QVERIFY(clients.runUntil([&] { return clients.clients[0].stalled; }, 20s));
+        server.terminate();
+        QElapsedTimer clock;
+        clock.start();
+        while (!server.log().contains("stopped listening") && clock.elapsed() < 20000)
+            QTest::qWait(10);
+        QVERIFY(server.log().contains("stopped listening"));
+        Client &late = clients.add(Client::Mode::Idle);
+        const size_t lateIndex = clients.clients.size() - 1;
+        Q_UNUSED(late);
+        QVERIFY(clients.runUntil([&] { return clients.clients[lateIndex].done(); }, 20s));
+        QVERIFY(clients.clients[lateIndex].refused);
+        QCOMPARE(server.waitForExit(20000), 0);
+    }
+
+    void halfClosedClientsGetAllTheirEcho()
+    {
+        EchoServer server(20000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        for (int i = 0; i < 20; ++i)
+            clients.add(Client::Mode::Stream).limit = 1024 * 1024;
+        // Some finish (and half-close) before the SIGTERM, the others after.
+        QVERIFY(clients.runUntil(
+            [&] {
+                int halfClosed = 0;
+                for (const Client &client : clients.clients)
+                    halfClosed += client.halfClosed;
+                return halfClosed >= 10;
+            },
+            20s));
+        clients.mark();
+        server.terminate();
+        QVERIFY(clients.runUntil([&] { return clients.allDone(); }, 20s));
+        for (const Client &client : clients.clients) {
+            QVERIFY(client.eof && !client.reset && !client.corrupt);
+            QVERIFY(client.received >= client.sentAtMark);
+            if (client.halfClosedAtMark)
+                QCOMPARE(client.received, client.limit);
+        }
+        QCOMPARE(server.waitForExit(20000), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEcho)
+#include "tst_echo.moc"
