@@ -23,8 +23,8 @@ public:
         m_process.setProgram(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")));
         m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"),
                                            QStringLiteral("--shutdown-timeout"),
-                                           QString::number(shutdownTimeoutMs)}
-                               + extra);
+                                           QString::number(shutdownTimeoutMs)} +
+                               extra);
         m_process.start();
     }
 

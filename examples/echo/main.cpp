@@ -23,8 +23,9 @@ int main(int argc, char **argv)
          QStringLiteral("127.0.0.1")},
         {QStringLiteral("shutdown-timeout"), QStringLiteral("Shutdown deadline in ms."),
          QStringLiteral("ms"), QStringLiteral("30000")},
-        {QStringLiteral("max-pending"), QStringLiteral("Unsent bytes per client before reading "
-                                                       "from it pauses."),
+        {QStringLiteral("max-pending"),
+         QStringLiteral("Unsent bytes per client before reading "
+                        "from it pauses."),
          QStringLiteral("bytes"), QStringLiteral("1048576")},
     });
     options.process(app);

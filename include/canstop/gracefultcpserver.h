@@ -28,9 +28,11 @@ class GracefulTcpServerPrivate;
 // kernel's) or unsent output. An application that knows its own request
 // boundaries says so with markBusy() and markIdle().
 //
-// A connection whose unsent output passes maxPendingOutput() is not read
-// until that drops below half, so a peer that sends but never reads cannot
-// grow the server's memory.
+// A connection is not read while Qt holds unsent output for it (QTcpSocket
+// drops that output when it reads the peer's EOF), and the kernel holds at
+// most maxPendingOutput() of it (the send buffer): a peer that half-closes
+// gets every reply, and one that sends but never reads cannot grow the
+// server's memory.
 class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -47,7 +49,8 @@ public:
     ~GracefulTcpServer() override;
 
     qint64 maxPendingOutput() const;
-    // Zero or negative is refused with a warning.
+    // For connections accepted from now on. Refused with a warning unless
+    // 1 <= bytes <= INT_MAX.
     bool setMaxPendingOutput(qint64 bytes);
 
     std::chrono::milliseconds linger() const;

@@ -53,8 +53,8 @@ bool ConnectionGuard::isBusy() const
     if (m_socket->bytesToWrite() > 0 || m_socket->bytesAvailable() > 0)
         return true;
     int unread = 0;
-    return ::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) == 0
-        && unread > 0;
+    return ::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) == 0 &&
+           unread > 0;
 }
 
 void ConnectionGuard::drain()
@@ -68,8 +68,9 @@ void ConnectionGuard::closeNow()
     if (m_closing)
         return;
     if (const qint64 unsent = m_socket->bytesToWrite()) {
-        qCWarning(lcNetwork, "connection from %ls:%u closed at the shutdown deadline with %lld "
-                             "byte(s) its peer never took",
+        qCWarning(lcNetwork,
+                  "connection from %ls:%u closed at the shutdown deadline with %lld "
+                  "byte(s) its peer never took",
                   qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(),
                   static_cast<long long>(unsent));
     }

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <limits>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,13 +101,11 @@ void GracefulTcpServerPrivate::linger(int fd, SessionToken token)
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
     : GracefulTcpServer(LifecycleManager::instance(), parent)
-{
-}
+{}
 
 GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent)
     : QTcpServer(parent), d(std::make_unique<GracefulTcpServerPrivate>(this, lifecycle))
-{
-}
+{}
 
 GracefulTcpServer::~GracefulTcpServer() = default;
 
@@ -117,9 +116,9 @@ qint64 GracefulTcpServer::maxPendingOutput() const
 
 bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 {
-    if (bytes <= 0) {
-        qCWarning(lcNetwork, "maxPendingOutput of %lld refused: it must be positive",
-                  static_cast<long long>(bytes));
+    if (bytes <= 0 || bytes > std::numeric_limits<int>::max()) {
+        qCWarning(lcNetwork, "maxPendingOutput of %lld refused: it must be between 1 and %d",
+                  static_cast<long long>(bytes), std::numeric_limits<int>::max());
         return false;
     }
     d->maxPendingOutput = bytes;

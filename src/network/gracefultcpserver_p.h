@@ -30,7 +30,7 @@ public:
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     bool draining = false;
     QSet<QTcpSocket *> sockets; // accepted and not yet destroyed
-    QTimer deadlineTimer; // closes what is still busy in time for the deadline
+    QTimer deadlineTimer;       // closes what is still busy in time for the deadline
 };
 
 } // namespace canstop

@@ -100,8 +100,7 @@ public:
     }
 
     // Runs the clients until `until()` holds or `timeout` passes.
-    template<typename Predicate>
-    bool runUntil(Predicate until, std::chrono::milliseconds timeout)
+    template <typename Predicate> bool runUntil(Predicate until, std::chrono::milliseconds timeout)
     {
         const auto end = std::chrono::steady_clock::now() + timeout;
         std::vector<pollfd> fds;
@@ -197,8 +196,8 @@ private:
                 client.received += static_cast<uint64_t>(got);
                 if (client.received > client.sent)
                     client.corrupt = true; // more came back than went out
-                if (client.mode != Client::Mode::Stream && client.messageEnd != 0
-                    && client.received == client.messageEnd)
+                if (client.mode != Client::Mode::Stream && client.messageEnd != 0 &&
+                    client.received == client.messageEnd)
                     ++client.roundTrips;
                 if (static_cast<size_t>(got) < sizeof buffer)
                     return;
