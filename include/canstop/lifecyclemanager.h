@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QProperty>
 #include <QString>
 
 #include <chrono>
@@ -27,14 +28,19 @@ class LifecycleManagerPrivate;
 class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
 {
     Q_OBJECT
-    Q_PROPERTY(State state READ state NOTIFY stateChanged)
-    Q_PROPERTY(bool shuttingDown READ isShuttingDown NOTIFY shuttingDownChanged)
-    Q_PROPERTY(int activeSessions READ activeSessions NOTIFY activeSessionsChanged)
-    Q_PROPERTY(int runningServices READ runningServices NOTIFY runningServicesChanged)
-    Q_PROPERTY(QString shutdownReason READ shutdownReason NOTIFY shutdownReasonChanged)
+    Q_PROPERTY(State state READ state NOTIFY stateChanged BINDABLE bindableState)
+    Q_PROPERTY(bool shuttingDown READ isShuttingDown NOTIFY shuttingDownChanged BINDABLE
+                   bindableShuttingDown)
+    Q_PROPERTY(int activeSessions READ activeSessions NOTIFY activeSessionsChanged BINDABLE
+                   bindableActiveSessions)
+    Q_PROPERTY(int runningServices READ runningServices NOTIFY runningServicesChanged BINDABLE
+                   bindableRunningServices)
+    Q_PROPERTY(QString shutdownReason READ shutdownReason NOTIFY shutdownReasonChanged BINDABLE
+                   bindableShutdownReason)
     Q_PROPERTY(int shutdownTimeout READ shutdownTimeoutMs WRITE setShutdownTimeoutMs NOTIFY
                    shutdownTimeoutChanged)
-    Q_PROPERTY(int remainingMs READ remainingMs NOTIFY remainingMsChanged)
+    Q_PROPERTY(
+        int remainingMs READ remainingMs NOTIFY remainingMsChanged BINDABLE bindableRemainingMs)
     Q_PROPERTY(bool autoExit READ autoExit WRITE setAutoExit NOTIFY autoExitChanged)
 
 public:
@@ -77,7 +83,7 @@ public:
 
     // Counts `session` until it is destroyed, in any thread. False once a
     // shutdown has begun: the caller decides what to do with the object.
-    bool trackSession(QObject *session);
+    Q_INVOKABLE bool trackSession(QObject *session);
     // A session that is not a QObject; empty once a shutdown has begun.
     SessionToken holdSession(const QString &what);
 
@@ -86,8 +92,17 @@ public:
     int activeSessions() const;
     int runningServices() const;
     QString shutdownReason() const;
-    // Milliseconds left of the deadline while stopping, 0 after, -1 before.
+    // Milliseconds left of the deadline while stopping (updated four times a
+    // second), 0 after, -1 before.
     int remainingMs() const;
+
+    // For C++ property bindings (QProperty::setBinding), as QML binds.
+    QBindable<State> bindableState();
+    QBindable<bool> bindableShuttingDown();
+    QBindable<int> bindableActiveSessions();
+    QBindable<int> bindableRunningServices();
+    QBindable<QString> bindableShutdownReason();
+    QBindable<int> bindableRemainingMs();
 
     // The last shutdown's report; invalid until one has finished.
     ShutdownReport report() const;

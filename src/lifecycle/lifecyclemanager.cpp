@@ -221,16 +221,16 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     qCInfo(lcLifecycle,
            "shutdown requested (%ls): %d service(s) running, %d session(s) open, "
            "deadline %lld ms",
-           qUtf16Printable(why), runningServices, gate->count(),
+           qUtf16Printable(why), runningServices.value(), gate->count(),
            static_cast<long long>(timeout.count()));
     setState(State::Stopping);
-    Q_EMIT q->shutdownReasonChanged(reason);
-    Q_EMIT q->remainingMsChanged(q->remainingMs());
+    Q_EMIT q->shutdownReasonChanged(why);
+    updateRemainingMs();
     remainingTimer.start(RemainingTickMs);
     // Slots in this thread may still start sessions (a final save, a
     // server taking the connections the kernel already accepted); the gate
     // closes once they have returned.
-    Q_EMIT q->shutdownRequested(reason);
+    Q_EMIT q->shutdownRequested(why);
     sessionsAtClose = gate->close();
 
     // Newest first; the late ones wait for the sessions.
@@ -298,7 +298,7 @@ void LifecycleManagerPrivate::checkSessionsDrained()
     if (phase != Phase::Sessions || state != State::Stopping)
         return;
     updateActiveSessions();
-    if (reportedSessions > 0) {
+    if (activeSessions > 0) {
         if (!waitTimer.isActive())
             waitTimer.start(static_cast<int>(remainingDeadlineMs()));
         return;
@@ -357,7 +357,7 @@ void LifecycleManagerPrivate::finish()
         qCWarning(lcLifecycle, "%ls", qUtf16Printable(report.summary()));
 
     setState(State::Stopped);
-    Q_EMIT q->remainingMsChanged(0);
+    updateRemainingMs();
     Q_EMIT q->shutdownFinished(report);
 
     if (quitLoop)
@@ -461,9 +461,9 @@ void LifecycleManagerPrivate::onSessionsChanged()
 void LifecycleManagerPrivate::updateActiveSessions()
 {
     const int count = gate->count();
-    if (count == reportedSessions)
+    if (count == activeSessions)
         return;
-    reportedSessions = count;
+    activeSessions = count;
     Q_EMIT q->activeSessionsChanged(count);
 }
 
@@ -471,11 +471,33 @@ void LifecycleManagerPrivate::setState(State next)
 {
     if (state == next)
         return;
-    const bool wasShuttingDown = q->isShuttingDown();
     state = next;
-    Q_EMIT q->stateChanged(state);
-    if (q->isShuttingDown() != wasShuttingDown)
-        Q_EMIT q->shuttingDownChanged(!wasShuttingDown);
+    Q_EMIT q->stateChanged(next);
+    const bool stopping = next == State::Stopping || next == State::Stopped;
+    if (shuttingDown != stopping) {
+        shuttingDown = stopping;
+        Q_EMIT q->shuttingDownChanged(stopping);
+    }
+}
+
+void LifecycleManagerPrivate::updateRemainingMs()
+{
+    int ms = 0;
+    switch (state.value()) {
+    case State::Starting:
+    case State::Running:
+        ms = -1;
+        break;
+    case State::Stopping:
+        ms = static_cast<int>(remainingDeadlineMs());
+        break;
+    case State::Stopped:
+        break;
+    }
+    if (remainingMs == ms)
+        return;
+    remainingMs = ms;
+    Q_EMIT q->remainingMsChanged(ms);
 }
 
 // ---- LifecycleManager -------------------------------------------------------
@@ -502,8 +524,7 @@ LifecycleManager::LifecycleManager(QObject *parent)
     d->waitTimer.setSingleShot(true);
     d->waitTimer.setTimerType(Qt::PreciseTimer);
     connect(&d->waitTimer, &QTimer::timeout, this, [this] { d->waitTimedOut(); });
-    connect(&d->remainingTimer, &QTimer::timeout, this,
-            [this] { Q_EMIT remainingMsChanged(remainingMs()); });
+    connect(&d->remainingTimer, &QTimer::timeout, this, [this] { d->updateRemainingMs(); });
 
     d->quitInterceptor = std::make_unique<QuitInterceptor>(d.get());
     app->installEventFilter(d->quitInterceptor.get());
@@ -654,12 +675,12 @@ LifecycleManager::State LifecycleManager::state() const
 
 bool LifecycleManager::isShuttingDown() const
 {
-    return d->state == State::Stopping || d->state == State::Stopped;
+    return d->shuttingDown;
 }
 
 int LifecycleManager::activeSessions() const
 {
-    return d->reportedSessions;
+    return d->activeSessions;
 }
 
 int LifecycleManager::runningServices() const
@@ -674,16 +695,37 @@ QString LifecycleManager::shutdownReason() const
 
 int LifecycleManager::remainingMs() const
 {
-    switch (d->state) {
-    case State::Starting:
-    case State::Running:
-        return -1;
-    case State::Stopping:
-        return static_cast<int>(d->remainingDeadlineMs());
-    case State::Stopped:
-        break;
-    }
-    return 0;
+    return d->remainingMs;
+}
+
+QBindable<LifecycleManager::State> LifecycleManager::bindableState()
+{
+    return &d->state;
+}
+
+QBindable<bool> LifecycleManager::bindableShuttingDown()
+{
+    return &d->shuttingDown;
+}
+
+QBindable<int> LifecycleManager::bindableActiveSessions()
+{
+    return &d->activeSessions;
+}
+
+QBindable<int> LifecycleManager::bindableRunningServices()
+{
+    return &d->runningServices;
+}
+
+QBindable<QString> LifecycleManager::bindableShutdownReason()
+{
+    return &d->reason;
+}
+
+QBindable<int> LifecycleManager::bindableRemainingMs()
+{
+    return &d->remainingMs;
 }
 
 ShutdownReport LifecycleManager::report() const

@@ -54,27 +54,31 @@ public:
     void onSessionsChanged();
     void updateActiveSessions();
     void setState(State state);
+    void updateRemainingMs();
     QString pendingDescription() const;
     qint64 remainingDeadlineMs() const;
     void addServiceReport(const ServiceEntry *entry, ServiceReport::Outcome outcome);
 
     LifecycleManager *const q;
     bool inert = false;
-    State state = State::Starting;
+    // Bindable, and changed only in the manager's thread.
+    QProperty<State> state{State::Starting};
+    QProperty<bool> shuttingDown{false};
+    QProperty<int> activeSessions{0};
+    QProperty<int> runningServices{0};
+    QProperty<QString> reason;
+    QProperty<int> remainingMs{-1};
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
     bool autoExit = true;
 
     std::unique_ptr<SignalBridge> bridge;
     std::shared_ptr<SessionGate> gate;
-    int reportedSessions = 0;
     int sessionsAtClose = 0;
 
     std::vector<ServiceEntry *> services; // children of the manager, oldest first
-    int runningServices = 0;
 
     std::atomic<bool> claimed{false};
     int requestedExitCode = 0;
-    QString reason;
     Phase phase = Phase::Announce;
     std::vector<ServiceEntry *> stopQueue; // the next to stop is at the back
     ServiceEntry *stopping = nullptr;

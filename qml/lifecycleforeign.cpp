@@ -1,0 +1,13 @@
+#include "lifecycleforeign_p.h"
+
+namespace canstop {
+
+LifecycleManager *LifecycleForeign::create(QQmlEngine *, QJSEngine *)
+{
+    LifecycleManager *manager = LifecycleManager::instance();
+    if (manager)
+        QJSEngine::setObjectOwnership(manager, QJSEngine::CppOwnership);
+    return manager;
+}
+
+} // namespace canstop

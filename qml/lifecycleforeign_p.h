@@ -1,0 +1,22 @@
+#pragma once
+
+#include <canstop/lifecyclemanager.h>
+
+#include <QQmlEngine>
+
+namespace canstop {
+
+// Makes the application's LifecycleManager the QML singleton `Lifecycle`:
+// the same object, owned by C++, so no engine ever deletes it.
+struct LifecycleForeign
+{
+    Q_GADGET
+    QML_FOREIGN(canstop::LifecycleManager)
+    QML_NAMED_ELEMENT(Lifecycle)
+    QML_SINGLETON
+
+public:
+    static LifecycleManager *create(QQmlEngine *, QJSEngine *);
+};
+
+} // namespace canstop
