@@ -2,6 +2,8 @@
 #include <canstop/lifecyclemanager.h>
 
 #include <QCoreApplication>
+#include <QQmlComponent>
+#include <QQmlEngine>
 #include <QTimer>
 
 int main(int argc, char **argv)
@@ -13,6 +15,18 @@ int main(int argc, char **argv)
     canstop::GracefulTcpServer server(&lifecycle);
     if (!server.listen(QHostAddress::LocalHost))
         return 3;
+
+    // `import Canstop` from the installed module: the singleton is this manager.
+    QQmlEngine engine;
+    engine.addImportPath(QStringLiteral(CANSTOP_QML_IMPORT_DIR));
+    QQmlComponent component(&engine);
+    component.setData(
+        "import QtQml\nimport Canstop\nQtObject { property QtObject manager: Lifecycle }", QUrl());
+    QScopedPointer<QObject> object(component.create());
+    if (!object || object->property("manager").value<QObject *>() != &lifecycle) {
+        qWarning("import Canstop failed: %s", qPrintable(component.errorString()));
+        return 4;
+    }
     QTimer::singleShot(0, &lifecycle, [&lifecycle] { lifecycle.requestShutdown(42); });
     return app.exec(); // 42, from the shutdown sequence
 }
