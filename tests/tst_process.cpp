@@ -138,9 +138,18 @@ private Q_SLOTS:
         QVERIFY2(err.contains("shutdown requested (service \"failing\" gave up)"), err.constData());
     }
 
+    void quitWaitsForSessions_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("QCoreApplication") << QStringLiteral("quit");
+        QTest::newRow("QGuiApplication") << QStringLiteral("quit-gui");
+        QTest::newRow("QApplication") << QStringLiteral("quit-widgets");
+    }
+
     void quitWaitsForSessions()
     {
-        Helper helper(QStringLiteral("quit"));
+        QFETCH(QString, mode);
+        Helper helper(mode);
         QCOMPARE(helper.waitForExit(20000), 0);
         const QByteArray out = helper.stdOut();
         QVERIFY2(out.contains("save done"), out.constData());

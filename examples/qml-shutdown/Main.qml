@@ -37,19 +37,29 @@ Window {
         anchors.fill: parent
         visible: Lifecycle.shuttingDown
         color: "#c0202020"
-        Text {
-            id: status
+        Rectangle {
             anchors.centerIn: parent
-            color: "white"
-            font.pixelSize: 20
-            text: Lifecycle.activeSessions + " job(s) left, "
-                  + Math.ceil(Math.max(0, Lifecycle.remainingMs) / 1000) + " s to go"
-        }
-        Text {
-            anchors.bottom: status.top
-            anchors.horizontalCenter: parent.horizontalCenter
-            color: "white"
-            text: "Shutting down (" + Lifecycle.shutdownReason + ")"
+            width: 320
+            height: 84
+            radius: 8
+            color: "#303030"
+            Column {
+                anchors.centerIn: parent
+                spacing: 6
+                Text {
+                    anchors.horizontalCenter: parent.horizontalCenter
+                    color: "#c0c0c0"
+                    text: "Shutting down (" + Lifecycle.shutdownReason + ")"
+                }
+                Text {
+                    id: status
+                    anchors.horizontalCenter: parent.horizontalCenter
+                    color: "white"
+                    font.pixelSize: 20
+                    text: Lifecycle.activeSessions + " job(s) left, "
+                          + Math.ceil(Math.max(0, Lifecycle.remainingMs) / 1000) + " s to go"
+                }
+            }
         }
         // For the tests: --grab FILE saves the window once the overlay shows.
         onVisibleChanged: {

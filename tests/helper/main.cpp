@@ -2,13 +2,16 @@
 // situation, prints "ready" once it is set, and lets the test send signals.
 #include <canstop/lifecyclemanager.h>
 
+#include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 using canstop::LifecycleManager;
 
@@ -64,7 +67,15 @@ int main(int argc, char **argv)
         return anything ? 1 : 0;
     }
 
-    QCoreApplication app(argc, argv);
+    // The same sequence under each kind of application object.
+    std::unique_ptr<QCoreApplication> application;
+    if (mode == "quit-gui")
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    else if (mode == "quit-widgets")
+        application = std::make_unique<QApplication>(argc, argv);
+    else
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication &app = *application;
     LifecycleManager lifecycle;
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(argc > 2 ? std::atoi(argv[2]) : 30000));
     if (!lifecycle.watchSignals())
@@ -94,7 +105,7 @@ int main(int argc, char **argv)
         options.restart.maxRestarts = 2;
         options.restart.backoff = std::chrono::milliseconds(10);
         lifecycle.addService(&failing, options);
-    } else if (mode == "quit") {
+    } else if (mode.startsWith("quit")) {
         // A save in progress when the application is told to quit.
         held = lifecycle.holdSession(QStringLiteral("save"));
         QTimer::singleShot(0, &app, &QCoreApplication::quit);

@@ -1,6 +1,12 @@
-// canstop-echo against the same server on a bare QTcpServer, run
-// alternately in one run: throughput, time from SIGTERM to exit, and what
-// interrupted clients lose. Prints figures; asserts nothing.
+// An echo load client that checks every byte it gets back.
+//
+//   canstop-bench-echo-load --port P [--connections C] [--size M]
+//                           [--mode request-reply|stream] [--seconds D]
+//       loads a running echo server on 127.0.0.1:P and prints what it did.
+//   canstop-bench-echo-load [rounds]
+//       starts canstop-echo and bench/plain-echo (a bare QTcpServer) in
+//       turn and compares them: throughput, time from SIGTERM to exit, and
+//       what interrupted clients lose. Prints figures; asserts nothing.
 #include "common/echoclient.h"
 
 #include <QCoreApplication>
@@ -88,13 +94,12 @@ struct Throughput
     double megabytesPerSecond = 0;
 };
 
-Throughput load(const char *program, int connections, size_t messageSize,
-                std::chrono::milliseconds duration)
+Throughput load(uint16_t port, Client::Mode mode, int connections, size_t messageSize,
+                std::chrono::milliseconds duration, bool print = false)
 {
-    Server server(program);
-    Driver clients(server.port());
+    Driver clients(port);
     for (int i = 0; i < connections; ++i)
-        clients.add(Client::Mode::RequestReply).messageSize = messageSize;
+        clients.add(mode).messageSize = messageSize;
     clients.runUntil([] { return false; }, 300ms); // connect and warm up
     uint64_t trips = 0, bytes = 0;
     for (const Client &client : clients.clients) {
@@ -104,11 +109,30 @@ Throughput load(const char *program, int connections, size_t messageSize,
     const auto start = Clock::now();
     clients.runUntil([] { return false; }, duration);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    int resets = 0, corrupt = 0;
     for (const Client &client : clients.clients) {
         trips += client.roundTrips;
         bytes += client.received;
+        resets += client.reset;
+        corrupt += client.corrupt;
+    }
+    if (print) {
+        if (mode == Client::Mode::Stream)
+            std::printf("%d streaming connections", connections);
+        else
+            std::printf("%d connections, %zu-byte messages", connections, messageSize);
+        std::printf(", %.1f s: %.0f round trips/s, %.1f MB/s echoed and verified; %d reset, %d "
+                    "corrupt\n",
+                    seconds, trips / seconds, bytes / seconds / 1e6, resets, corrupt);
     }
     return {trips / seconds, bytes / seconds / 1e6};
+}
+
+Throughput load(const char *program, int connections, size_t messageSize,
+                std::chrono::milliseconds duration)
+{
+    Server server(program);
+    return load(server.port(), Client::Mode::RequestReply, connections, messageSize, duration);
 }
 
 void throughput(const char *canstop, const char *plain, int connections, size_t messageSize,
@@ -197,6 +221,22 @@ int main(int argc, char **argv)
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
+    const QStringList args = app.arguments();
+    auto option = [&args](const char *name, const QString &fallback) {
+        const qsizetype at = args.indexOf(QLatin1String(name));
+        return at > 0 && at + 1 < args.size() ? args.at(at + 1) : fallback;
+    };
+    if (args.contains(QStringLiteral("--port"))) {
+        const bool stream =
+            option("--mode", QStringLiteral("request-reply")) == QLatin1String("stream");
+        load(static_cast<uint16_t>(option("--port", QString()).toUInt()),
+             stream ? Client::Mode::Stream : Client::Mode::RequestReply,
+             option("--connections", QStringLiteral("64")).toInt(),
+             option("--size", QStringLiteral("64")).toULongLong(),
+             std::chrono::milliseconds(option("--seconds", QStringLiteral("5")).toInt() * 1000),
+             true);
+        return 0;
+    }
     const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
 
     std::printf("echo throughput, request/reply, %d alternated rounds of 2 s each\n", rounds);
