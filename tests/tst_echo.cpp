@@ -1,8 +1,9 @@
 // canstop-echo as a child process, driven by real clients on 127.0.0.1.
+#include "common/childprocess.h"
 #include "common/echoclient.h"
 
 #include <QElapsedTimer>
-#include <QProcess>
+#include <QFile>
 #include <QRegularExpression>
 #include <QTest>
 
@@ -15,55 +16,33 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class EchoServer
+// canstop-echo on a port of its choosing, with the given deadline.
+class EchoServer : public ChildProcess
 {
 public:
-    explicit EchoServer(int shutdownTimeoutMs, QStringList extra = {})
-    {
-        m_process.setProgram(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")));
-        m_process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0"),
-                                           QStringLiteral("--shutdown-timeout"),
-                                           QString::number(shutdownTimeoutMs)} +
-                               extra);
-        m_process.start();
-    }
-
-    ~EchoServer()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
+    explicit EchoServer(int shutdownTimeoutMs, const QStringList &extra = {})
+        : ChildProcess(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
+                       QStringList{QStringLiteral("--port"), QStringLiteral("0"),
+                                   QStringLiteral("--shutdown-timeout"),
+                                   QString::number(shutdownTimeoutMs)} +
+                           extra)
+    {}
 
     // The port it listens on, once it says so; 0 if it never does.
     quint16 waitForPort()
     {
         static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 20000 && m_process.state() != QProcess::NotRunning) {
-            const auto match = listening.match(QString::fromLocal8Bit(log()));
-            if (match.hasMatch())
-                return match.captured(1).toUShort();
-            m_process.waitForReadyRead(100);
-        }
-        return 0;
+        if (!waitForOutput("listening on"))
+            return 0;
+        return listening.match(QString::fromLocal8Bit(stdErr())).captured(1).toUShort();
     }
 
-    void terminate() { ::kill(static_cast<pid_t>(m_process.processId()), SIGTERM); }
-
-    int waitForExit(int timeoutMs)
-    {
-        if (!m_process.waitForFinished(timeoutMs) || m_process.exitStatus() != QProcess::NormalExit)
-            return -1;
-        return m_process.exitCode();
-    }
+    void terminate() { signal(SIGTERM); }
 
     // Resident memory in KiB, from /proc.
     qint64 residentKiB() const
     {
-        QFile status(QStringLiteral("/proc/%1/status").arg(m_process.processId()));
+        QFile status(QStringLiteral("/proc/%1/status").arg(processId()));
         if (!status.open(QIODevice::ReadOnly))
             return -1;
         for (const QByteArray &line : status.readAll().split('\n')) {
@@ -73,15 +52,7 @@ public:
         return -1;
     }
 
-    QByteArray log()
-    {
-        m_log += m_process.readAllStandardError();
-        return m_log;
-    }
-
-private:
-    QProcess m_process;
-    QByteArray m_log;
+    QByteArray log() { return stdErr(); }
 };
 
 } // namespace
@@ -116,12 +87,10 @@ private Q_SLOTS:
         // Mid-traffic: every client has had some echo, no stream is done.
         QVERIFY(clients.runUntil(
             [&] {
-                for (const Client &client : clients.clients) {
-                    if (client.mode == Client::Mode::RequestReply ? client.roundTrips < 2
-                                                                  : client.received < 65536)
-                        return false;
-                }
-                return true;
+                return clients.every([](const Client &client) {
+                    return client.mode == Client::Mode::RequestReply ? client.roundTrips >= 2
+                                                                     : client.received >= 65536;
+                });
             },
             20s));
         clients.mark();
@@ -155,13 +124,7 @@ private Q_SLOTS:
             for (int i = 0; i < 40; ++i)
                 clients.add(Client::Mode::Idle);
             QVERIFY(clients.runUntil(
-                [&] {
-                    for (const Client &client : clients.clients) {
-                        if (client.roundTrips < 1)
-                            return false;
-                    }
-                    return true;
-                },
+                [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); },
                 20s));
         }
 
@@ -217,11 +180,7 @@ private Q_SLOTS:
         clients.add(Client::Mode::NeverReads); // holds the shutdown open
         QVERIFY(clients.runUntil([&] { return clients.clients[0].stalled; }, 20s));
         server.terminate();
-        QElapsedTimer clock;
-        clock.start();
-        while (!server.log().contains("stopped listening") && clock.elapsed() < 20000)
-            QTest::qWait(10);
-        QVERIFY(server.log().contains("stopped listening"));
+        QVERIFY(server.waitForOutput("stopped listening"));
         Client &late = clients.add(Client::Mode::Idle);
         const size_t lateIndex = clients.clients.size() - 1;
         Q_UNUSED(late);

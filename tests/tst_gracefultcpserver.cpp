@@ -12,6 +12,22 @@ using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Connects `client` to `server` and returns the server's side of it.
+QTcpSocket *connectTo(GracefulTcpServer &server, QTcpSocket &client)
+{
+    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    if (!client.waitForConnected(10000))
+        return nullptr;
+    QDeadlineTimer deadline(10000);
+    while (!server.hasPendingConnections() && !deadline.hasExpired())
+        QTest::qWait(1);
+    return server.nextPendingConnection();
+}
+
+} // namespace
+
 class TestGracefulTcpServer : public QObject
 {
     Q_OBJECT
@@ -27,10 +43,8 @@ private Q_SLOTS:
         QVERIFY(server.listen(QHostAddress::LocalHost));
 
         QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
-        QVERIFY(client.waitForConnected(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
-        QTcpSocket *connection = server.nextPendingConnection();
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
 
         // A request is in progress: nothing is buffered anywhere, but the
@@ -63,10 +77,8 @@ private Q_SLOTS:
         QVERIFY(server.setLinger(200ms));
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
-        QVERIFY(client.waitForConnected(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
-        QTcpSocket *connection = server.nextPendingConnection();
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
         server.markBusy(connection);
 
         QElapsedTimer clock;
@@ -113,10 +125,8 @@ private Q_SLOTS:
         GracefulTcpServer server(static_cast<LifecycleManager *>(nullptr));
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
-        QVERIFY(client.waitForConnected(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
-        QTcpSocket *connection = server.nextPendingConnection();
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
         connection->write("hello");
         QTRY_COMPARE_WITH_TIMEOUT(client.bytesAvailable(), qint64(5), 10000);
     }

@@ -1,72 +1,20 @@
 // Whole-program behaviour: the helper program run as a child process and
 // sent real signals.
-#include <QElapsedTimer>
-#include <QProcess>
-#include <QTest>
+#include "common/childprocess.h"
 
-#include <csignal>
-#include <memory>
+#include <QElapsedTimer>
+#include <QTest>
 
 namespace {
 
-class Helper
+// The helper in one of its modes, with the shutdown deadline it is given.
+class Helper : public ChildProcess
 {
 public:
     explicit Helper(const QString &mode, int timeoutMs = 30000)
-    {
-        m_process.setProgram(QString::fromLocal8Bit(qgetenv("CANSTOP_TEST_HELPER")));
-        m_process.setArguments({mode, QString::number(timeoutMs)});
-        m_process.start();
-    }
-
-    ~Helper()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished();
-        }
-    }
-
-    bool waitForOutput(const QByteArray &text, int timeoutMs = 10000)
-    {
-        QElapsedTimer clock;
-        clock.start();
-        while (!stdOut().contains(text) && !stdErr().contains(text)) {
-            if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
-                return false;
-            m_process.waitForReadyRead(100);
-        }
-        return true;
-    }
-
-    void signal(int signalNumber)
-    {
-        ::kill(static_cast<pid_t>(m_process.processId()), signalNumber);
-    }
-
-    // Exit code, or -1 if the process did not exit normally in time.
-    int waitForExit(int timeoutMs)
-    {
-        if (!m_process.waitForFinished(timeoutMs) || m_process.exitStatus() != QProcess::NormalExit)
-            return -1;
-        return m_process.exitCode();
-    }
-
-    QByteArray stdOut()
-    {
-        m_out += m_process.readAllStandardOutput();
-        return m_out;
-    }
-    QByteArray stdErr()
-    {
-        m_err += m_process.readAllStandardError();
-        return m_err;
-    }
-
-private:
-    QProcess m_process;
-    QByteArray m_out;
-    QByteArray m_err;
+        : ChildProcess(QString::fromLocal8Bit(qgetenv("CANSTOP_TEST_HELPER")),
+                       {mode, QString::number(timeoutMs)})
+    {}
 };
 
 } // namespace

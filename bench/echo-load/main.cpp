@@ -165,11 +165,8 @@ void shutdownTime(const char *canstop, int idle)
             clients.add(Client::Mode::Idle);
         clients.runUntil(
             [&] {
-                for (const Client &client : clients.clients) {
-                    if (client.roundTrips < 1 && !client.done())
-                        return false;
-                }
-                return true;
+                return clients.every(
+                    [](const Client &client) { return client.roundTrips >= 1 || client.done(); });
             },
             30s);
     }

@@ -133,13 +133,18 @@ public:
         return true;
     }
 
-    bool allDone() const
+    template <typename Predicate> bool every(Predicate predicate) const
     {
         for (const Client &client : clients) {
-            if (!client.done())
+            if (!predicate(client))
                 return false;
         }
         return true;
+    }
+
+    bool allDone() const
+    {
+        return every([](const Client &client) { return client.done(); });
     }
 
     std::vector<Client> clients;

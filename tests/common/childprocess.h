@@ -1,0 +1,75 @@
+#pragma once
+
+// A program under test, run as a child process: started at once, killed if
+// the test ends first, its output collected as it comes.
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QProcess>
+
+#include <csignal>
+
+class ChildProcess
+{
+public:
+    ChildProcess(const QString &program, const QStringList &arguments,
+                 const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+    {
+        m_process.setProcessEnvironment(environment);
+        m_process.setProgram(program);
+        m_process.setArguments(arguments);
+        m_process.start();
+    }
+
+    ~ChildProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+
+    // Until `text` appears in its output, it exits, or `timeoutMs` passes.
+    bool waitForOutput(const QByteArray &text, int timeoutMs = 20000)
+    {
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!stdOut().contains(text) && !stdErr().contains(text)) {
+            if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+                return false;
+            m_process.waitForReadyRead(100);
+        }
+        return true;
+    }
+
+    void signal(int signalNumber)
+    {
+        ::kill(static_cast<pid_t>(m_process.processId()), signalNumber);
+    }
+
+    // Its exit code, or -1 if it did not exit normally in time.
+    int waitForExit(int timeoutMs)
+    {
+        if (!m_process.waitForFinished(timeoutMs) || m_process.exitStatus() != QProcess::NormalExit)
+            return -1;
+        return m_process.exitCode();
+    }
+
+    QByteArray stdOut()
+    {
+        m_out += m_process.readAllStandardOutput();
+        return m_out;
+    }
+
+    QByteArray stdErr()
+    {
+        m_err += m_process.readAllStandardError();
+        return m_err;
+    }
+
+    qint64 processId() const { return m_process.processId(); }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+    QByteArray m_err;
+};
