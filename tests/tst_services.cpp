@@ -253,7 +253,7 @@ private Q_SLOTS:
         Recorder negative(QStringLiteral("negative"));
         ServiceOptions options;
         options.stopTimeout = -1ms;
-        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("negative stop")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("a timeout or limit is negative")));
         QVERIFY(!manager.addService(&negative, options));
 
         Loop done;

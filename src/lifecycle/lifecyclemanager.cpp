@@ -71,9 +71,7 @@ bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions 
     const RestartPolicy &restart = options.restart;
     if (options.stopTimeout.count() < 0 || restart.window.count() < 0 ||
         restart.backoff.count() < 0 || restart.maxBackoff.count() < 0 || restart.maxRestarts < 0) {
-        qCWarning(lcServices,
-                  "service \"%ls\" was not added: negative stop timeout or restart "
-                  "limit",
+        qCWarning(lcServices, "service \"%ls\" was not added: a timeout or limit is negative",
                   qUtf16Printable(name));
         return false;
     }
@@ -132,8 +130,7 @@ void LifecycleManagerPrivate::serviceFailed(ServiceEntry *entry, const QString &
     const RestartPolicy &policy = entry->options().restart;
     if (!policy.factory) {
         qCWarning(lcServices,
-                  "service \"%ls\" failed: %ls; it has no restart policy and stays "
-                  "stopped",
+                  "service \"%ls\" failed: %ls; without a restart policy it stays stopped",
                   qUtf16Printable(entry->name()), qUtf16Printable(error));
         return;
     }
@@ -305,6 +302,11 @@ void LifecycleManagerPrivate::checkSessionsDrained()
     }
     waitTimer.stop();
     report.d->sessionsDrained = sessionsAtClose;
+    stopLateServices();
+}
+
+void LifecycleManagerPrivate::stopLateServices()
+{
     for (ServiceEntry *entry : services) {
         if (entry->options().stopAfterSessions)
             stopQueue.push_back(entry);
@@ -316,19 +318,17 @@ void LifecycleManagerPrivate::waitTimedOut()
 {
     if (phase == Phase::Sessions) {
         const int left = gate->count();
-        QStringList names = gate->describe(StragglersNamed);
-        if (left > names.size())
-            names.append(QStringLiteral("and %1 more").arg(left - names.size()));
-        qCWarning(lcSessions, "%d session(s) still open at the shutdown deadline, abandoned: %ls",
-                  left, qUtf16Printable(names.join(QStringLiteral(", "))));
+        const QStringList names = gate->describe(StragglersNamed);
         report.d->sessionsAbandoned = left;
         report.d->sessionsDrained = std::max(0, sessionsAtClose - left);
-        report.d->abandonedSessions = gate->describe(StragglersNamed);
-        for (ServiceEntry *entry : services) {
-            if (entry->options().stopAfterSessions)
-                stopQueue.push_back(entry);
-        }
-        enterPhase(Phase::LateServices);
+        report.d->abandonedSessions = names;
+        const QString more = left > names.size()
+                                 ? QStringLiteral(" and %1 more").arg(left - names.size())
+                                 : QString();
+        qCWarning(lcSessions,
+                  "%d session(s) still open at the shutdown deadline, abandoned: %ls%ls", left,
+                  qUtf16Printable(names.join(QStringLiteral(", "))), qUtf16Printable(more));
+        stopLateServices();
         return;
     }
     if (ServiceEntry *entry = std::exchange(stopping, nullptr)) {

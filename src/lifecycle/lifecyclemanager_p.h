@@ -46,6 +46,7 @@ public:
     void stopNextService();
     void waitTimedOut();
     void checkSessionsDrained();
+    void stopLateServices();
     void finish();
     void escalate(int signalNumber);
     void runQuitSequence();
