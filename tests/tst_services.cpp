@@ -253,7 +253,8 @@ private Q_SLOTS:
         Recorder negative(QStringLiteral("negative"));
         ServiceOptions options;
         options.stopTimeout = -1ms;
-        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("a timeout or limit is negative")));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("a timeout or limit is negative")));
         QVERIFY(!manager.addService(&negative, options));
 
         Loop done;

@@ -28,10 +28,12 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token,
     });
 }
 
-ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServerPrivate *server)
 {
-    return socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
-                  : nullptr;
+    ConnectionGuard *guard =
+        socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
+               : nullptr;
+    return guard && guard->m_server == server ? guard : nullptr;
 }
 
 void ConnectionGuard::setMode(Mode mode)

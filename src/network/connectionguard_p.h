@@ -26,7 +26,8 @@ public:
 
     ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServerPrivate *server);
 
-    static ConnectionGuard *of(QTcpSocket *socket);
+    // The guard of `socket`, if `server` accepted it.
+    static ConnectionGuard *of(QTcpSocket *socket, const GracefulTcpServerPrivate *server);
 
     void setMode(Mode mode);
     bool isBusy() const;

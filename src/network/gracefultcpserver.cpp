@@ -37,7 +37,7 @@ QList<ConnectionGuard *> GracefulTcpServerPrivate::guards() const
 {
     QList<ConnectionGuard *> result;
     for (QTcpSocket *socket : sockets) {
-        if (ConnectionGuard *guard = ConnectionGuard::of(socket))
+        if (ConnectionGuard *guard = ConnectionGuard::of(socket, this))
             result.append(guard);
     }
     return result;
@@ -143,7 +143,7 @@ bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
 
 void GracefulTcpServer::markBusy(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection))
+    if (ConnectionGuard *guard = ConnectionGuard::of(connection, d.get()))
         guard->setMode(ConnectionGuard::Mode::Busy);
     else
         qCWarning(lcNetwork, "markBusy(): not a connection of this server");
@@ -151,7 +151,7 @@ void GracefulTcpServer::markBusy(QTcpSocket *connection)
 
 void GracefulTcpServer::markIdle(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection))
+    if (ConnectionGuard *guard = ConnectionGuard::of(connection, d.get()))
         guard->setMode(ConnectionGuard::Mode::Idle);
     else
         qCWarning(lcNetwork, "markIdle(): not a connection of this server");
