@@ -44,7 +44,6 @@ public:
     // After `delay`, emits restartDue(); cancelRestart() (a shutdown) stops that.
     void scheduleRestart(std::chrono::milliseconds delay);
     void cancelRestart();
-    bool isRestartPending() const { return m_restartTimer.isActive(); }
     // Swaps in a fresh instance from the policy's factory; the entry owns it.
     void replace(QObject *service);
 

@@ -5,8 +5,6 @@
 
 namespace canstop {
 
-SessionGate::SessionGate(std::function<void()> onChange) : m_onChange(std::move(onChange)) {}
-
 SessionGate::TrackResult SessionGate::track(QObject *session)
 {
     {
@@ -70,12 +68,6 @@ int SessionGate::close()
     std::lock_guard lock(m_mutex);
     m_closed = true;
     return m_count.load(std::memory_order_acquire);
-}
-
-bool SessionGate::isClosed() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_closed;
 }
 
 void SessionGate::acknowledgeChange()

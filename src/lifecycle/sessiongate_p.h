@@ -22,10 +22,6 @@ class SessionGate : public std::enable_shared_from_this<SessionGate>
 public:
     enum class TrackResult { Tracked, AlreadyTracked, Closed };
 
-    // `onChange` is called, from whatever thread changed the count, once per
-    // burst: it is not called again until acknowledgeChange().
-    explicit SessionGate(std::function<void()> onChange = {});
-
     TrackResult track(QObject *session);
     // Zero once the gate is closed.
     quint64 hold(const QString &what);
@@ -33,11 +29,12 @@ public:
 
     // Returns the number of sessions still open at the moment of closing.
     int close();
-    bool isClosed() const;
     int count() const { return m_count.load(std::memory_order_acquire); }
 
-    void acknowledgeChange();
+    // `onChange` is called, from whatever thread changed the count, once per
+    // burst: it is not called again until acknowledgeChange().
     void setOnChange(std::function<void()> onChange);
+    void acknowledgeChange();
 
     // Queues stop() to every tracked session that has such a slot, in the
     // session's own thread. Returns how many were asked.

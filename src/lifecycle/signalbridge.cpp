@@ -120,16 +120,6 @@ QString SignalBridge::refusal(int signalNumber)
     }
 }
 
-bool SignalBridge::isInstalled() const
-{
-    return s_installed == this;
-}
-
-QList<int> SignalBridge::signalNumbers() const
-{
-    return m_signals;
-}
-
 bool SignalBridge::install(const QList<int> &signalNumbers)
 {
     if (s_installed) {

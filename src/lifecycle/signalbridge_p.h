@@ -28,8 +28,6 @@ public:
     // All or nothing: on any failure nothing stays installed, one warning is
     // logged and false is returned.
     bool install(const QList<int> &signalNumbers);
-    bool isInstalled() const;
-    QList<int> signalNumbers() const;
 
     // Why `signalNumber` may not be watched, or an empty string if it may.
     static QString refusal(int signalNumber);

@@ -52,11 +52,12 @@ void GracefulTcpServerPrivate::startDraining()
         acceptBacklog();
         q->close();
     }
+    const QList<ConnectionGuard *> connections = guards();
     qCInfo(lcNetwork, "stopped listening; closing %lld connection(s) as they become idle",
-           static_cast<long long>(guards().size()));
-    Q_EMIT q->drainingStarted();
-    for (ConnectionGuard *guard : guards())
+           static_cast<long long>(connections.size()));
+    for (ConnectionGuard *guard : connections)
         guard->drain();
+    Q_EMIT q->drainingStarted();
 
     // Close what is still busy early enough for its linger to end by the deadline.
     if (lifecycle && lifecycle->remainingMs() >= 0) {
