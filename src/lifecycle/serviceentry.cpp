@@ -8,6 +8,18 @@
 
 namespace canstop {
 
+namespace {
+
+// Drops the times (oldest first) from before `since` and counts the rest.
+int countSince(QList<qint64> &times, qint64 since)
+{
+    times.erase(times.begin(),
+                std::find_if(times.begin(), times.end(), [since](qint64 t) { return t >= since; }));
+    return static_cast<int>(times.size());
+}
+
+} // namespace
+
 ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObject *parent)
     : QObject(parent), m_name(nameFor(service, options)), m_options(options)
 {
@@ -19,8 +31,7 @@ ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObj
 
 ServiceEntry::~ServiceEntry()
 {
-    for (const QMetaObject::Connection &connection : std::as_const(m_connections))
-        disconnect(connection);
+    detach();
     if (m_owned)
         dispose(m_service);
 }
@@ -60,11 +71,16 @@ QString ServiceEntry::refusal(const QObject *service)
     return {};
 }
 
-void ServiceEntry::attach(QObject *service)
+void ServiceEntry::detach()
 {
     for (const QMetaObject::Connection &connection : std::as_const(m_connections))
         disconnect(connection);
     m_connections.clear();
+}
+
+void ServiceEntry::attach(QObject *service)
+{
+    detach();
     m_service = service;
     m_thread = qobject_cast<QThread *>(service);
     m_stopping = false;
@@ -181,19 +197,18 @@ void ServiceEntry::endedOnItsOwn(const QString &error)
 int ServiceEntry::recordFailure(const QString &error)
 {
     m_lastError = error;
-    const qint64 now = m_clock.elapsed();
-    m_failures.append(now);
-    const qint64 since = now - m_options.restart.window.count();
-    m_failures.erase(m_failures.begin(), std::find_if(m_failures.begin(), m_failures.end(),
-                                                      [since](qint64 t) { return t >= since; }));
-    return static_cast<int>(m_failures.size());
+    m_failures.append(m_clock.elapsed());
+    return countSince(m_failures, windowStart());
 }
 
-int ServiceEntry::restartsInWindow() const
+int ServiceEntry::restartsInWindow()
 {
-    const qint64 since = m_clock.elapsed() - m_options.restart.window.count();
-    return static_cast<int>(std::count_if(m_restartTimes.cbegin(), m_restartTimes.cend(),
-                                          [since](qint64 t) { return t >= since; }));
+    return countSince(m_restartTimes, windowStart());
+}
+
+qint64 ServiceEntry::windowStart() const
+{
+    return m_clock.elapsed() - m_options.restart.window.count();
 }
 
 void ServiceEntry::scheduleRestart(std::chrono::milliseconds delay)

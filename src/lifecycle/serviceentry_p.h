@@ -40,7 +40,7 @@ public:
 
     // Counts a failure and returns how many fell within the policy's window.
     int recordFailure(const QString &error);
-    int restartsInWindow() const;
+    int restartsInWindow();
     // After `delay`, emits restartDue(); cancelRestart() (a shutdown) stops that.
     void scheduleRestart(std::chrono::milliseconds delay);
     void cancelRestart();
@@ -69,6 +69,8 @@ Q_SIGNALS:
 
 private:
     void attach(QObject *service);
+    void detach();
+    qint64 windowStart() const;
     void dispose(QObject *instance);
     void setRunning(bool running);
     void endedOnItsOwn(const QString &error);
