@@ -1,3 +1,12 @@
+# canstop_compile_settings(<target>)
+#
+# The strict settings every file of canstop's libraries compiles with.
+function(canstop_compile_settings target)
+    target_compile_definitions(${target} PRIVATE
+        QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_CAST_FROM_BYTEARRAY QT_USE_QSTRINGBUILDER)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+endfunction()
+
 # canstop_finish_library(<target> EXPORT_NAME <Name> OUTPUT_NAME <file name>
 #                        [EXPORT_HEADER <base name>] [HEADERS <public headers>...])
 #
@@ -23,9 +32,7 @@ function(canstop_finish_library target)
         $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
         $<BUILD_INTERFACE:${CMAKE_CURRENT_BINARY_DIR}/include>
         $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-    target_compile_definitions(${target} PRIVATE
-        QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_CAST_FROM_BYTEARRAY QT_USE_QSTRINGBUILDER)
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    canstop_compile_settings(${target})
 
     install(TARGETS ${target} EXPORT Canstop${arg_EXPORT_NAME}Targets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

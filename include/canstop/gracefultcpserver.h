@@ -5,6 +5,7 @@
 #include <QTcpServer>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
@@ -45,6 +46,7 @@ public:
 
     // Follows LifecycleManager::instance().
     explicit GracefulTcpServer(QObject *parent = nullptr);
+    explicit GracefulTcpServer(std::nullptr_t);
     explicit GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent = nullptr);
     ~GracefulTcpServer() override;
 
@@ -71,8 +73,8 @@ protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-    friend class GracefulTcpServerPrivate;
-    std::unique_ptr<GracefulTcpServerPrivate> d;
+    Q_DECLARE_PRIVATE(GracefulTcpServer)
+    std::unique_ptr<GracefulTcpServerPrivate> d_ptr;
 };
 
 } // namespace canstop

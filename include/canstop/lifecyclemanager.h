@@ -5,6 +5,7 @@
 #include <canstop/sessiontoken.h>
 #include <canstop/shutdownreport.h>
 
+#include <QDeadlineTimer>
 #include <QList>
 #include <QObject>
 #include <QProperty>
@@ -24,7 +25,13 @@ class LifecycleManagerPrivate;
 // The program's lifecycle: turns SIGINT/SIGTERM (once watchSignals() is
 // called), requestShutdown() and QCoreApplication::quit() into one shutdown
 // that stops the services newest first, drains the sessions and then exits
-// the application, all within one deadline. Lives in the main thread.
+// the application, all within one deadline.
+//
+// Threads: the manager lives in the main thread, and every function here
+// belongs to it, except the ones marked thread-safe: requestShutdown(),
+// trackSession(), holdSession(), activeSessions() and instance() (which
+// makes a manager only in the main thread). Properties change, and signals
+// are emitted, in the main thread only.
 class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
 {
     Q_OBJECT
@@ -62,7 +69,8 @@ public:
     bool watchSignals();
     bool watchSignals(const QList<int> &signalNumbers);
 
-    // The whole shutdown's budget (default 30 s). Zero or negative is refused.
+    // The whole shutdown's budget (default 30 s). Zero, negative or more
+    // than INT_MAX ms is refused, and so is any change once it has begun.
     bool setShutdownTimeout(std::chrono::milliseconds timeout);
     std::chrono::milliseconds shutdownTimeout() const;
     int shutdownTimeoutMs() const;
@@ -81,22 +89,28 @@ public:
     // requestInterruption() and quit().
     bool addService(QThread *thread, const ServiceOptions &options = {});
 
-    // Counts `session` until it is destroyed, in any thread. False once a
-    // shutdown has begun: the caller decides what to do with the object.
+    // Thread-safe. Counts `session` until it is destroyed, in any thread.
+    // False once a shutdown has begun: the caller decides what to do with
+    // the object.
     Q_INVOKABLE bool trackSession(QObject *session);
-    // A session that is not a QObject; empty once a shutdown has begun.
-    SessionToken holdSession(const QString &what);
+    // Thread-safe. A session that is not a QObject, for as long as the token
+    // lives; an empty token once a shutdown has begun.
+    [[nodiscard]] SessionToken holdSession(const QString &what);
 
     State state() const;
     bool isShuttingDown() const;
+    // Thread-safe. Exact in the thread that tracked or held the session.
     int activeSessions() const;
     int runningServices() const;
     QString shutdownReason() const;
     // Milliseconds left of the deadline while stopping (updated four times a
-    // second), 0 after, -1 before.
+    // second, for display), 0 after, -1 before.
     int remainingMs() const;
+    // The shutdown's deadline: QDeadlineTimer::Forever until one begins.
+    // What code that must finish in time (a server's drain) works against.
+    QDeadlineTimer shutdownDeadline() const;
 
-    // For C++ property bindings (QProperty::setBinding), as QML binds.
+    // Read-only, for C++ property bindings, as QML binds.
     QBindable<State> bindableState();
     QBindable<bool> bindableShuttingDown();
     QBindable<int> bindableActiveSessions();
@@ -115,23 +129,25 @@ public:
     // The same, with the reason that shutdownRequested() and the report carry.
     void requestShutdownWithReason(const QString &reason, int exitCode = 0);
 
+    // Only the manager emits these: connect to them, never emit them. When a
+    // change notification arrives, every property already has its new value.
 Q_SIGNALS:
-    void shutdownRequested(const QString &reason);
-    void reloadRequested();
-    void signalReceived(int signalNumber);
-    void stateChanged(canstop::LifecycleManager::State state);
-    void shuttingDownChanged(bool shuttingDown);
-    void activeSessionsChanged(int activeSessions);
-    void runningServicesChanged(int runningServices);
-    void shutdownReasonChanged(const QString &reason);
-    void shutdownTimeoutChanged(int timeoutMs);
-    void remainingMsChanged(int remainingMs);
-    void autoExitChanged(bool autoExit);
-    void shutdownFinished(const canstop::ShutdownReport &report);
+    void shutdownRequested(const QString &reason, QPrivateSignal);
+    void reloadRequested(QPrivateSignal);
+    void signalReceived(int signalNumber, QPrivateSignal);
+    void stateChanged(canstop::LifecycleManager::State state, QPrivateSignal);
+    void shuttingDownChanged(bool shuttingDown, QPrivateSignal);
+    void activeSessionsChanged(int activeSessions, QPrivateSignal);
+    void runningServicesChanged(int runningServices, QPrivateSignal);
+    void shutdownReasonChanged(const QString &reason, QPrivateSignal);
+    void shutdownTimeoutChanged(int timeoutMs, QPrivateSignal);
+    void remainingMsChanged(int remainingMs, QPrivateSignal);
+    void autoExitChanged(bool autoExit, QPrivateSignal);
+    void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);
 
 private:
-    friend class LifecycleManagerPrivate;
-    std::unique_ptr<LifecycleManagerPrivate> d;
+    Q_DECLARE_PRIVATE(LifecycleManager)
+    std::unique_ptr<LifecycleManagerPrivate> d_ptr;
 };
 
 } // namespace canstop

@@ -92,7 +92,7 @@ public:
     QJsonObject toJson() const;
 
 private:
-    friend class LifecycleManagerPrivate;
+    friend class ShutdownSequence;
     QSharedDataPointer<ShutdownReportData> d;
 };
 

@@ -19,7 +19,6 @@ namespace {
 
 std::atomic<LifecycleManager *> s_instance{nullptr};
 
-constexpr int StragglersNamed = 20;
 constexpr int RemainingTickMs = 250;
 
 // Turns QCoreApplication::quit() (a Quit menu, the last window closing) into
@@ -44,12 +43,21 @@ private:
 
 } // namespace
 
-LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *q) : q(q) {}
+LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *manager)
+    : q_ptr(manager), gate(std::make_shared<SessionGate>()), sequence(gate),
+      hardStop([this] { return sequence.pendingDescription(); })
+{}
+
+bool LifecycleManagerPrivate::isInManagerThread() const
+{
+    return QThread::currentThread() == q_ptr->thread();
+}
 
 // ---- services ---------------------------------------------------------------
 
 bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions &options)
 {
+    Q_Q(LifecycleManager);
     if (inert)
         return false;
     if (const QString why = ServiceEntry::refusal(service); !why.isEmpty()) {
@@ -69,20 +77,27 @@ bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions 
         return false;
     }
     const RestartPolicy &restart = options.restart;
-    if (options.stopTimeout.count() < 0 || restart.window.count() < 0 ||
-        restart.backoff.count() < 0 || restart.maxBackoff.count() < 0 || restart.maxRestarts < 0) {
-        qCWarning(lcServices, "service \"%ls\" was not added: a timeout or limit is negative",
-                  qUtf16Printable(name));
+    const auto durations = {options.stopTimeout, restart.window, restart.backoff,
+                            restart.maxBackoff};
+    if (restart.maxRestarts < 0 ||
+        std::any_of(durations.begin(), durations.end(), [](std::chrono::milliseconds ms) {
+            return ms.count() < 0 || ms.count() > std::numeric_limits<int>::max();
+        })) {
+        qCWarning(lcServices,
+                  "service \"%ls\" was not added: a timeout or limit is negative or longer "
+                  "than %d ms",
+                  qUtf16Printable(name), std::numeric_limits<int>::max());
         return false;
     }
 
     auto *entry = new ServiceEntry(service, options, q);
     services.push_back(entry);
     QObject::connect(entry, &ServiceEntry::runningChanged, q, [this] { countRunningServices(); });
-    QObject::connect(entry, &ServiceEntry::ended, q, [this, entry] { serviceEnded(entry); });
-    QObject::connect(entry, &ServiceEntry::failed, q,
-                     [this, entry](const QString &error) { serviceFailed(entry, error); });
-    QObject::connect(entry, &ServiceEntry::restartDue, q, [this, entry] { restartService(entry); });
+    QObject::connect(entry, &ServiceEntry::ended, q,
+                     [this, entry] { sequence.serviceEnded(entry); });
+    QObject::connect(entry, &ServiceEntry::gaveUp, q, [this, entry] {
+        request(1, QStringLiteral("service \"%1\" gave up").arg(entry->name()));
+    });
     countRunningServices();
     qCDebug(lcServices, "service \"%ls\" added", qUtf16Printable(name));
     if (state == State::Running)
@@ -92,103 +107,27 @@ bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions 
 
 void LifecycleManagerPrivate::startServices()
 {
+    Q_Q(LifecycleManager);
     if (state != State::Starting)
         return;
-    setState(State::Running);
+    state = State::Running;
+    Q_EMIT q->stateChanged(State::Running, {});
     for (ServiceEntry *entry : services)
         entry->start();
 }
 
 void LifecycleManagerPrivate::countRunningServices()
 {
+    Q_Q(LifecycleManager);
     const int running = static_cast<int>(std::count_if(
         services.cbegin(), services.cend(), [](const ServiceEntry *e) { return e->isRunning(); }));
     if (running == runningServices)
         return;
     runningServices = running;
-    Q_EMIT q->runningServicesChanged(running);
+    Q_EMIT q->runningServicesChanged(running, {});
 }
 
-void LifecycleManagerPrivate::serviceEnded(ServiceEntry *entry)
-{
-    if (entry != stopping)
-        return;
-    stopping = nullptr;
-    waitTimer.stop();
-    addServiceReport(entry, ServiceReport::Outcome::Clean);
-    stopNextService();
-}
-
-void LifecycleManagerPrivate::serviceFailed(ServiceEntry *entry, const QString &error)
-{
-    const int recent = entry->recordFailure(error);
-    if (state == State::Stopping || state == State::Stopped) {
-        qCWarning(lcServices, "service \"%ls\" failed during the shutdown: %ls",
-                  qUtf16Printable(entry->name()), qUtf16Printable(error));
-        return;
-    }
-    const RestartPolicy &policy = entry->options().restart;
-    if (!policy.factory) {
-        qCWarning(lcServices,
-                  "service \"%ls\" failed: %ls; without a restart policy it stays stopped",
-                  qUtf16Printable(entry->name()), qUtf16Printable(error));
-        return;
-    }
-    if (entry->restartsInWindow() >= policy.maxRestarts) {
-        giveUp(entry, QStringLiteral("it failed again (%1) after %2 restart(s) within %3 ms")
-                          .arg(error)
-                          .arg(entry->restartsInWindow())
-                          .arg(policy.window.count()));
-        return;
-    }
-    const std::chrono::milliseconds delay = policy.delayAfter(recent);
-    qCWarning(lcServices, "service \"%ls\" failed: %ls; restarting in %lld ms",
-              qUtf16Printable(entry->name()), qUtf16Printable(error),
-              static_cast<long long>(delay.count()));
-    entry->scheduleRestart(delay);
-}
-
-void LifecycleManagerPrivate::restartService(ServiceEntry *entry)
-{
-    if (state != State::Running && state != State::Starting)
-        return;
-    QObject *fresh = entry->options().restart.factory();
-    if (const QString why = ServiceEntry::refusal(fresh); !why.isEmpty()) {
-        giveUp(entry, QStringLiteral("its restart factory made nothing usable (%1)").arg(why));
-        return;
-    }
-    entry->replace(fresh);
-    qCInfo(lcServices, "service \"%ls\" restarted (%d restart(s) so far)",
-           qUtf16Printable(entry->name()), entry->restarts());
-    if (state == State::Running)
-        entry->start();
-}
-
-void LifecycleManagerPrivate::giveUp(ServiceEntry *entry, const QString &why)
-{
-    if (entry->options().restart.shutdownOnGiveUp) {
-        qCCritical(lcServices, "giving up on service \"%ls\": %ls; shutting down",
-                   qUtf16Printable(entry->name()), qUtf16Printable(why));
-        request(1, QStringLiteral("service \"%1\" gave up").arg(entry->name()));
-    } else {
-        qCCritical(lcServices, "giving up on service \"%ls\": %ls; it stays stopped",
-                   qUtf16Printable(entry->name()), qUtf16Printable(why));
-    }
-}
-
-void LifecycleManagerPrivate::addServiceReport(const ServiceEntry *entry,
-                                               ServiceReport::Outcome outcome)
-{
-    ServiceReport service;
-    service.name = entry->name();
-    service.outcome = outcome;
-    service.stopMs = entry->stopClock.isValid() ? entry->stopClock.elapsed() : 0;
-    service.restarts = entry->restarts();
-    service.lastError = entry->lastError();
-    report.d->services.append(service);
-}
-
-// ---- the shutdown sequence --------------------------------------------------
+// ---- the shutdown -----------------------------------------------------------
 
 void LifecycleManagerPrivate::request(int exitCode, const QString &why)
 {
@@ -198,173 +137,64 @@ void LifecycleManagerPrivate::request(int exitCode, const QString &why)
         qCDebug(lcLifecycle, "shutdown already requested; ignoring \"%ls\"", qUtf16Printable(why));
         return;
     }
-    if (QThread::currentThread() == q->thread())
+    Q_Q(LifecycleManager);
+    if (isInManagerThread())
         begin(exitCode, why);
     else
         QMetaObject::invokeMethod(
             q, [this, exitCode, why] { begin(exitCode, why); }, Qt::QueuedConnection);
 }
 
+// Step 1, the announcement: every property holds its new value before any
+// change signal goes out; slots of shutdownRequested() may still start
+// sessions (a final save, a server taking its kernel backlog), and then the
+// sequence closes the gate.
 void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
 {
-    totalClock.start();
-    phaseClock.start();
-    deadline.setRemainingTime(timeout);
-    requestedExitCode = exitCode;
-    reason = why;
-    report.d->reason = why;
-    report.d->startedAt = QDateTime::currentDateTime();
-
+    Q_Q(LifecycleManager);
+    deadline = hardStop.begin();
     qCInfo(lcLifecycle,
            "shutdown requested (%ls): %d service(s) running, %d session(s) open, "
            "deadline %lld ms",
            qUtf16Printable(why), runningServices.value(), gate->count(),
-           static_cast<long long>(timeout.count()));
-    setState(State::Stopping);
-    Q_EMIT q->shutdownReasonChanged(why);
-    updateRemainingMs();
+           static_cast<long long>(deadline.remainingTime()));
+    const State before = state;
+    const int ms = static_cast<int>(std::max<qint64>(0, deadline.remainingTime()));
+    Qt::beginPropertyUpdateGroup();
+    state = State::Stopping;
+    shuttingDown = true;
+    reason = why;
+    remainingMs = ms;
+    Qt::endPropertyUpdateGroup();
+    if (before != State::Stopping)
+        Q_EMIT q->stateChanged(State::Stopping, {});
+    Q_EMIT q->shuttingDownChanged(true, {});
+    Q_EMIT q->shutdownReasonChanged(why, {});
+    Q_EMIT q->remainingMsChanged(ms, {});
     remainingTimer.start(RemainingTickMs);
-    // Slots in this thread may still start sessions (a final save, a
-    // server taking the connections the kernel already accepted); the gate
-    // closes once they have returned.
-    Q_EMIT q->shutdownRequested(why);
-    sessionsAtClose = gate->close();
-
-    // Newest first; the late ones wait for the sessions.
-    for (ServiceEntry *entry : services) {
-        entry->cancelRestart();
-        if (!entry->options().stopAfterSessions)
-            stopQueue.push_back(entry);
-    }
-    enterPhase(Phase::Services);
+    Q_EMIT q->shutdownRequested(why, {});
+    sequence.begin(why, exitCode, deadline, services);
 }
 
-void LifecycleManagerPrivate::enterPhase(Phase next)
+// Step 5, after the sequence's report.
+void LifecycleManagerPrivate::finished(const ShutdownReport &report)
 {
-    report.d->phaseMs[static_cast<size_t>(phase)] = phaseClock.restart();
-    phase = next;
-    switch (phase) {
-    case Phase::Announce:
-        break;
-    case Phase::Services:
-    case Phase::LateServices:
-        stopNextService();
-        break;
-    case Phase::Sessions:
-        if (const int asked = gate->requestStop())
-            qCDebug(lcSessions, "asked %d session(s) to stop", asked);
-        checkSessionsDrained();
-        break;
-    }
-}
-
-void LifecycleManagerPrivate::stopNextService()
-{
-    while (!stopQueue.empty()) {
-        ServiceEntry *entry = stopQueue.back();
-        stopQueue.pop_back();
-        if (!entry->isRunning() && !entry->lastError().isEmpty()) {
-            addServiceReport(entry, ServiceReport::Outcome::Failed);
-            continue;
-        }
-        const qint64 left = remainingDeadlineMs();
-        const qint64 own = entry->options().stopTimeout.count();
-        const qint64 budget = own > 0 ? std::min(own, left) : left;
-        entry->stop();
-        if (budget <= 0 && entry->isRunning()) {
-            qCWarning(lcServices, "service \"%ls\" was asked to stop after the shutdown deadline",
-                      qUtf16Printable(entry->name()));
-            addServiceReport(entry, ServiceReport::Outcome::Abandoned);
-            continue;
-        }
-        stopping = entry;
-        stoppingBudgetMs = budget;
-        waitTimer.start(static_cast<int>(budget));
-        return;
-    }
-
-    if (phase == Phase::Services) {
-        enterPhase(Phase::Sessions);
-    } else {
-        finish();
-    }
-}
-
-void LifecycleManagerPrivate::checkSessionsDrained()
-{
-    if (phase != Phase::Sessions || state != State::Stopping)
-        return;
-    updateActiveSessions();
-    if (activeSessions > 0) {
-        if (!waitTimer.isActive())
-            waitTimer.start(static_cast<int>(remainingDeadlineMs()));
-        return;
-    }
-    waitTimer.stop();
-    report.d->sessionsDrained = sessionsAtClose;
-    stopLateServices();
-}
-
-void LifecycleManagerPrivate::stopLateServices()
-{
-    for (ServiceEntry *entry : services) {
-        if (entry->options().stopAfterSessions)
-            stopQueue.push_back(entry);
-    }
-    enterPhase(Phase::LateServices);
-}
-
-void LifecycleManagerPrivate::waitTimedOut()
-{
-    if (phase == Phase::Sessions) {
-        const int left = gate->count();
-        const QStringList names = gate->describe(StragglersNamed);
-        report.d->sessionsAbandoned = left;
-        report.d->sessionsDrained = std::max(0, sessionsAtClose - left);
-        report.d->abandonedSessions = names;
-        const QString more = left > names.size()
-                                 ? QStringLiteral(" and %1 more").arg(left - names.size())
-                                 : QString();
-        qCWarning(lcSessions,
-                  "%d session(s) still open at the shutdown deadline, abandoned: %ls%ls", left,
-                  qUtf16Printable(names.join(QStringLiteral(", "))), qUtf16Printable(more));
-        stopLateServices();
-        return;
-    }
-    if (ServiceEntry *entry = std::exchange(stopping, nullptr)) {
-        qCWarning(lcServices, "service \"%ls\" did not stop within %lld ms",
-                  qUtf16Printable(entry->name()), static_cast<long long>(stoppingBudgetMs));
-        addServiceReport(entry, ServiceReport::Outcome::TimedOut);
-        stopNextService();
-    }
-}
-
-void LifecycleManagerPrivate::finish()
-{
-    report.d->phaseMs[static_cast<size_t>(phase)] = phaseClock.elapsed();
-    waitTimer.stop();
+    Q_Q(LifecycleManager);
+    hardStop.finished();
     remainingTimer.stop();
-
-    report.d->valid = true;
-    report.d->finishedAt = QDateTime::currentDateTime();
-    report.d->totalMs = totalClock.elapsed();
-    const int exitCode = requestedExitCode != 0 ? requestedExitCode : (report.isClean() ? 0 : 1);
-    report.d->exitCode = exitCode;
-
-    if (report.isClean())
-        qCInfo(lcLifecycle, "%ls", qUtf16Printable(report.summary()));
-    else
-        qCWarning(lcLifecycle, "%ls", qUtf16Printable(report.summary()));
-
-    setState(State::Stopped);
-    updateRemainingMs();
-    Q_EMIT q->shutdownFinished(report);
+    Qt::beginPropertyUpdateGroup();
+    state = State::Stopped;
+    remainingMs = 0;
+    Qt::endPropertyUpdateGroup();
+    Q_EMIT q->stateChanged(State::Stopped, {});
+    Q_EMIT q->remainingMsChanged(0, {});
+    Q_EMIT q->shutdownFinished(report, {});
 
     if (quitLoop)
         quitLoop->quit();
     if (!autoExit)
         return;
-
+    const int exitCode = report.exitCode();
     // A QThread still running cannot be destroyed (Qt aborts), and its owner
     // will try once exec() returns: end the process here instead.
     for (const ServiceEntry *entry : services) {
@@ -377,45 +207,15 @@ void LifecycleManagerPrivate::finish()
             ::_exit(exitCode);
         }
     }
-    QCoreApplication::exit(exitCode);
-}
-
-qint64 LifecycleManagerPrivate::remainingDeadlineMs() const
-{
-    return std::max<qint64>(0, deadline.remainingTime());
-}
-
-QString LifecycleManagerPrivate::pendingDescription() const
-{
-    QStringList pending;
-    if (stopping)
-        pending.append(QStringLiteral("service \"%1\"").arg(stopping->name()));
-    for (auto it = stopQueue.crbegin(); it != stopQueue.crend(); ++it)
-        pending.append(QStringLiteral("service \"%1\"").arg((*it)->name()));
-    if (phase != Phase::LateServices) {
-        for (ServiceEntry *entry : services) {
-            if (entry->options().stopAfterSessions && entry->isRunning())
-                pending.append(QStringLiteral("service \"%1\"").arg(entry->name()));
-        }
-    }
-    const int sessions = gate->count();
-    if (sessions > 0) {
-        pending.append(QStringLiteral("%1 session(s): %2")
-                           .arg(sessions)
-                           .arg(gate->describe(StragglersNamed).join(QStringLiteral(", "))));
-    }
-    return pending.isEmpty() ? QStringLiteral("nothing") : pending.join(QStringLiteral("; "));
-}
-
-void LifecycleManagerPrivate::escalate(int signalNumber)
-{
-    const int status = 128 + signalNumber;
-    qCCritical(lcSignals, "second %ls during the shutdown: exiting now with %d; still pending: %ls",
-               qUtf16Printable(SignalBridge::signalName(signalNumber)), status,
-               qUtf16Printable(pendingDescription()));
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::_exit(status);
+    if (quitLoop)
+        return; // exec() has returned already
+    // Before exec() runs, exit() would reach no event loop: post it.
+    if (q->thread()->loopLevel() > 0)
+        QCoreApplication::exit(exitCode);
+    else
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },
+            Qt::QueuedConnection);
 }
 
 void LifecycleManagerPrivate::runQuitSequence()
@@ -429,7 +229,8 @@ void LifecycleManagerPrivate::runQuitSequence()
         return;
     QEventLoop loop;
     quitLoop = &loop;
-    QTimer::singleShot(remainingDeadlineMs() + 1000, &loop, &QEventLoop::quit);
+    QTimer::singleShot(std::max<qint64>(0, deadline.remainingTime()) + 1000, &loop,
+                       &QEventLoop::quit);
     loop.exec();
     quitLoop = nullptr;
 }
@@ -438,16 +239,16 @@ void LifecycleManagerPrivate::runQuitSequence()
 
 void LifecycleManagerPrivate::onSignal(int signalNumber)
 {
+    Q_Q(LifecycleManager);
     if (signalNumber == SIGINT || signalNumber == SIGTERM) {
-        if (state == State::Stopping)
-            escalate(signalNumber);
-        else if (state != State::Stopped)
+        // During and after a shutdown the hard stop decides, in its own thread.
+        if (state == State::Starting || state == State::Running)
             request(0, SignalBridge::signalName(signalNumber));
     } else if (signalNumber == SIGHUP) {
         qCInfo(lcSignals, "SIGHUP: reload requested");
-        Q_EMIT q->reloadRequested();
+        Q_EMIT q->reloadRequested({});
     } else {
-        Q_EMIT q->signalReceived(signalNumber);
+        Q_EMIT q->signalReceived(signalNumber, {});
     }
 }
 
@@ -455,57 +256,35 @@ void LifecycleManagerPrivate::onSessionsChanged()
 {
     gate->acknowledgeChange();
     updateActiveSessions();
-    checkSessionsDrained();
+    sequence.sessionsChanged();
 }
 
 void LifecycleManagerPrivate::updateActiveSessions()
 {
+    Q_Q(LifecycleManager);
     const int count = gate->count();
     if (count == activeSessions)
         return;
     activeSessions = count;
-    Q_EMIT q->activeSessionsChanged(count);
-}
-
-void LifecycleManagerPrivate::setState(State next)
-{
-    if (state == next)
-        return;
-    state = next;
-    Q_EMIT q->stateChanged(next);
-    const bool stopping = next == State::Stopping || next == State::Stopped;
-    if (shuttingDown != stopping) {
-        shuttingDown = stopping;
-        Q_EMIT q->shuttingDownChanged(stopping);
-    }
+    Q_EMIT q->activeSessionsChanged(count, {});
 }
 
 void LifecycleManagerPrivate::updateRemainingMs()
 {
-    int ms = 0;
-    switch (state.value()) {
-    case State::Starting:
-    case State::Running:
-        ms = -1;
-        break;
-    case State::Stopping:
-        ms = static_cast<int>(remainingDeadlineMs());
-        break;
-    case State::Stopped:
-        break;
-    }
-    if (remainingMs == ms)
+    Q_Q(LifecycleManager);
+    const int ms = static_cast<int>(std::max<qint64>(0, deadline.remainingTime()));
+    if (state != State::Stopping || remainingMs == ms)
         return;
     remainingMs = ms;
-    Q_EMIT q->remainingMsChanged(ms);
+    Q_EMIT q->remainingMsChanged(ms, {});
 }
 
 // ---- LifecycleManager -------------------------------------------------------
 
 LifecycleManager::LifecycleManager(QObject *parent)
-    : QObject(parent), d(std::make_unique<LifecycleManagerPrivate>(this))
+    : QObject(parent), d_ptr(std::make_unique<LifecycleManagerPrivate>(this))
 {
-    d->gate = std::make_shared<SessionGate>();
+    Q_D(LifecycleManager);
     QCoreApplication *app = QCoreApplication::instance();
     if (!app) {
         d->inert = true;
@@ -519,25 +298,35 @@ LifecycleManager::LifecycleManager(QObject *parent)
 
     d->gate->setOnChange([this] {
         QMetaObject::invokeMethod(
-            this, [this] { d->onSessionsChanged(); }, Qt::QueuedConnection);
+            this, [this] { d_func()->onSessionsChanged(); }, Qt::QueuedConnection);
     });
-    d->waitTimer.setSingleShot(true);
-    d->waitTimer.setTimerType(Qt::PreciseTimer);
-    connect(&d->waitTimer, &QTimer::timeout, this, [this] { d->waitTimedOut(); });
-    connect(&d->remainingTimer, &QTimer::timeout, this, [this] { d->updateRemainingMs(); });
+    connect(&d->sequence, &ShutdownSequence::finished, this,
+            [d](const ShutdownReport &report) { d->finished(report); });
+    connect(&d->remainingTimer, &QTimer::timeout, this, [d] { d->updateRemainingMs(); });
 
-    d->quitInterceptor = std::make_unique<QuitInterceptor>(d.get());
+    d->quitInterceptor = std::make_unique<QuitInterceptor>(d);
     app->installEventFilter(d->quitInterceptor.get());
-    connect(app, &QCoreApplication::aboutToQuit, this, [this] { d->runQuitSequence(); });
+    connect(app, &QCoreApplication::aboutToQuit, this, [d] { d->runQuitSequence(); });
 
     // Everything registered before the event loop runs starts together.
     QMetaObject::invokeMethod(
-        this, [this] { d->startServices(); }, Qt::QueuedConnection);
+        this, [d] { d->startServices(); }, Qt::QueuedConnection);
 }
 
 LifecycleManager::~LifecycleManager()
 {
+    Q_D(LifecycleManager);
     d->gate->setOnChange({});
+    if (d->state == State::Stopping) {
+        qCCritical(lcLifecycle,
+                   "LifecycleManager destroyed during its shutdown; still pending: %ls",
+                   qUtf16Printable(d->sequence.pendingDescription()));
+        if (d->autoExit && d->quitLoop == nullptr)
+            QCoreApplication::exit(1);
+    }
+    // The entries go while the sequence and the hard stop they report to exist.
+    qDeleteAll(d->services);
+    d->services.clear();
     LifecycleManager *self = this;
     s_instance.compare_exchange_strong(self, nullptr);
 }
@@ -559,6 +348,8 @@ bool LifecycleManager::watchSignals()
 
 bool LifecycleManager::watchSignals(const QList<int> &signalNumbers)
 {
+    Q_D(LifecycleManager);
+    Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::watchSignals", "wrong thread");
     if (d->inert)
         return false;
     if (d->bridge) {
@@ -566,16 +357,18 @@ bool LifecycleManager::watchSignals(const QList<int> &signalNumbers)
         return false;
     }
     auto bridge = std::make_unique<SignalBridge>();
-    if (!bridge->install(signalNumbers))
+    if (!bridge->install(signalNumbers) || !d->hardStop.receiveSignals())
         return false;
     d->bridge = std::move(bridge);
     connect(d->bridge.get(), &SignalBridge::signalCaught, this,
-            [this](int signalNumber) { d->onSignal(signalNumber); });
+            [d](int signalNumber) { d->onSignal(signalNumber); });
     return true;
 }
 
 bool LifecycleManager::setShutdownTimeout(std::chrono::milliseconds timeout)
 {
+    Q_D(LifecycleManager);
+    Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::setShutdownTimeout", "wrong thread");
     if (timeout.count() <= 0) {
         qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: it must be positive",
                   static_cast<long long>(timeout.count()));
@@ -593,18 +386,20 @@ bool LifecycleManager::setShutdownTimeout(std::chrono::milliseconds timeout)
     if (timeout == d->timeout)
         return true;
     d->timeout = timeout;
-    Q_EMIT shutdownTimeoutChanged(shutdownTimeoutMs());
+    d->hardStop.setTimeout(timeout);
+    Q_EMIT shutdownTimeoutChanged(shutdownTimeoutMs(), {});
     return true;
 }
 
 std::chrono::milliseconds LifecycleManager::shutdownTimeout() const
 {
+    Q_D(const LifecycleManager);
     return d->timeout;
 }
 
 int LifecycleManager::shutdownTimeoutMs() const
 {
-    return static_cast<int>(d->timeout.count());
+    return static_cast<int>(shutdownTimeout().count());
 }
 
 void LifecycleManager::setShutdownTimeoutMs(int timeoutMs)
@@ -614,29 +409,35 @@ void LifecycleManager::setShutdownTimeoutMs(int timeoutMs)
 
 bool LifecycleManager::autoExit() const
 {
+    Q_D(const LifecycleManager);
     return d->autoExit;
 }
 
 void LifecycleManager::setAutoExit(bool enabled)
 {
+    Q_D(LifecycleManager);
+    Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::setAutoExit", "wrong thread");
     if (d->autoExit == enabled)
         return;
     d->autoExit = enabled;
-    Q_EMIT autoExitChanged(enabled);
+    Q_EMIT autoExitChanged(enabled, {});
 }
 
 bool LifecycleManager::addService(QObject *service, const ServiceOptions &options)
 {
+    Q_D(LifecycleManager);
+    Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::addService", "wrong thread");
     return d->addService(service, options);
 }
 
 bool LifecycleManager::addService(QThread *thread, const ServiceOptions &options)
 {
-    return d->addService(thread, options);
+    return addService(static_cast<QObject *>(thread), options);
 }
 
 bool LifecycleManager::trackSession(QObject *session)
 {
+    Q_D(LifecycleManager);
     if (d->inert)
         return false;
     if (!session) {
@@ -646,6 +447,8 @@ bool LifecycleManager::trackSession(QObject *session)
     switch (d->gate->track(session)) {
     case SessionGate::TrackResult::Tracked:
     case SessionGate::TrackResult::AlreadyTracked:
+        if (d->isInManagerThread())
+            d->updateActiveSessions();
         return true;
     case SessionGate::TrackResult::Closed:
         qCWarning(lcSessions, "trackSession(): %s refused: the shutdown has begun",
@@ -657,6 +460,7 @@ bool LifecycleManager::trackSession(QObject *session)
 
 SessionToken LifecycleManager::holdSession(const QString &what)
 {
+    Q_D(LifecycleManager);
     if (d->inert)
         return {};
     const quint64 id = d->gate->hold(what);
@@ -665,81 +469,105 @@ SessionToken LifecycleManager::holdSession(const QString &what)
                   qUtf16Printable(what));
         return {};
     }
+    if (d->isInManagerThread())
+        d->updateActiveSessions();
     return SessionToken(d->gate, id);
 }
 
 LifecycleManager::State LifecycleManager::state() const
 {
+    Q_D(const LifecycleManager);
     return d->state;
 }
 
 bool LifecycleManager::isShuttingDown() const
 {
+    Q_D(const LifecycleManager);
     return d->shuttingDown;
 }
 
 int LifecycleManager::activeSessions() const
 {
-    return d->activeSessions;
+    Q_D(const LifecycleManager);
+    return d->isInManagerThread() ? d->activeSessions.value() : d->gate->count();
 }
 
 int LifecycleManager::runningServices() const
 {
+    Q_D(const LifecycleManager);
     return d->runningServices;
 }
 
 QString LifecycleManager::shutdownReason() const
 {
+    Q_D(const LifecycleManager);
     return d->reason;
 }
 
 int LifecycleManager::remainingMs() const
 {
+    Q_D(const LifecycleManager);
     return d->remainingMs;
 }
 
+QDeadlineTimer LifecycleManager::shutdownDeadline() const
+{
+    Q_D(const LifecycleManager);
+    return d->deadline;
+}
+
+// Made from const properties, so setValue() and setBinding() do nothing.
 QBindable<LifecycleManager::State> LifecycleManager::bindableState()
 {
+    Q_D(const LifecycleManager);
     return &d->state;
 }
 
 QBindable<bool> LifecycleManager::bindableShuttingDown()
 {
+    Q_D(const LifecycleManager);
     return &d->shuttingDown;
 }
 
 QBindable<int> LifecycleManager::bindableActiveSessions()
 {
+    Q_D(const LifecycleManager);
     return &d->activeSessions;
 }
 
 QBindable<int> LifecycleManager::bindableRunningServices()
 {
+    Q_D(const LifecycleManager);
     return &d->runningServices;
 }
 
 QBindable<QString> LifecycleManager::bindableShutdownReason()
 {
+    Q_D(const LifecycleManager);
     return &d->reason;
 }
 
 QBindable<int> LifecycleManager::bindableRemainingMs()
 {
+    Q_D(const LifecycleManager);
     return &d->remainingMs;
 }
 
 ShutdownReport LifecycleManager::report() const
 {
-    return d->report.isValid() ? d->report : ShutdownReport();
+    Q_D(const LifecycleManager);
+    return d->sequence.report().isValid() ? d->sequence.report() : ShutdownReport();
 }
 
 void LifecycleManager::requestShutdown(int exitCode)
 {
+    Q_D(LifecycleManager);
     d->request(exitCode, QStringLiteral("requested"));
 }
 
 void LifecycleManager::requestShutdownWithReason(const QString &reason, int exitCode)
 {
+    Q_D(LifecycleManager);
     d->request(exitCode, reason);
 }
 

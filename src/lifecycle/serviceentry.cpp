@@ -1,5 +1,6 @@
 #include "serviceentry_p.h"
 
+#include "logging_p.h"
 #include "servicecall_p.h"
 
 #include <QThread>
@@ -8,24 +9,12 @@
 
 namespace canstop {
 
-namespace {
-
-// Drops the times (oldest first) from before `since` and counts the rest.
-int countSince(QList<qint64> &times, qint64 since)
-{
-    times.erase(times.begin(),
-                std::find_if(times.begin(), times.end(), [since](qint64 t) { return t >= since; }));
-    return static_cast<int>(times.size());
-}
-
-} // namespace
-
 ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObject *parent)
     : QObject(parent), m_name(nameFor(service, options)), m_options(options)
 {
     m_clock.start();
     m_restartTimer.setSingleShot(true);
-    connect(&m_restartTimer, &QTimer::timeout, this, &ServiceEntry::restartDue);
+    connect(&m_restartTimer, &QTimer::timeout, this, &ServiceEntry::restart);
     attach(service);
 }
 
@@ -120,21 +109,9 @@ void ServiceEntry::attach(QObject *service)
     setRunning(true);
 }
 
-void ServiceEntry::replace(QObject *service)
-{
-    QObject *old = m_service.data();
-    const bool ownedOld = m_owned;
-    attach(service);
-    // Later, not now: its failure may still be on the stack.
-    if (ownedOld && old)
-        old->deleteLater();
-    m_owned = true;
-    ++m_restarts;
-    m_restartTimes.append(m_clock.elapsed());
-}
-
 void ServiceEntry::start()
 {
+    m_started = true;
     if (!m_service)
         return;
     if (m_thread) {
@@ -191,34 +168,92 @@ void ServiceEntry::endedOnItsOwn(const QString &error)
     if (!m_running)
         return;
     setRunning(false);
-    Q_EMIT failed(error);
+    supervise(error);
 }
 
-int ServiceEntry::recordFailure(const QString &error)
+void ServiceEntry::stopSupervising()
+{
+    m_supervising = false;
+    m_restartTimer.stop();
+}
+
+// Drops the times (oldest first) from before the window and counts the rest.
+int ServiceEntry::countSince(QList<qint64> &times) const
+{
+    const qint64 since = m_clock.elapsed() - m_options.restart.window.count();
+    times.erase(times.begin(),
+                std::find_if(times.begin(), times.end(), [since](qint64 t) { return t >= since; }));
+    return static_cast<int>(times.size());
+}
+
+void ServiceEntry::supervise(const QString &error)
 {
     m_lastError = error;
     m_failures.append(m_clock.elapsed());
-    return countSince(m_failures, windowStart());
-}
-
-int ServiceEntry::restartsInWindow()
-{
-    return countSince(m_restartTimes, windowStart());
-}
-
-qint64 ServiceEntry::windowStart() const
-{
-    return m_clock.elapsed() - m_options.restart.window.count();
-}
-
-void ServiceEntry::scheduleRestart(std::chrono::milliseconds delay)
-{
+    const int recent = countSince(m_failures);
+    if (!m_supervising) {
+        qCWarning(lcServices, "service \"%ls\" failed during the shutdown: %ls",
+                  qUtf16Printable(m_name), qUtf16Printable(error));
+        return;
+    }
+    const RestartPolicy &policy = m_options.restart;
+    if (!policy.factory) {
+        qCWarning(lcServices,
+                  "service \"%ls\" failed: %ls; without a restart policy it stays stopped",
+                  qUtf16Printable(m_name), qUtf16Printable(error));
+        return;
+    }
+    if (const int restarts = countSince(m_restartTimes); restarts >= policy.maxRestarts) {
+        giveUp(QStringLiteral("it failed again (%1) after %2 restart(s) within %3 ms")
+                   .arg(error)
+                   .arg(restarts)
+                   .arg(policy.window.count()));
+        return;
+    }
+    const std::chrono::milliseconds delay = policy.delayAfter(recent);
+    qCWarning(lcServices, "service \"%ls\" failed: %ls; restarting in %lld ms",
+              qUtf16Printable(m_name), qUtf16Printable(error),
+              static_cast<long long>(delay.count()));
     m_restartTimer.start(delay);
 }
 
-void ServiceEntry::cancelRestart()
+void ServiceEntry::restart()
 {
-    m_restartTimer.stop();
+    if (!m_supervising)
+        return;
+    QObject *fresh = m_options.restart.factory();
+    QString why = refusal(fresh);
+    if (why.isEmpty() && fresh == m_service)
+        why = QStringLiteral("it returned the instance it replaces");
+    if (!why.isEmpty()) {
+        giveUp(QStringLiteral("its restart factory made nothing usable (%1)").arg(why));
+        return;
+    }
+    QObject *old = m_service.data();
+    const bool ownedOld = m_owned;
+    attach(fresh);
+    // Later, not now: its failure may still be on the stack.
+    if (ownedOld && old)
+        old->deleteLater();
+    m_owned = true;
+    ++m_restarts;
+    m_restartTimes.append(m_clock.elapsed());
+    qCInfo(lcServices, "service \"%ls\" restarted (%d restart(s) so far)", qUtf16Printable(m_name),
+           m_restarts);
+    if (m_started)
+        start();
+}
+
+void ServiceEntry::giveUp(const QString &why)
+{
+    if (m_options.restart.shutdownOnGiveUp) {
+        qCCritical(lcServices, "giving up on service \"%ls\": %ls; shutting down",
+                   qUtf16Printable(m_name), qUtf16Printable(why));
+        Q_EMIT gaveUp();
+    } else {
+        qCCritical(lcServices, "giving up on service \"%ls\": %ls; it stays stopped",
+                   qUtf16Printable(m_name), qUtf16Printable(why));
+    }
 }
 
 void ServiceEntry::setRunning(bool running)

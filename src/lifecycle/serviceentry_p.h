@@ -15,9 +15,10 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
-// The manager's side of one service: what it is called, how to start, stop
-// and restart it, and whether it is running. Lives in the manager's thread
-// and hears the service's own signals queued.
+// The manager's side of one service: what it is called, how to start and
+// stop it, whether it is running, and its supervision: failures counted in
+// the policy's window, restarts after a backoff, giving up. Lives in the
+// manager's thread and hears the service's own signals queued.
 class ServiceEntry : public QObject
 {
     Q_OBJECT
@@ -34,18 +35,12 @@ public:
     int restarts() const { return m_restarts; }
     const QString &lastError() const { return m_lastError; }
 
+    // Starts the service, and from now on a restarted one too.
     void start();
     // Asks the service to stop; ended() follows once it has (always queued).
     void stop();
-
-    // Counts a failure and returns how many fell within the policy's window.
-    int recordFailure(const QString &error);
-    int restartsInWindow();
-    // After `delay`, emits restartDue(); cancelRestart() (a shutdown) stops that.
-    void scheduleRestart(std::chrono::milliseconds delay);
-    void cancelRestart();
-    // Swaps in a fresh instance from the policy's factory; the entry owns it.
-    void replace(QObject *service);
+    // A shutdown began: no more restarts; a failure is only recorded.
+    void stopSupervising();
 
     QElapsedTimer stopClock;
 
@@ -63,17 +58,19 @@ Q_SIGNALS:
     void runningChanged(bool running);
     // Stopping is over: the service stopped, finished or was destroyed.
     void ended();
-    // The service ended without being asked to.
-    void failed(const QString &error);
-    void restartDue();
+    // The restart policy gave up and asks for a shutdown (shutdownOnGiveUp).
+    void gaveUp();
 
 private:
     void attach(QObject *service);
     void detach();
-    qint64 windowStart() const;
     void dispose(QObject *instance);
     void setRunning(bool running);
     void endedOnItsOwn(const QString &error);
+    void supervise(const QString &error);
+    void restart();
+    void giveUp(const QString &why);
+    int countSince(QList<qint64> &times) const;
 
     QPointer<QObject> m_service;
     QThread *m_thread = nullptr; // the service itself, when it is a QThread
@@ -85,13 +82,15 @@ private:
     bool m_hasDoneSignal = false;
     bool m_running = false;
     bool m_stopping = false;
+    bool m_started = false;
+    bool m_supervising = true;
     QList<QMetaObject::Connection> m_connections;
 
     int m_restarts = 0;
     QString m_lastError;
     QList<qint64> m_failures; // ms on m_clock, newest last
     QList<qint64> m_restartTimes;
-    QElapsedTimer m_clock;
+    QElapsedTimer m_clock; // for the window
     QTimer m_restartTimer;
 };
 

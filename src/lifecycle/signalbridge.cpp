@@ -1,5 +1,6 @@
 #include "signalbridge_p.h"
 
+#include "hardstop_p.h"
 #include "logging_p.h"
 
 #include <QSocketNotifier>
@@ -29,6 +30,8 @@ struct sigaction s_previous[NSIG];
 extern "C" void canstopSignalHandler(int signalNumber)
 {
     const int savedErrno = errno;
+    if (signalNumber == SIGINT || signalNumber == SIGTERM)
+        HardStop::signalArrived(signalNumber); // it acts even if the main thread cannot
     if (signalNumber > 0 && signalNumber < NSIG)
         s_pending[signalNumber].store(1, std::memory_order_relaxed);
     const char byte = 0;

@@ -1,6 +1,7 @@
 #include "connectionguard_p.h"
 
-#include "gracefultcpserver_p.h"
+#include <canstop/gracefultcpserver.h>
+
 #include "logging_p.h"
 #include "socketlinger_p.h"
 
@@ -13,22 +14,21 @@
 
 namespace canstop {
 
-ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token,
-                                 GracefulTcpServerPrivate *server)
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server)
     : QObject(socket), m_socket(socket), m_server(server), m_token(std::move(token))
 {
     // Checked after the application's own readyRead handlers have run.
     connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::scheduleCheck);
     connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::check);
     socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption,
-                            QVariant::fromValue(server->maxPendingOutput));
+                            QVariant::fromValue(server->maxPendingOutput()));
     connect(socket, &QAbstractSocket::disconnected, this, [this] {
         if (!m_closing)
             m_token.reset(); // closed by the application or the peer: the session is over
     });
 }
 
-ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServerPrivate *server)
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServer *server)
 {
     ConnectionGuard *guard =
         socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
@@ -144,7 +144,10 @@ void ConnectionGuard::handOver(bool dropOutput)
         m_token.reset();
         return;
     }
-    m_server->linger(fd, std::move(m_token));
+    // Without its server (gone, or in another thread), the linger owns itself.
+    GracefulTcpServer *owner = m_server && m_server->thread() == thread() ? m_server : nullptr;
+    new SocketLinger(fd, std::move(m_token),
+                     m_server ? m_server->linger() : std::chrono::milliseconds(0), owner);
     m_socket->abort();
 }
 

@@ -12,11 +12,13 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
-class GracefulTcpServerPrivate;
+class GracefulTcpServer;
 
 // Watches one accepted socket, as its child: holds its session, pauses
 // reading while Qt holds unsent output, and closes it gracefully when the
 // server drains and the connection is idle (or the deadline has come).
+// Lives in the socket's thread; the server may go first (the guard then
+// closes with no linger).
 class ConnectionGuard : public QObject
 {
     Q_OBJECT
@@ -24,10 +26,10 @@ class ConnectionGuard : public QObject
 public:
     enum class Mode { Auto, Busy, Idle };
 
-    ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServerPrivate *server);
+    ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server);
 
     // The guard of `socket`, if `server` accepted it.
-    static ConnectionGuard *of(QTcpSocket *socket, const GracefulTcpServerPrivate *server);
+    static ConnectionGuard *of(QTcpSocket *socket, const GracefulTcpServer *server);
 
     void setMode(Mode mode);
     bool isBusy() const;
@@ -44,7 +46,7 @@ private:
     void handOver(bool dropOutput);
 
     QTcpSocket *const m_socket;
-    GracefulTcpServerPrivate *const m_server;
+    const QPointer<GracefulTcpServer> m_server;
     SessionToken m_token;
     QPointer<QSocketNotifier> m_readNotifier;
     Mode m_mode = Mode::Auto;

@@ -16,20 +16,20 @@
 
 namespace canstop {
 
-GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *q,
-                                                   LifecycleManager *lifecycle)
-    : q(q), lifecycle(lifecycle)
+GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server,
+                                                   LifecycleManager *manager)
+    : q_ptr(server), lifecycle(manager)
 {
     deadlineTimer.setSingleShot(true);
-    QObject::connect(&deadlineTimer, &QTimer::timeout, q, [this] { closeRemaining(); });
-    if (!lifecycle) {
+    QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
+    if (!manager) {
         qCWarning(lcNetwork, "GracefulTcpServer without a LifecycleManager: connections are not "
                              "drained at shutdown");
         return;
     }
     // Direct when in the manager's thread: the backlog is taken, and
     // counted, before the session gate closes.
-    QObject::connect(lifecycle, &LifecycleManager::shutdownRequested, q,
+    QObject::connect(manager, &LifecycleManager::shutdownRequested, server,
                      [this] { startDraining(); });
 }
 
@@ -37,7 +37,7 @@ QList<ConnectionGuard *> GracefulTcpServerPrivate::guards() const
 {
     QList<ConnectionGuard *> result;
     for (QTcpSocket *socket : sockets) {
-        if (ConnectionGuard *guard = ConnectionGuard::of(socket, this))
+        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q_ptr))
             result.append(guard);
     }
     return result;
@@ -45,6 +45,7 @@ QList<ConnectionGuard *> GracefulTcpServerPrivate::guards() const
 
 void GracefulTcpServerPrivate::startDraining()
 {
+    Q_Q(GracefulTcpServer);
     if (draining)
         return;
     draining = true;
@@ -60,14 +61,17 @@ void GracefulTcpServerPrivate::startDraining()
     Q_EMIT q->drainingStarted();
 
     // Close what is still busy early enough for its linger to end by the deadline.
-    if (lifecycle && lifecycle->remainingMs() >= 0) {
-        const qint64 left = lifecycle->remainingMs() - lingerTime.count() - 100;
+    if (const QDeadlineTimer deadline =
+            lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
+        !deadline.isForever()) {
+        const qint64 left = deadline.remainingTime() - lingerTime.count() - 100;
         deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left)));
     }
 }
 
 void GracefulTcpServerPrivate::acceptBacklog()
 {
+    Q_Q(GracefulTcpServer);
     // Connections the kernel has accepted but Qt has not taken yet would be
     // reset by close(): take them now and serve them like any other.
     const int listener = static_cast<int>(q->socketDescriptor());
@@ -95,28 +99,29 @@ void GracefulTcpServerPrivate::closeRemaining()
         guard->closeNow();
 }
 
-void GracefulTcpServerPrivate::linger(int fd, SessionToken token)
-{
-    new SocketLinger(fd, std::move(token), lingerTime, q);
-}
-
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
     : GracefulTcpServer(LifecycleManager::instance(), parent)
 {}
 
+GracefulTcpServer::GracefulTcpServer(std::nullptr_t)
+    : GracefulTcpServer(static_cast<QObject *>(nullptr))
+{}
+
 GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent)
-    : QTcpServer(parent), d(std::make_unique<GracefulTcpServerPrivate>(this, lifecycle))
+    : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this, lifecycle))
 {}
 
 GracefulTcpServer::~GracefulTcpServer() = default;
 
 qint64 GracefulTcpServer::maxPendingOutput() const
 {
+    Q_D(const GracefulTcpServer);
     return d->maxPendingOutput;
 }
 
 bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 {
+    Q_D(GracefulTcpServer);
     if (bytes <= 0 || bytes > std::numeric_limits<int>::max()) {
         qCWarning(lcNetwork, "maxPendingOutput of %lld refused: it must be between 1 and %d",
                   static_cast<long long>(bytes), std::numeric_limits<int>::max());
@@ -128,11 +133,13 @@ bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 
 std::chrono::milliseconds GracefulTcpServer::linger() const
 {
+    Q_D(const GracefulTcpServer);
     return d->lingerTime;
 }
 
 bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
 {
+    Q_D(GracefulTcpServer);
     if (linger.count() < 0) {
         qCWarning(lcNetwork, "linger of %lld ms refused: it must not be negative",
                   static_cast<long long>(linger.count()));
@@ -144,7 +151,7 @@ bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
 
 void GracefulTcpServer::markBusy(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection, d.get()))
+    if (ConnectionGuard *guard = ConnectionGuard::of(connection, this))
         guard->setMode(ConnectionGuard::Mode::Busy);
     else
         qCWarning(lcNetwork, "markBusy(): not a connection of this server");
@@ -152,7 +159,7 @@ void GracefulTcpServer::markBusy(QTcpSocket *connection)
 
 void GracefulTcpServer::markIdle(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection, d.get()))
+    if (ConnectionGuard *guard = ConnectionGuard::of(connection, this))
         guard->setMode(ConnectionGuard::Mode::Idle);
     else
         qCWarning(lcNetwork, "markIdle(): not a connection of this server");
@@ -160,11 +167,13 @@ void GracefulTcpServer::markIdle(QTcpSocket *connection)
 
 bool GracefulTcpServer::isDraining() const
 {
+    Q_D(const GracefulTcpServer);
     return d->draining;
 }
 
 void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
+    Q_D(GracefulTcpServer);
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
@@ -179,9 +188,10 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
                                               .arg(socket->peerAddress().toString())
                                               .arg(socket->peerPort()));
     }
-    auto *guard = new ConnectionGuard(socket, std::move(token), d.get());
+    auto *guard = new ConnectionGuard(socket, std::move(token), this);
     d->sockets.insert(socket);
-    connect(socket, &QObject::destroyed, this, [this, socket] { d->sockets.remove(socket); });
+    connect(socket, &QObject::destroyed, &d->socketWatch,
+            [d, socket] { d->sockets.remove(socket); });
     addPendingConnection(socket);
     if (d->draining)
         guard->drain();

@@ -14,23 +14,26 @@ class ConnectionGuard;
 
 class GracefulTcpServerPrivate
 {
+    Q_DECLARE_PUBLIC(GracefulTcpServer)
+
 public:
-    GracefulTcpServerPrivate(GracefulTcpServer *q, LifecycleManager *lifecycle);
+    GracefulTcpServerPrivate(GracefulTcpServer *server, LifecycleManager *manager);
 
     void startDraining();
     void acceptBacklog();
     void closeRemaining();
-    // Ends a connection's life on a descriptor the server now owns.
-    void linger(int fd, SessionToken token);
     QList<ConnectionGuard *> guards() const;
 
-    GracefulTcpServer *const q;
+    GracefulTcpServer *const q_ptr;
     QPointer<LifecycleManager> lifecycle;
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     bool draining = false;
     QSet<QTcpSocket *> sockets; // accepted and not yet destroyed
     QTimer deadlineTimer;       // closes what is still busy in time for the deadline
+    // The context of the sockets' destroyed() handlers: they die with this
+    // data, so sockets that QTcpServer deletes after it are not heard.
+    QObject socketWatch;
 };
 
 } // namespace canstop

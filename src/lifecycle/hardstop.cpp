@@ -1,0 +1,222 @@
+#include "hardstop_p.h"
+
+#include "logging_p.h"
+#include "signalbridge_p.h"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+namespace canstop {
+
+namespace {
+
+// The write end of the pipe of the HardStop that receives signals; the
+// handler reads nothing else.
+std::atomic<int> s_signalFd{-1};
+
+// One record per delivery, written whole (smaller than PIPE_BUF). Number 0
+// only wakes the thread to look at its state again.
+struct Record
+{
+    int number;
+    qint64 monotonicNs;
+};
+
+qint64 monotonicNs() noexcept
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now); // async-signal-safe
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+void writeRecord(int fd, int number) noexcept
+{
+    const Record record{number, monotonicNs()};
+    // A full pipe already holds records that will end the process.
+    [[maybe_unused]] const ssize_t written = ::write(fd, &record, sizeof record);
+}
+
+void exitNow(int exitCode)
+{
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(exitCode);
+}
+
+constexpr qint64 toNs(std::chrono::milliseconds ms)
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
+}
+
+} // namespace
+
+HardStop::HardStop(Pending pending, Exit exit)
+    : m_pending(std::move(pending)), m_exit(exit ? std::move(exit) : Exit(exitNow))
+{}
+
+HardStop::~HardStop()
+{
+    int self = m_writeFd;
+    s_signalFd.compare_exchange_strong(self, -1);
+    if (m_thread.joinable()) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_quit = true;
+        }
+        writeRecord(m_writeFd, 0);
+        m_thread.join();
+    }
+    if (m_readFd >= 0) {
+        ::close(m_readFd);
+        ::close(m_writeFd);
+    }
+}
+
+void HardStop::setTimeout(std::chrono::milliseconds timeout)
+{
+    std::lock_guard lock(m_mutex);
+    m_timeout = timeout;
+}
+
+bool HardStop::startThread()
+{
+    if (m_thread.joinable())
+        return true;
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        qCWarning(lcSignals, "cannot guard the shutdown deadline: pipe() failed: %s",
+                  std::strerror(errno));
+        return false;
+    }
+    for (const int fd : fds) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+    m_readFd = fds[0];
+    m_writeFd = fds[1];
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+bool HardStop::receiveSignals()
+{
+    if (!startThread())
+        return false;
+    s_signalFd.store(m_writeFd, std::memory_order_release);
+    return true;
+}
+
+void HardStop::signalArrived(int signalNumber) noexcept
+{
+    const int fd = s_signalFd.load(std::memory_order_acquire);
+    if (fd >= 0)
+        writeRecord(fd, signalNumber);
+}
+
+QDeadlineTimer HardStop::begin()
+{
+    startThread();
+    std::lock_guard lock(m_mutex);
+    const qint64 now = monotonicNs();
+    if (!m_hardDeadlineNs) {
+        m_deadlineNs = now + toNs(m_timeout);
+        m_hardDeadlineNs = m_deadlineNs + toNs(Grace);
+    }
+    if (m_writeFd >= 0)
+        writeRecord(m_writeFd, 0);
+    return QDeadlineTimer(std::chrono::nanoseconds(std::max<qint64>(0, m_deadlineNs - now)),
+                          Qt::PreciseTimer);
+}
+
+void HardStop::finished()
+{
+    std::lock_guard lock(m_mutex);
+    m_finished = true;
+    m_hardDeadlineNs.reset();
+    if (m_writeFd >= 0)
+        writeRecord(m_writeFd, 0);
+}
+
+void HardStop::run()
+{
+    std::unique_lock lock(m_mutex);
+    while (!m_quit) {
+        int waitMs = -1;
+        if (m_hardDeadlineNs) {
+            const qint64 left = *m_hardDeadlineNs - monotonicNs();
+            if (left <= 0) {
+                end(lock, 1,
+                    QStringLiteral("the shutdown did not finish by its deadline (+%1 ms grace): "
+                                   "exiting now with 1")
+                        .arg(Grace.count()));
+                continue;
+            }
+            waitMs = int(std::min<qint64>((left + 999999) / 1000000, 60000));
+        }
+        lock.unlock();
+        pollfd readable{m_readFd, POLLIN, 0};
+        const int ready = ::poll(&readable, 1, waitMs);
+        Record records[16];
+        const ssize_t got = ready > 0 ? ::read(m_readFd, records, sizeof records) : 0;
+        lock.lock();
+        for (ssize_t i = 0; i < got / ssize_t(sizeof(Record)); ++i) {
+            if (records[i].number != 0)
+                onSignal({records[i].number, records[i].monotonicNs}, lock);
+        }
+    }
+}
+
+void HardStop::onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock)
+{
+    const QString name = SignalBridge::signalName(signal.number);
+    if (m_firstSignalNs && signal.monotonicNs - *m_firstSignalNs < toNs(DuplicateWindow)) {
+        qCDebug(lcSignals, "%ls within %lld ms of the first: the same signal delivered twice",
+                qUtf16Printable(name), static_cast<long long>(DuplicateWindow.count()));
+        return;
+    }
+    const int exitCode = 128 + signal.number;
+    if (m_finished) {
+        end(lock, exitCode,
+            QStringLiteral("%1 after the shutdown finished: exiting now with %2")
+                .arg(name)
+                .arg(exitCode));
+        return;
+    }
+    if (!m_firstSignalNs) {
+        m_firstSignalNs = signal.monotonicNs;
+        if (!m_hardDeadlineNs) {
+            m_deadlineNs = signal.monotonicNs + toNs(m_timeout);
+            m_hardDeadlineNs = m_deadlineNs + toNs(Grace);
+        }
+        return;
+    }
+    end(lock, exitCode,
+        QStringLiteral("second %1 during the shutdown: exiting now with %2")
+            .arg(name)
+            .arg(exitCode));
+}
+
+void HardStop::end(std::unique_lock<std::mutex> &lock, int exitCode, const QString &why)
+{
+    // An exit that returns (a test's) disarms, so it is reported once.
+    m_hardDeadlineNs.reset();
+    m_firstSignalNs.reset();
+    lock.unlock();
+    const QString pending = m_pending ? m_pending() : QString();
+    if (pending.isEmpty())
+        qCCritical(lcSignals, "%ls", qUtf16Printable(why));
+    else
+        qCCritical(lcSignals, "%ls; still pending: %ls", qUtf16Printable(why),
+                   qUtf16Printable(pending));
+    m_exit(exitCode);
+    lock.lock();
+}
+
+} // namespace canstop

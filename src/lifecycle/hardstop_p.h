@@ -1,0 +1,89 @@
+#pragma once
+
+#include <QDeadlineTimer>
+#include <QString>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace canstop {
+
+// Ends the process when the graceful path cannot: a second terminating
+// signal during a shutdown, any terminating signal after it, or a shutdown
+// still running when its deadline and a short grace have passed. It runs on
+// a thread of its own, so a blocked main thread cannot hold it up; it reads
+// what is still pending through a thread-safe callback.
+//
+// The rules, in the order they are checked, for a SIGINT or SIGTERM:
+//  - within DuplicateWindow of the first one: the same signal delivered
+//    twice (a wrapper forwarding the terminal's SIGINT), ignored;
+//  - the first one: starts (or joins) the shutdown, and its deadline
+//    counts from now even if the main thread has not noticed yet;
+//  - any later one, or any one after the shutdown finished: one critical
+//    line, then _exit(128 + signal).
+class HardStop
+{
+public:
+    static constexpr std::chrono::milliseconds DuplicateWindow{100};
+    static constexpr std::chrono::milliseconds Grace{500};
+
+    // Both are called on the HardStop's own thread.
+    using Pending = std::function<QString()>;
+    using Exit = std::function<void(int exitCode)>;
+
+    // `exit` defaults to flushing stdio and _exit(); tests record instead.
+    explicit HardStop(Pending pending, Exit exit = {});
+    ~HardStop();
+    HardStop(const HardStop &) = delete;
+    HardStop &operator=(const HardStop &) = delete;
+
+    // The shutdown's budget, for a deadline armed by a signal.
+    void setTimeout(std::chrono::milliseconds timeout);
+
+    // Makes this the process's receiver of signalArrived(); false with one
+    // warning if its thread or pipe cannot be made.
+    bool receiveSignals();
+    // Async-signal-safe: for the signal handler.
+    static void signalArrived(int signalNumber) noexcept;
+
+    // The shutdown has begun in the manager's thread: returns its deadline,
+    // counted from the first terminating signal if one came earlier, and
+    // arms the hard stop at that deadline plus Grace.
+    QDeadlineTimer begin();
+    // The sequence is over: no deadline; a later terminating signal ends
+    // the process at once.
+    void finished();
+
+private:
+    struct Signal
+    {
+        int number;
+        qint64 monotonicNs;
+    };
+
+    bool startThread();
+    void run();
+    void onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock);
+    void end(std::unique_lock<std::mutex> &lock, int exitCode, const QString &why);
+
+    const Pending m_pending;
+    const Exit m_exit;
+
+    std::mutex m_mutex;
+    std::chrono::milliseconds m_timeout{30000};
+    std::optional<qint64> m_firstSignalNs; // CLOCK_MONOTONIC
+    std::optional<qint64> m_hardDeadlineNs;
+    qint64 m_deadlineNs = 0; // the shutdown's own deadline, for the message
+    bool m_finished = false;
+    bool m_quit = false;
+
+    int m_readFd = -1;
+    int m_writeFd = -1;
+    std::thread m_thread;
+};
+
+} // namespace canstop

@@ -1,0 +1,257 @@
+#include "shutdownsequence_p.h"
+
+#include "logging_p.h"
+#include "serviceentry_p.h"
+#include "sessiongate_p.h"
+#include "shutdownreport_p.h"
+
+#include <algorithm>
+
+namespace canstop {
+
+using Phase = ShutdownReport::Phase;
+
+ShutdownSequence::ShutdownSequence(std::shared_ptr<SessionGate> gate, QObject *parent)
+    : QObject(parent), m_gate(std::move(gate))
+{
+    m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &ShutdownSequence::timerFired);
+}
+
+void ShutdownSequence::begin(const QString &reason, int exitCode, QDeadlineTimer deadline,
+                             const std::vector<ServiceEntry *> &services)
+{
+    Q_ASSERT(m_step == Step::Idle);
+    m_totalClock.start();
+    m_stepClock.start();
+    m_deadline = deadline;
+    m_requestedExitCode = exitCode;
+    m_services = services;
+    m_report.d->reason = reason;
+    m_report.d->startedAt = QDateTime::currentDateTime();
+    m_step = Step::Announce;
+    advance();
+}
+
+// The whole sequence. Each case either waits (returns; an event calls
+// advance() again) or moves on to the next step.
+void ShutdownSequence::advance()
+{
+    for (;;) {
+        switch (m_step) {
+        case Step::Idle:
+        case Step::Done:
+            return;
+        case Step::Announce:
+            // 1. Slots of shutdownRequested() may have started sessions;
+            // from now on nothing enters.
+            m_sessionsAtClose = m_gate->close();
+            for (ServiceEntry *entry : m_services)
+                entry->stopSupervising();
+            queueServices(false);
+            enter(Step::Services);
+            break;
+        case Step::Services:
+            // 2. Newest first, each within min(own budget, what is left).
+            if (!servicesStopped())
+                return;
+            if (const int asked = m_gate->requestStop())
+                qCDebug(lcSessions, "asked %d session(s) to stop", asked);
+            enter(Step::Sessions);
+            break;
+        case Step::Sessions:
+            // 3. Until the count is 0, or the deadline names the stragglers.
+            if (!sessionsEnded())
+                return;
+            queueServices(true);
+            enter(Step::LateServices);
+            break;
+        case Step::LateServices:
+            // 4. What the sessions used, as in 2.
+            if (!servicesStopped())
+                return;
+            enter(Step::Finish);
+            break;
+        case Step::Finish:
+            // 5.
+            finish();
+            return;
+        }
+    }
+}
+
+void ShutdownSequence::enter(Step next)
+{
+    if (m_step >= Step::Announce && m_step <= Step::LateServices) {
+        const auto phase = static_cast<size_t>(static_cast<int>(m_step) - int(Step::Announce));
+        m_report.d->phaseMs[phase] = m_stepClock.restart();
+    }
+    m_step = next;
+    publishPending();
+}
+
+void ShutdownSequence::queueServices(bool late)
+{
+    for (ServiceEntry *entry : m_services) {
+        if (entry->options().stopAfterSessions == late)
+            m_queue.push_back(entry);
+    }
+}
+
+// True once every queued service has had its turn.
+bool ShutdownSequence::servicesStopped()
+{
+    if (m_current)
+        return false;
+    while (!m_queue.empty()) {
+        ServiceEntry *entry = m_queue.back();
+        m_queue.pop_back();
+        if (!entry->isRunning() && !entry->lastError().isEmpty()) {
+            addServiceReport(entry, ServiceReport::Outcome::Failed);
+            continue;
+        }
+        const qint64 left = remainingMs();
+        const qint64 own = entry->options().stopTimeout.count();
+        const qint64 budget = own > 0 ? std::min(own, left) : left;
+        entry->stop();
+        if (budget <= 0 && entry->isRunning()) {
+            qCWarning(lcServices, "service \"%ls\" was asked to stop after the shutdown deadline",
+                      qUtf16Printable(entry->name()));
+            addServiceReport(entry, ServiceReport::Outcome::Abandoned);
+            continue;
+        }
+        m_current = entry;
+        m_currentBudgetMs = budget;
+        m_timer.start(static_cast<int>(budget));
+        publishPending();
+        return false;
+    }
+    return true;
+}
+
+bool ShutdownSequence::sessionsEnded()
+{
+    if (m_sessionsAbandoned)
+        return true;
+    if (m_gate->count() > 0) {
+        if (!m_timer.isActive())
+            m_timer.start(static_cast<int>(remainingMs()));
+        return false;
+    }
+    m_timer.stop();
+    m_report.d->sessionsDrained = m_sessionsAtClose;
+    return true;
+}
+
+void ShutdownSequence::serviceEnded(ServiceEntry *entry)
+{
+    if (entry != m_current)
+        return;
+    m_current = nullptr;
+    m_timer.stop();
+    addServiceReport(entry, ServiceReport::Outcome::Clean);
+    advance();
+}
+
+void ShutdownSequence::sessionsChanged()
+{
+    if (m_step == Step::Sessions)
+        advance();
+}
+
+void ShutdownSequence::timerFired()
+{
+    m_timer.stop();
+    if (m_step == Step::Sessions) {
+        const int left = m_gate->count();
+        const QStringList names = m_gate->describe(StragglersNamed);
+        m_report.d->sessionsAbandoned = left;
+        m_report.d->sessionsDrained = std::max(0, m_sessionsAtClose - left);
+        m_report.d->abandonedSessions = names;
+        const QString more = left > names.size()
+                                 ? QStringLiteral(" and %1 more").arg(left - names.size())
+                                 : QString();
+        qCWarning(lcSessions,
+                  "%d session(s) still open at the shutdown deadline, abandoned: %ls%ls", left,
+                  qUtf16Printable(names.join(QStringLiteral(", "))), qUtf16Printable(more));
+        m_sessionsAbandoned = true;
+    } else if (ServiceEntry *entry = std::exchange(m_current, nullptr)) {
+        qCWarning(lcServices, "service \"%ls\" did not stop within %lld ms",
+                  qUtf16Printable(entry->name()), static_cast<long long>(m_currentBudgetMs));
+        addServiceReport(entry, ServiceReport::Outcome::TimedOut);
+    }
+    advance();
+}
+
+void ShutdownSequence::finish()
+{
+    m_timer.stop();
+    m_step = Step::Done;
+    publishPending();
+    m_report.d->valid = true;
+    m_report.d->finishedAt = QDateTime::currentDateTime();
+    m_report.d->totalMs = m_totalClock.elapsed();
+    m_report.d->exitCode =
+        m_requestedExitCode != 0 ? m_requestedExitCode : (m_report.isClean() ? 0 : 1);
+    if (m_report.isClean())
+        qCInfo(lcLifecycle, "%ls", qUtf16Printable(m_report.summary()));
+    else
+        qCWarning(lcLifecycle, "%ls", qUtf16Printable(m_report.summary()));
+    Q_EMIT finished(m_report);
+}
+
+void ShutdownSequence::addServiceReport(const ServiceEntry *entry, ServiceReport::Outcome outcome)
+{
+    ServiceReport service;
+    service.name = entry->name();
+    service.outcome = outcome;
+    service.stopMs = entry->stopClock.isValid() ? entry->stopClock.elapsed() : 0;
+    service.restarts = entry->restarts();
+    service.lastError = entry->lastError();
+    m_report.d->services.append(service);
+}
+
+void ShutdownSequence::publishPending()
+{
+    QStringList names;
+    if (m_current)
+        names.append(m_current->name());
+    for (auto it = m_queue.crbegin(); it != m_queue.crend(); ++it)
+        names.append((*it)->name());
+    if (m_step < Step::LateServices) {
+        for (const ServiceEntry *entry : m_services) {
+            if (entry->options().stopAfterSessions && entry->isRunning())
+                names.append(entry->name());
+        }
+    }
+    std::lock_guard lock(m_pendingMutex);
+    m_pendingServices = names;
+    m_pendingBegun = true;
+}
+
+QString ShutdownSequence::pendingDescription() const
+{
+    QStringList pending;
+    {
+        std::lock_guard lock(m_pendingMutex);
+        if (!m_pendingBegun)
+            pending.append(
+                QStringLiteral("the whole sequence (the manager's thread has not begun it)"));
+        for (const QString &name : m_pendingServices)
+            pending.append(QStringLiteral("service \"%1\"").arg(name));
+    }
+    if (const int sessions = m_gate->count(); sessions > 0) {
+        pending.append(QStringLiteral("%1 session(s): %2")
+                           .arg(sessions)
+                           .arg(m_gate->describe(StragglersNamed).join(QStringLiteral(", "))));
+    }
+    return pending.join(QStringLiteral("; "));
+}
+
+qint64 ShutdownSequence::remainingMs() const
+{
+    return std::max<qint64>(0, m_deadline.remainingTime());
+}
+
+} // namespace canstop
