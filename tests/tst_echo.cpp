@@ -73,6 +73,87 @@ private Q_SLOTS:
         QVERIFY2(limit.rlim_cur >= 2500, "the test needs 2500 file descriptors");
     }
 
+    void badOptionsAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QByteArray>("message");
+        const auto row = [](const char *name, const QStringList &arguments,
+                            const QByteArray &message) {
+            QTest::newRow(name) << arguments << message;
+        };
+        row("bind garbage", {QStringLiteral("--bind"), QStringLiteral("127.0.0.300")},
+            "--bind 127.0.0.300: not an address or a known host name");
+        row("port text", {QStringLiteral("--port"), QStringLiteral("abc")},
+            "--port abc: expected a whole number from 0 to 65535");
+        row("port too big", {QStringLiteral("--port"), QStringLiteral("99999")},
+            "--port 99999: expected");
+        row("port negative", {QStringLiteral("--port"), QStringLiteral("-1")},
+            "--port -1: expected");
+        row("timeout huge", {QStringLiteral("--shutdown-timeout"), QStringLiteral("99999999999")},
+            "--shutdown-timeout 99999999999: expected a whole number from 1 to 2147483647");
+        row("timeout zero", {QStringLiteral("--shutdown-timeout"), QStringLiteral("0")},
+            "--shutdown-timeout 0: expected");
+        row("max-pending", {QStringLiteral("--max-pending"), QStringLiteral("1k")},
+            "--max-pending 1k: expected");
+        row("backlog", {QStringLiteral("--backlog"), QStringLiteral("0")}, "--backlog 0: expected");
+    }
+
+    void badOptionsAreRefused()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QByteArray, message);
+        ChildProcess echo(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")), arguments);
+        QCOMPARE(echo.waitForExit(20000), 2);
+        QVERIFY2(echo.stdErr().contains(message), echo.stdErr().constData());
+        QVERIFY(!echo.stdErr().contains("listening on"));
+    }
+
+    void hostNameIsResolvedNotWidened()
+    {
+        ChildProcess echo(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
+                          {QStringLiteral("--bind"), QStringLiteral("localhost"),
+                           QStringLiteral("--port"), QStringLiteral("0")});
+        QVERIFY(echo.waitForOutput("listening on"));
+        QVERIFY2(echo.stdErr().contains("listening on 127.0.0.1:") ||
+                     echo.stdErr().contains("listening on ::1:"),
+                 echo.stdErr().constData());
+        echo.signal(SIGTERM);
+        QCOMPARE(echo.waitForExit(20000), 0);
+    }
+
+    void versionAndHelp()
+    {
+        ChildProcess version(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
+                             {QStringLiteral("--version")});
+        QCOMPARE(version.waitForExit(20000), 0);
+        QVERIFY2(version.stdOut().startsWith("canstop-echo 0."), version.stdOut().constData());
+        ChildProcess help(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
+                          {QStringLiteral("--help")});
+        QCOMPARE(help.waitForExit(20000), 0);
+        QVERIFY2(help.stdOut().contains("(default 30000)"), help.stdOut().constData());
+        QVERIFY(help.stdOut().contains("drains gracefully"));
+    }
+
+    void burstOfConnectsIsQueuedNotDropped()
+    {
+        // 1000 connects at once: QTcpServer's backlog of 50 would leave many
+        // waiting for SYN retransmissions or timing out.
+        EchoServer server(20000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        for (int i = 0; i < 1000; ++i)
+            clients.add(Client::Mode::Idle);
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(clients.runUntil(
+            [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); }, 20s));
+        // A SYN retransmission waits 1 s; queued connects need none.
+        QVERIFY2(clock.elapsed() < 1000, QByteArray::number(clock.elapsed()));
+        server.terminate();
+        QCOMPARE(server.waitForExit(20000), 0);
+    }
+
     void sigtermMidTrafficLosesNothing()
     {
         EchoServer server(20000);
@@ -157,9 +238,13 @@ private Q_SLOTS:
         QVERIFY2(growth < 16 * 1024, QByteArray::number(growth));
         Q_UNUSED(greedy);
 
+        // Closed at the deadline with output it never took: abandoned, exit 1.
         server.terminate();
-        QCOMPARE(server.waitForExit(20000), 0);
-        QVERIFY(server.log().contains("closed at the shutdown deadline with"));
+        QCOMPARE(server.waitForExit(20000), 1);
+        QVERIFY2(server.log().contains("closed at the shutdown deadline:"),
+                 server.log().constData());
+        QVERIFY2(server.log().contains("1 session(s) abandoned: connection from 127.0.0.1:"),
+                 server.log().constData());
         // Now it reads: some echo, then a clean end, no reset.
         Client &client = clients.clients[0];
         client.mode = Client::Mode::Stream;
@@ -186,7 +271,7 @@ private Q_SLOTS:
         Q_UNUSED(late);
         QVERIFY(clients.runUntil([&] { return clients.clients[lateIndex].done(); }, 20s));
         QVERIFY(clients.clients[lateIndex].refused);
-        QCOMPARE(server.waitForExit(20000), 0);
+        QCOMPARE(server.waitForExit(20000), 1); // the one that never reads was abandoned
     }
 
     void halfClosedClientsGetAllTheirEcho()

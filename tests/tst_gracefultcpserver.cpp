@@ -85,12 +85,102 @@ private Q_SLOTS:
         clock.start();
         manager.requestShutdown();
         // Busy until the deadline: then it is closed, early enough for its
-        // linger to end in time (3000 - 200 - 100 ms), and the drain is clean.
+        // linger to end in time, and counted as abandoned: its request was cut.
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^connection from 127.0.0.1:\\d+ closed at the shutdown "
+                                 "deadline: marked busy$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
         QSignalSpy closed(&client, &QTcpSocket::disconnected);
         QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000);
         QVERIFY2(clock.elapsed() >= 2500, QByteArray::number(clock.elapsed()));
         QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().totalMs() < 3500);
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+        QVERIFY(
+            manager.report().abandonedSessions().at(0).endsWith(QStringLiteral(" (marked busy)")));
+    }
+
+    void untakenConnectionsStayPendingThroughTheDrain()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        QVERIFY(client.waitForConnected(10000));
+        client.write("request");
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+
+        // The application takes its connections lazily: not yet.
+        manager.requestShutdown();
+        QVERIFY(!server.isListening());
+        QVERIFY(server.hasPendingConnections());
+        QTcpSocket *connection = server.nextPendingConnection();
+        QVERIFY(connection);
+        QTRY_COMPARE_WITH_TIMEOUT(connection->bytesAvailable(), qint64(7), 10000);
+        QCOMPARE(connection->readAll(), QByteArray("request"));
+        connection->write("reply");
+
+        QSignalSpy closed(&client, &QTcpSocket::disconnected);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
         QVERIFY(manager.report().isClean());
+        QCOMPARE(manager.report().sessionsDrained(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000);
+        QCOMPARE(client.readAll(), QByteArray("reply"));
+    }
+
+    void untakenAtTheDeadlineIsAbandoned()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(500ms));
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        QVERIFY(client.waitForConnected(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+
+        QTest::ignoreMessage(
+            QtWarningMsg, QRegularExpression(QStringLiteral(
+                              "closed at the shutdown deadline: never taken by the application")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        QSignalSpy closed(&client, &QTcpSocket::disconnected);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().exitCode(), 1);
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+        QCOMPARE(manager.report().sessionsDrained(), 0);
+        QVERIFY(manager.report().abandonedSessions().at(0).endsWith(
+            QStringLiteral("(never taken by the application)")));
+        QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000); // an orderly end, not a reset
+        QCOMPARE(client.error(), QAbstractSocket::RemoteHostClosedError);
+    }
+
+    void deletedWithConnectionsNobodyTook()
+    {
+        // QTcpServer's destructor deletes the pending sockets after the
+        // server's own data is gone: their handlers must not reach it.
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        for (int round = 0; round < 50; ++round) {
+            auto server = std::make_unique<GracefulTcpServer>(&manager);
+            QVERIFY(server->listen(QHostAddress::LocalHost));
+            QTcpSocket client;
+            client.connectToHost(QHostAddress::LocalHost, server->serverPort());
+            QVERIFY(client.waitForConnected(10000));
+            QTRY_VERIFY_WITH_TIMEOUT(server->hasPendingConnections(), 10000);
+            server.reset();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+    }
+
+    void nullptrIsTheParent()
+    {
+        GracefulTcpServer server(nullptr); // not ambiguous: no parent, the application's manager
+        QCOMPARE(server.parent(), nullptr);
     }
 
     void badInput()

@@ -143,6 +143,78 @@ private Q_SLOTS:
         QCOMPARE(remaining.last().at(0).toInt(), 0);
     }
 
+    void bindablesAreReadOnly()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QSignalSpy state(&manager, &LifecycleManager::stateChanged);
+        QVERIFY(manager.bindableState().isReadOnly());
+        QVERIFY(manager.bindableActiveSessions().isReadOnly());
+        QVERIFY(manager.bindableShuttingDown().isReadOnly());
+        QVERIFY(manager.bindableRunningServices().isReadOnly());
+        QVERIFY(manager.bindableShutdownReason().isReadOnly());
+        QVERIFY(manager.bindableRemainingMs().isReadOnly());
+        manager.bindableState().setValue(LifecycleManager::State::Stopped);
+#ifndef QT_NO_DEBUG
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("setBinding")));
+#endif
+        manager.bindableActiveSessions().setBinding([] { return 42; });
+        QCOMPARE(manager.state(), LifecycleManager::State::Starting);
+        QCOMPARE(manager.activeSessions(), 0);
+        QCOMPARE(state.count(), 0);
+    }
+
+    void propertiesAreSetBeforeAnySignal()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QList<QString> seen;
+        const auto record = [&] {
+            seen.append(QStringLiteral("%1 %2 %3 %4")
+                            .arg(int(manager.state()))
+                            .arg(manager.isShuttingDown())
+                            .arg(manager.remainingMs() > 0)
+                            .arg(manager.shutdownReason()));
+        };
+        connect(&manager, &LifecycleManager::stateChanged, this, record);
+        connect(&manager, &LifecycleManager::shuttingDownChanged, this, record);
+        connect(&manager, &LifecycleManager::remainingMsChanged, this, record);
+        connect(&manager, &LifecycleManager::shutdownReasonChanged, this, record);
+        canstop::SessionToken held = manager.holdSession(QStringLiteral("job"));
+        manager.requestShutdownWithReason(QStringLiteral("now"));
+        QCOMPARE(seen.size(), 4);
+        for (const QString &values : std::as_const(seen))
+            QCOMPARE(values, QStringLiteral("2 1 1 now")); // Stopping, true, counting, "now"
+        held.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+    }
+
+    void activeSessionsIsExactInTheManagersThread()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QObject session;
+        QVERIFY(manager.trackSession(&session));
+        QCOMPARE(manager.activeSessions(), 1);
+        canstop::SessionToken token = manager.holdSession(QStringLiteral("job"));
+        QCOMPARE(manager.activeSessions(), 2);
+        QCOMPARE(manager.bindableActiveSessions().value(), 2);
+    }
+
+    void destroyedDuringItsShutdownSaysSo()
+    {
+        auto manager = std::make_unique<LifecycleManager>();
+        manager->setAutoExit(false);
+        canstop::SessionToken held = manager->holdSession(QStringLiteral("upload"));
+        manager->requestShutdown();
+        QTest::ignoreMessage(QtCriticalMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^LifecycleManager destroyed during its shutdown; still "
+                                 "pending: 1 session\\(s\\): upload$")));
+        manager.reset();
+        held.reset(); // the gate outlives the manager
+    }
+
     // Last: QCoreApplication::exit() leaves every later event loop in this
     // thread returning at once, as it does in a real program.
     void autoExitEndsTheEventLoop()

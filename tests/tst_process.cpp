@@ -51,6 +51,83 @@ private Q_SLOTS:
         QVERIFY2(err.contains("held forever"), err.constData());
     }
 
+    void secondSignalEndsABlockedMainThread()
+    {
+        Helper helper(QStringLiteral("busy"), 600000);
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGINT);
+        QVERIFY(helper.waitForOutput("shutdown requested (SIGINT)"));
+        // Past the duplicate window, so this is a deliberate second Ctrl+C.
+        QTRY_VERIFY(helper.elapsedSinceOutput() > 200);
+        QElapsedTimer clock;
+        clock.start();
+        helper.signal(SIGINT);
+        QCOMPARE(helper.waitForExit(10000), 130);
+        QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("second SIGINT during the shutdown: exiting now with 130; still "
+                              "pending: the whole sequence (the manager's thread has not started "
+                              "it); 1 session(s): upload"),
+                 err.constData());
+    }
+
+    void deadlineEndsABlockedMainThread()
+    {
+        Helper helper(QStringLiteral("busy"), 500);
+        QVERIFY(helper.waitForOutput("ready"));
+        QElapsedTimer clock;
+        clock.start();
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 1);
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("the shutdown did not finish by its deadline (+500 ms grace): "
+                              "exiting now with 1; still pending: the whole sequence (the "
+                              "manager's thread has not started it); 1 session(s): upload"),
+                 err.constData());
+    }
+
+    void deadlineEndsAStopThatNeverReturns()
+    {
+        Helper helper(QStringLiteral("hanging"), 500);
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 1);
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("did not finish by its deadline"), err.constData());
+        QVERIFY2(err.contains("still pending: service \"hanging\""), err.constData());
+    }
+
+    void duplicateSignalDoesNotSkipTheDrain()
+    {
+        // Two SIGINTs at once, as a wrapper forwarding the terminal's one sends them.
+        Helper helper(QStringLiteral("save"));
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGINT);
+        helper.signal(SIGINT);
+        QCOMPARE(helper.waitForExit(20000), 0);
+        QVERIFY2(helper.stdOut().contains("save done"), helper.stdOut().constData());
+        QVERIFY2(!helper.stdErr().contains("second SIGINT"), helper.stdErr().constData());
+    }
+
+    void requestBeforeExecExits()
+    {
+        Helper helper(QStringLiteral("early"));
+        QCOMPARE(helper.waitForExit(20000), 0);
+        QVERIFY2(helper.stdOut().contains("exec returned 0"), helper.stdOut().constData());
+    }
+
+    void signalDuringCleanupIsNotSwallowed()
+    {
+        Helper helper(QStringLiteral("cleanup"));
+        QVERIFY(helper.waitForOutput("cleanup"));
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 143);
+        QVERIFY2(!helper.stdOut().contains("cleanup over"), helper.stdOut().constData());
+        QVERIFY2(helper.stdErr().contains("SIGTERM after the shutdown finished"),
+                 helper.stdErr().constData());
+    }
+
     void laggardIsAbandonedAtTheDeadline()
     {
         Helper helper(QStringLiteral("laggard"), 500);

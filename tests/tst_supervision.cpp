@@ -169,6 +169,47 @@ private Q_SLOTS:
         QCOMPARE(manager.state(), LifecycleManager::State::Running);
     }
 
+    void factoryReturningTheSameInstanceGivesUp()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        auto *only = new Flaky;
+        auto options = flakyOptions([only] { return only; });
+        options.restart.shutdownOnGiveUp = false;
+        QVERIFY(manager.addService(only, options));
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Running, 10000);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("restarting in 0 ms")));
+        QTest::ignoreMessage(QtCriticalMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "its restart factory made nothing usable \\(it returned the "
+                                 "instance it replaces\\); it stays stopped$")));
+        Q_EMIT only->failed(QStringLiteral("boom"));
+        QTRY_COMPARE_WITH_TIMEOUT(manager.runningServices(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(Flaky::made, 1, 10000);
+        delete only;
+    }
+
+    void hugeDurationsAreRefused()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Flaky flaky;
+        auto options = flakyOptions([] { return new Flaky; });
+        options.restart.backoff = std::chrono::milliseconds(4294967396);
+        options.restart.maxBackoff = options.restart.backoff;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "was not added: a timeout or limit is negative "
+                                               "or longer than 2147483647 ms")));
+        QVERIFY(!manager.addService(&flaky, options));
+        QCOMPARE(manager.runningServices(), 0);
+
+        RestartPolicy policy;
+        policy.backoff = std::chrono::milliseconds(std::numeric_limits<qint64>::max() / 2);
+        policy.maxBackoff = 5s;
+        QCOMPARE(policy.delayAfter(5), 5000ms); // no overflow past the bound
+    }
+
     void shutdownCancelsAPendingRestart()
     {
         LifecycleManager manager;

@@ -6,39 +6,93 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QHostInfo>
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
+#include <cstdio>
+#include <optional>
+
 Q_LOGGING_CATEGORY(lcEcho, "echo")
+
+namespace {
+
+// The option's value as a number in [min, max], or nothing after a message.
+std::optional<qint64> number(const QCommandLineParser &options, const QString &name, qint64 min,
+                             qint64 max)
+{
+    bool ok = false;
+    const qint64 value = options.value(name).toLongLong(&ok);
+    if (ok && value >= min && value <= max)
+        return value;
+    std::fprintf(stderr, "canstop-echo: --%s %s: expected a whole number from %lld to %lld\n",
+                 qPrintable(name), qPrintable(options.value(name)), min, max);
+    return std::nullopt;
+}
+
+// An address as written, or a host name's first address; never the
+// wildcard unless asked for with 0.0.0.0 or ::.
+std::optional<QHostAddress> address(const QString &text)
+{
+    if (const QHostAddress literal(text); !literal.isNull())
+        return literal;
+    const QList<QHostAddress> found = QHostInfo::fromName(text).addresses();
+    if (!found.isEmpty())
+        return found.first();
+    std::fprintf(stderr, "canstop-echo: --bind %s: not an address or a known host name\n",
+                 qPrintable(text));
+    return std::nullopt;
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION));
     QCommandLineParser options;
+    options.setApplicationDescription(
+        QStringLiteral("An echo server that drains gracefully: on SIGTERM or SIGINT it stops "
+                       "listening, echoes what every client sent, and exits 0; a second signal "
+                       "ends it at once."));
     options.addHelpOption();
+    options.addVersionOption();
     options.addOptions({
-        {QStringLiteral("port"), QStringLiteral("Port to listen on."), QStringLiteral("port"),
-         QStringLiteral("48879")},
-        {QStringLiteral("bind"), QStringLiteral("Address to listen on."), QStringLiteral("address"),
-         QStringLiteral("127.0.0.1")},
-        {QStringLiteral("shutdown-timeout"), QStringLiteral("Shutdown deadline in ms."),
-         QStringLiteral("ms"), QStringLiteral("30000")},
+        {QStringLiteral("port"),
+         QStringLiteral("Port to listen on; 0: any free one (default 48879)."),
+         QStringLiteral("port"), QStringLiteral("48879")},
+        {QStringLiteral("bind"),
+         QStringLiteral("Address or host name to listen on (default 127.0.0.1)."),
+         QStringLiteral("address"), QStringLiteral("127.0.0.1")},
+        {QStringLiteral("shutdown-timeout"),
+         QStringLiteral("Shutdown deadline in ms (default 30000)."), QStringLiteral("ms"),
+         QStringLiteral("30000")},
         {QStringLiteral("max-pending"),
-         QStringLiteral("Unsent bytes per client before reading "
-                        "from it pauses."),
+         QStringLiteral("Unsent bytes per client before reading from it pauses "
+                        "(default 1048576)."),
          QStringLiteral("bytes"), QStringLiteral("1048576")},
+        {QStringLiteral("backlog"),
+         QStringLiteral("Listen backlog (default: the kernel's maximum)."), QStringLiteral("n")},
     });
     options.process(app);
+    const auto port = number(options, QStringLiteral("port"), 0, 65535);
+    const auto timeout = number(options, QStringLiteral("shutdown-timeout"), 1, INT_MAX);
+    const auto maxPending = number(options, QStringLiteral("max-pending"), 1, INT_MAX);
+    const auto backlog = options.isSet(QStringLiteral("backlog"))
+                             ? number(options, QStringLiteral("backlog"), 1, INT_MAX)
+                             : std::optional<qint64>(0);
+    const auto bind = address(options.value(QStringLiteral("bind")));
+    if (!port || !timeout || !maxPending || !backlog || !bind)
+        return 2;
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
-    if (!lifecycle.setShutdownTimeout(
-            std::chrono::milliseconds(options.value(QStringLiteral("shutdown-timeout")).toInt())))
-        return 2;
+    lifecycle.setShutdownTimeout(std::chrono::milliseconds(*timeout));
 
     canstop::GracefulTcpServer server; // was: QTcpServer server;
-    if (!server.setMaxPendingOutput(options.value(QStringLiteral("max-pending")).toLongLong()))
-        return 2;
+    server.setMaxPendingOutput(*maxPending);
+    if (*backlog > 0)
+        server.setListenBacklogSize(int(*backlog));
     QObject::connect(&server, &QTcpServer::newConnection, &server, [&server] {
         while (QTcpSocket *client = server.nextPendingConnection()) {
             QObject::connect(client, &QTcpSocket::readyRead, client,
@@ -47,9 +101,9 @@ int main(int argc, char **argv)
         }
     });
 
-    const QHostAddress address(options.value(QStringLiteral("bind")));
-    if (!server.listen(address, options.value(QStringLiteral("port")).toUShort())) {
-        qCCritical(lcEcho, "cannot listen: %ls", qUtf16Printable(server.errorString()));
+    if (!server.listen(*bind, quint16(*port))) {
+        qCCritical(lcEcho, "cannot listen on %ls:%lld: %ls", qUtf16Printable(bind->toString()),
+                   *port, qUtf16Printable(server.errorString()));
         return 2;
     }
     qCInfo(lcEcho, "listening on %ls:%u", qUtf16Printable(server.serverAddress().toString()),

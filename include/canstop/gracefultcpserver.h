@@ -29,6 +29,10 @@ class GracefulTcpServerPrivate;
 // kernel's) or unsent output. An application that knows its own request
 // boundaries says so with markBusy() and markIdle().
 //
+// The listen backlog defaults to the kernel's maximum (somaxconn), not
+// QTcpServer's 50, so a burst of connects is queued, not retried;
+// setListenBacklogSize() before listen() changes it.
+//
 // A connection is not read while Qt holds unsent output for it (QTcpSocket
 // drops that output when it reads the peer's EOF), and the kernel holds at
 // most maxPendingOutput() of it (the send buffer): a peer that half-closes
@@ -64,6 +68,11 @@ public:
     void markIdle(QTcpSocket *connection);
 
     bool isDraining() const;
+
+    // As QTcpServer's. A connection is not drained before the application
+    // has taken it: until the deadline it stays pending, to be taken late.
+    bool hasPendingConnections() const override;
+    QTcpSocket *nextPendingConnection() override;
 
 Q_SIGNALS:
     // Listening has stopped; connections close as they become idle.

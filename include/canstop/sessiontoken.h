@@ -2,7 +2,7 @@
 
 #include <canstop/canstop_lifecycle_export.h>
 
-#include <QtGlobal>
+#include <QString>
 
 #include <memory>
 
@@ -29,6 +29,10 @@ public:
 
     // Ends the session now.
     void reset();
+    // Ends the session now as abandoned, e.g. work cut off at the deadline:
+    // during a shutdown the report names it with `why` and the exit code
+    // becomes 1; before one, it is the same as reset().
+    void abandon(const QString &why);
 
 private:
     friend class LifecycleManager;

@@ -43,8 +43,9 @@ void writeRecord(int fd, int number) noexcept
     [[maybe_unused]] const ssize_t written = ::write(fd, &record, sizeof record);
 }
 
-void exitNow(int exitCode)
+void exitNow(int exitCode, const QString &message)
 {
+    qCCritical(lcSignals, "%ls", qUtf16Printable(message));
     std::fflush(stdout);
     std::fflush(stderr);
     ::_exit(exitCode);
@@ -210,12 +211,7 @@ void HardStop::end(std::unique_lock<std::mutex> &lock, int exitCode, const QStri
     m_firstSignalNs.reset();
     lock.unlock();
     const QString pending = m_pending ? m_pending() : QString();
-    if (pending.isEmpty())
-        qCCritical(lcSignals, "%ls", qUtf16Printable(why));
-    else
-        qCCritical(lcSignals, "%ls; still pending: %ls", qUtf16Printable(why),
-                   qUtf16Printable(pending));
-    m_exit(exitCode);
+    m_exit(exitCode, pending.isEmpty() ? why : why + QStringLiteral("; still pending: ") + pending);
     lock.lock();
 }
 

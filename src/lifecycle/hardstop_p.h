@@ -33,9 +33,10 @@ public:
 
     // Both are called on the HardStop's own thread.
     using Pending = std::function<QString()>;
-    using Exit = std::function<void(int exitCode)>;
+    using Exit = std::function<void(int exitCode, const QString &message)>;
 
-    // `exit` defaults to flushing stdio and _exit(); tests record instead.
+    // `exit` defaults to logging the message (critical), flushing stdio and
+    // _exit(exitCode); tests record instead.
     explicit HardStop(Pending pending, Exit exit = {});
     ~HardStop();
     HardStop(const HardStop &) = delete;

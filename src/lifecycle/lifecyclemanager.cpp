@@ -182,6 +182,7 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     Q_Q(LifecycleManager);
     hardStop.finished();
     remainingTimer.stop();
+    updateActiveSessions(); // the count the sequence ended on, not a queued one
     Qt::beginPropertyUpdateGroup();
     state = State::Stopped;
     remainingMs = 0;

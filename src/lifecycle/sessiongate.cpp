@@ -63,6 +63,27 @@ void SessionGate::release(quint64 id)
     changed();
 }
 
+void SessionGate::abandon(quint64 id, const QString &why)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_held.constFind(id);
+        if (it == m_held.cend())
+            return;
+        if (m_closed)
+            m_abandoned.append(*it + QStringLiteral(" (") + why + QLatin1Char(')'));
+        m_held.erase(it);
+        m_count.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    changed();
+}
+
+QStringList SessionGate::abandoned() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_abandoned;
+}
+
 int SessionGate::close()
 {
     std::lock_guard lock(m_mutex);

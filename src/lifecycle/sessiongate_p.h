@@ -26,6 +26,11 @@ public:
     // Zero once the gate is closed.
     quint64 hold(const QString &what);
     void release(quint64 id);
+    // Ends a held session as abandoned: once the gate has closed, it is
+    // remembered as "what (why)" for the report; before, it is a release.
+    void abandon(quint64 id, const QString &why);
+    // What abandon() remembered, oldest first.
+    QStringList abandoned() const;
 
     // Returns the number of sessions still open at the moment of closing.
     int close();
@@ -58,6 +63,7 @@ private:
     mutable std::mutex m_mutex;
     QHash<const QObject *, Tracked> m_objects;
     QHash<quint64, QString> m_held;
+    QStringList m_abandoned;
     quint64 m_nextId = 1;
     bool m_closed = false;
     std::atomic<int> m_count{0};

@@ -38,4 +38,11 @@ void SessionToken::reset()
     m_gate.reset();
 }
 
+void SessionToken::abandon(const QString &why)
+{
+    if (m_id != 0)
+        m_gate->abandon(std::exchange(m_id, 0), why);
+    m_gate.reset();
+}
+
 } // namespace canstop

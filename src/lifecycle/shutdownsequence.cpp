@@ -140,8 +140,19 @@ bool ShutdownSequence::sessionsEnded()
         return false;
     }
     m_timer.stop();
-    m_report.d->sessionsDrained = m_sessionsAtClose;
+    reportSessions(0, {});
     return true;
+}
+
+// Abandoned: still open now, or ended as abandoned by its owner (a
+// connection cut at the deadline); the rest drained.
+void ShutdownSequence::reportSessions(int stillOpen, const QStringList &stillOpenNames)
+{
+    const QStringList cut = m_gate->abandoned();
+    ShutdownReportData &data = *m_report.d;
+    data.sessionsAbandoned = stillOpen + int(cut.size());
+    data.sessionsDrained = std::max(0, m_sessionsAtClose - data.sessionsAbandoned);
+    data.abandonedSessions = (stillOpenNames + cut).mid(0, StragglersNamed);
 }
 
 void ShutdownSequence::serviceEnded(ServiceEntry *entry)
@@ -166,9 +177,7 @@ void ShutdownSequence::timerFired()
     if (m_step == Step::Sessions) {
         const int left = m_gate->count();
         const QStringList names = m_gate->describe(StragglersNamed);
-        m_report.d->sessionsAbandoned = left;
-        m_report.d->sessionsDrained = std::max(0, m_sessionsAtClose - left);
-        m_report.d->abandonedSessions = names;
+        reportSessions(left, names);
         const QString more = left > names.size()
                                  ? QStringLiteral(" and %1 more").arg(left - names.size())
                                  : QString();
@@ -237,7 +246,7 @@ QString ShutdownSequence::pendingDescription() const
         std::lock_guard lock(m_pendingMutex);
         if (!m_pendingBegun)
             pending.append(
-                QStringLiteral("the whole sequence (the manager's thread has not begun it)"));
+                QStringLiteral("the whole sequence (the manager's thread has not started it)"));
         for (const QString &name : m_pendingServices)
             pending.append(QStringLiteral("service \"%1\"").arg(name));
     }

@@ -59,6 +59,7 @@ private:
     void queueServices(bool late);
     bool servicesStopped();
     bool sessionsEnded();
+    void reportSessions(int stillOpen, const QStringList &stillOpenNames);
     void finish();
     void addServiceReport(const ServiceEntry *entry, ServiceReport::Outcome outcome);
     void publishPending();

@@ -42,8 +42,25 @@ void ConnectionGuard::setMode(Mode mode)
     check();
 }
 
+void ConnectionGuard::markTaken()
+{
+    m_taken = true;
+    check();
+}
+
+int ConnectionGuard::unreadBytes() const
+{
+    int unread = 0;
+    if (::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) != 0)
+        unread = 0;
+    return unread + static_cast<int>(m_socket->bytesAvailable());
+}
+
 bool ConnectionGuard::isBusy() const
 {
+    // Until the application takes it, a connection is the application's to serve.
+    if (!m_taken)
+        return true;
     switch (m_mode) {
     case Mode::Busy:
         return true;
@@ -52,31 +69,36 @@ bool ConnectionGuard::isBusy() const
     case Mode::Auto:
         break;
     }
-    if (m_socket->bytesToWrite() > 0 || m_socket->bytesAvailable() > 0)
-        return true;
-    int unread = 0;
-    return ::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) == 0 &&
-           unread > 0;
+    return m_socket->bytesToWrite() > 0 || unreadBytes() > 0;
 }
 
-void ConnectionGuard::drain()
+void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
 {
     m_draining = true;
+    m_lingerEnd = lingerEnd;
     check();
 }
 
 void ConnectionGuard::closeNow()
 {
-    if (m_closing)
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    if (const qint64 unsent = m_socket->bytesToWrite()) {
-        qCWarning(lcNetwork,
-                  "connection from %ls:%u closed at the shutdown deadline with %lld "
-                  "byte(s) its peer never took",
+    // What closing now cuts off makes the connection abandoned, not drained.
+    QStringList cut;
+    if (!m_taken)
+        cut.append(QStringLiteral("never taken by the application"));
+    else if (m_mode == Mode::Busy)
+        cut.append(QStringLiteral("marked busy"));
+    if (const qint64 unsent = m_socket->bytesToWrite())
+        cut.append(QStringLiteral("%1 byte(s) its peer never took").arg(unsent));
+    if (const int unread = unreadBytes())
+        cut.append(QStringLiteral("%1 byte(s) never read").arg(unread));
+    if (!cut.isEmpty()) {
+        qCWarning(lcNetwork, "connection from %ls:%u closed at the shutdown deadline: %ls",
                   qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(),
-                  static_cast<long long>(unsent));
+                  qUtf16Printable(cut.join(QStringLiteral(", "))));
     }
-    handOver(true);
+    handOver(true, cut.join(QStringLiteral(", ")));
 }
 
 void ConnectionGuard::scheduleCheck()
@@ -130,7 +152,7 @@ void ConnectionGuard::setReading(bool reading)
     notifier->setEnabled(reading);
 }
 
-void ConnectionGuard::handOver(bool dropOutput)
+void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
 {
     if (!dropOutput && m_socket->bytesToWrite() > 0)
         return; // check() comes back with bytesWritten
@@ -146,8 +168,10 @@ void ConnectionGuard::handOver(bool dropOutput)
     }
     // Without its server (gone, or in another thread), the linger owns itself.
     GracefulTcpServer *owner = m_server && m_server->thread() == thread() ? m_server : nullptr;
-    new SocketLinger(fd, std::move(m_token),
-                     m_server ? m_server->linger() : std::chrono::milliseconds(0), owner);
+    QDeadlineTimer end(m_server ? m_server->linger() : std::chrono::milliseconds(0));
+    if (m_lingerEnd < end)
+        end = m_lingerEnd;
+    new SocketLinger(fd, std::move(m_token), end, cut, owner);
     m_socket->abort();
 }
 

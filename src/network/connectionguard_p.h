@@ -2,6 +2,7 @@
 
 #include <canstop/sessiontoken.h>
 
+#include <QDeadlineTimer>
 #include <QObject>
 #include <QPointer>
 
@@ -32,10 +33,12 @@ public:
     static ConnectionGuard *of(QTcpSocket *socket, const GracefulTcpServer *server);
 
     void setMode(Mode mode);
+    // The application took it with nextPendingConnection().
+    void markTaken();
     bool isBusy() const;
-    // Closes the connection as soon as it is idle.
-    void drain();
-    // Closes it now, dropping output the peer has not taken.
+    // Closes the connection as soon as it is idle; its linger ends by `lingerEnd`.
+    void drain(QDeadlineTimer lingerEnd);
+    // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
 
 private:
@@ -43,13 +46,16 @@ private:
     void check();
     void setReading(bool reading);
     QSocketNotifier *readNotifier();
-    void handOver(bool dropOutput);
+    void handOver(bool dropOutput, const QString &cut = {});
+    int unreadBytes() const;
 
     QTcpSocket *const m_socket;
     const QPointer<GracefulTcpServer> m_server;
     SessionToken m_token;
     QPointer<QSocketNotifier> m_readNotifier;
     Mode m_mode = Mode::Auto;
+    QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
+    bool m_taken = false;
     bool m_checkPending = false;
     bool m_checking = false;
     bool m_paused = false;

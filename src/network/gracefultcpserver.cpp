@@ -6,6 +6,7 @@
 #include "logging_p.h"
 #include "socketlinger_p.h"
 
+#include <QFile>
 #include <QTcpSocket>
 
 #include <cerrno>
@@ -15,6 +16,20 @@
 #include <unistd.h>
 
 namespace canstop {
+
+namespace {
+
+// The kernel's limit (somaxconn): a burst of connects waits in the queue
+// rather than in SYN retransmissions, and listen() clamps to it anyway.
+int kernelListenBacklog()
+{
+    QFile file(QStringLiteral("/proc/sys/net/core/somaxconn"));
+    bool ok = false;
+    const int size = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed().toInt(&ok) : 0;
+    return ok && size > 0 ? size : SOMAXCONN;
+}
+
+} // namespace
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server,
                                                    LifecycleManager *manager)
@@ -51,22 +66,27 @@ void GracefulTcpServerPrivate::startDraining()
     draining = true;
     if (q->isListening()) {
         acceptBacklog();
+        // close() deletes the connections nobody has taken yet; they are
+        // still the application's to serve, so they stay pending here.
+        while (q->QTcpServer::hasPendingConnections())
+            untaken.append(q->QTcpServer::nextPendingConnection());
         q->close();
+    }
+    // Every linger ends a little before the deadline, so the sessions are
+    // counted by then; what is still busy is closed a little before that.
+    if (const QDeadlineTimer deadline =
+            lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
+        !deadline.isForever()) {
+        const qint64 left = deadline.remainingTime();
+        lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
+        deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
     }
     const QList<ConnectionGuard *> connections = guards();
     qCInfo(lcNetwork, "stopped listening; closing %lld connection(s) as they become idle",
            static_cast<long long>(connections.size()));
     for (ConnectionGuard *guard : connections)
-        guard->drain();
+        drain(guard);
     Q_EMIT q->drainingStarted();
-
-    // Close what is still busy early enough for its linger to end by the deadline.
-    if (const QDeadlineTimer deadline =
-            lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
-        !deadline.isForever()) {
-        const qint64 left = deadline.remainingTime() - lingerTime.count() - 100;
-        deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left)));
-    }
 }
 
 void GracefulTcpServerPrivate::acceptBacklog()
@@ -93,10 +113,16 @@ void GracefulTcpServerPrivate::acceptBacklog()
     }
 }
 
+void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
+{
+    // In the guard's own thread: the application may have moved the socket.
+    QMetaObject::invokeMethod(guard, [guard, end = lingerEnd] { guard->drain(end); });
+}
+
 void GracefulTcpServerPrivate::closeRemaining()
 {
     for (ConnectionGuard *guard : guards())
-        guard->closeNow();
+        QMetaObject::invokeMethod(guard, [guard] { guard->closeNow(); });
 }
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
@@ -109,7 +135,9 @@ GracefulTcpServer::GracefulTcpServer(std::nullptr_t)
 
 GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent)
     : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this, lifecycle))
-{}
+{
+    setListenBacklogSize(kernelListenBacklog());
+}
 
 GracefulTcpServer::~GracefulTcpServer() = default;
 
@@ -190,11 +218,29 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
     }
     auto *guard = new ConnectionGuard(socket, std::move(token), this);
     d->sockets.insert(socket);
-    connect(socket, &QObject::destroyed, &d->socketWatch,
-            [d, socket] { d->sockets.remove(socket); });
+    connect(socket, &QObject::destroyed, &d->socketWatch, [d, socket] {
+        d->sockets.remove(socket);
+        d->untaken.removeOne(socket);
+    });
     addPendingConnection(socket);
     if (d->draining)
-        guard->drain();
+        d->drain(guard);
+}
+
+bool GracefulTcpServer::hasPendingConnections() const
+{
+    Q_D(const GracefulTcpServer);
+    return !d->untaken.isEmpty() || QTcpServer::hasPendingConnections();
+}
+
+QTcpSocket *GracefulTcpServer::nextPendingConnection()
+{
+    Q_D(GracefulTcpServer);
+    QTcpSocket *socket =
+        d->untaken.isEmpty() ? QTcpServer::nextPendingConnection() : d->untaken.takeFirst();
+    if (ConnectionGuard *guard = ConnectionGuard::of(socket, this))
+        guard->markTaken();
+    return socket;
 }
 
 } // namespace canstop

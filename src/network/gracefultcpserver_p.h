@@ -22,6 +22,7 @@ public:
     void startDraining();
     void acceptBacklog();
     void closeRemaining();
+    void drain(ConnectionGuard *guard);
     QList<ConnectionGuard *> guards() const;
 
     GracefulTcpServer *const q_ptr;
@@ -29,8 +30,10 @@ public:
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     bool draining = false;
-    QSet<QTcpSocket *> sockets; // accepted and not yet destroyed
-    QTimer deadlineTimer;       // closes what is still busy in time for the deadline
+    QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
+    QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first
+    QTimer deadlineTimer;        // closes what is still busy in time for the deadline
+    QDeadlineTimer lingerEnd = QDeadlineTimer::Forever;
     // The context of the sockets' destroyed() handlers: they die with this
     // data, so sockets that QTcpServer deletes after it are not heard.
     QObject socketWatch;

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QProcess>
 
 #include <csignal>
@@ -19,6 +20,7 @@ public:
         m_process.setProgram(program);
         m_process.setArguments(arguments);
         m_process.start();
+        m_lastOutput.start();
     }
 
     ~ChildProcess()
@@ -56,20 +58,37 @@ public:
 
     QByteArray stdOut()
     {
-        m_out += m_process.readAllStandardOutput();
+        collect(m_out, m_process.readAllStandardOutput());
         return m_out;
     }
 
     QByteArray stdErr()
     {
-        m_err += m_process.readAllStandardError();
+        collect(m_err, m_process.readAllStandardError());
         return m_err;
+    }
+
+    // Milliseconds since it last wrote anything.
+    qint64 elapsedSinceOutput()
+    {
+        stdOut();
+        stdErr();
+        return m_lastOutput.elapsed();
     }
 
     qint64 processId() const { return m_process.processId(); }
 
 private:
+    void collect(QByteArray &into, const QByteArray &more)
+    {
+        if (more.isEmpty())
+            return;
+        into += more;
+        m_lastOutput.start();
+    }
+
     QProcess m_process;
+    QElapsedTimer m_lastOutput;
     QByteArray m_out;
     QByteArray m_err;
 };

@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QSocketNotifier>
 #include <QThread>
@@ -41,6 +42,24 @@ public Q_SLOTS:
     void stop() {}
 Q_SIGNALS:
     void failed(const QString &error);
+};
+
+// Blocks the thread it is called in for a minute: long past any deadline
+// or test bound, yet a loop that ends by itself.
+void blockForAMinute()
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 60000)
+        QThread::msleep(1);
+}
+
+// A service whose stop() never returns in time, in the main thread.
+class Hanging : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() { blockForAMinute(); }
 };
 
 // A thread that ignores every request to end.
@@ -91,6 +110,28 @@ int main(int argc, char **argv)
         // Nothing holds the shutdown open.
     } else if (mode == "hold") {
         held = lifecycle.holdSession(QStringLiteral("held forever"));
+    } else if (mode == "busy") {
+        // The main thread blocks as the shutdown is announced.
+        QObject::connect(&lifecycle, &LifecycleManager::shutdownRequested, &app,
+                         [] { blockForAMinute(); });
+        held = lifecycle.holdSession(QStringLiteral("upload"));
+    } else if (mode == "hanging") {
+        auto *hanging = new Hanging;
+        hanging->setObjectName(QStringLiteral("hanging"));
+        lifecycle.addService(hanging);
+    } else if (mode == "save") {
+        // A save that takes a moment once the shutdown is announced.
+        held = lifecycle.holdSession(QStringLiteral("save"));
+        QObject::connect(&lifecycle, &LifecycleManager::shutdownRequested, &app, [&held] {
+            QTimer::singleShot(300, [&held] {
+                std::cout << "save done" << std::endl;
+                held.reset();
+            });
+        });
+    } else if (mode == "early") {
+        lifecycle.requestShutdown(); // before exec(), with nothing to wait for
+    } else if (mode == "cleanup") {
+        QTimer::singleShot(0, &lifecycle, [&lifecycle] { lifecycle.requestShutdown(); });
     } else if (mode == "laggard") {
         lifecycle.addService(&stubborn);
     } else if (mode == "thread") {
@@ -129,6 +170,12 @@ int main(int argc, char **argv)
                      });
     const int code = app.exec();
     std::cout << "exec returned " << code << std::endl;
+    if (mode == "cleanup") {
+        // Slow cleanup while the manager still lives: a signal must still act.
+        std::cout << "cleanup" << std::endl;
+        blockForAMinute();
+        std::cout << "cleanup over" << std::endl;
+    }
     return code;
 }
 

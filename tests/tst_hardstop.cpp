@@ -1,0 +1,146 @@
+// The hard stop alone, with plain std::threads as the signal senders and an
+// exit that records instead of ending the test: the rules for a second
+// signal, a duplicate, a signal after the end, and a missed deadline.
+#include "hardstop_p.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+using namespace canstop;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What the hard stop would have done, in the order it did it.
+class Exits
+{
+public:
+    HardStop::Exit recorder()
+    {
+        return [this](int code, const QString &message) {
+            std::lock_guard lock(m_mutex);
+            m_codes.append(code);
+            m_messages.append(message);
+        };
+    }
+    QList<int> codes() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_codes;
+    }
+    QString lastMessage() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_messages.isEmpty() ? QString() : m_messages.last();
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QList<int> m_codes;
+    QStringList m_messages;
+};
+
+QString pending()
+{
+    return QStringLiteral("service \"db\"");
+}
+
+} // namespace
+
+class TestHardStop : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void duplicateIsIgnoredSecondSignalEnds()
+    {
+        Exits exits;
+        HardStop hardStop(pending, exits.recorder());
+        QVERIFY(hardStop.receiveSignals());
+        // A wrapper forwarding the terminal's SIGINT: the same signal twice, at once.
+        std::thread first([] { HardStop::signalArrived(SIGINT); });
+        std::thread duplicate([] { HardStop::signalArrived(SIGINT); });
+        first.join();
+        duplicate.join();
+        QElapsedTimer clock;
+        clock.start();
+        // Signals keep coming; only those past the window count as a second one.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::thread([] { HardStop::signalArrived(SIGINT); }).join();
+                return !exits.codes().isEmpty();
+            }(),
+            10000);
+        QVERIFY(clock.elapsed() >= 50); // nothing within the window ended it
+        QCOMPARE(exits.codes(), QList<int>{130});
+        QCOMPARE(exits.lastMessage(),
+                 QStringLiteral("second SIGINT during the shutdown: exiting now with 130; still "
+                                "pending: service \"db\""));
+    }
+
+    void signalAfterTheEndExitsAtOnce()
+    {
+        Exits exits;
+        HardStop hardStop([] { return QString(); }, exits.recorder());
+        QVERIFY(hardStop.receiveSignals());
+        hardStop.begin();
+        hardStop.finished();
+        std::thread([] { HardStop::signalArrived(SIGTERM); }).join();
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{143}, 10000);
+        QCOMPARE(exits.lastMessage(),
+                 QStringLiteral("SIGTERM after the shutdown finished: exiting now with 143"));
+    }
+
+    void missedDeadlineExitsWithOne()
+    {
+        Exits exits;
+        HardStop hardStop(pending, exits.recorder());
+        hardStop.setTimeout(100ms);
+        QElapsedTimer clock;
+        clock.start();
+        const QDeadlineTimer deadline = hardStop.begin();
+        QVERIFY(deadline.remainingTime() <= 100);
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{1}, 10000);
+        QVERIFY2(clock.elapsed() >= 100 + HardStop::Grace.count() - 20,
+                 qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(exits.lastMessage(),
+                 QStringLiteral("the shutdown did not finish by its deadline (+500 ms grace): "
+                                "exiting now with 1; still pending: service \"db\""));
+    }
+
+    void firstSignalStartsTheDeadline()
+    {
+        // The main thread never begins: the deadline counts from the signal.
+        Exits exits;
+        HardStop hardStop(pending, exits.recorder());
+        hardStop.setTimeout(100ms);
+        QVERIFY(hardStop.receiveSignals());
+        std::thread([] { HardStop::signalArrived(SIGTERM); }).join();
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{1}, 10000);
+        QVERIFY(exits.lastMessage().startsWith(QStringLiteral("the shutdown did not finish")));
+    }
+
+    void finishedDisarmsTheDeadline()
+    {
+        Exits exits;
+        HardStop hardStop(pending, exits.recorder());
+        hardStop.setTimeout(10ms);
+        QVERIFY(hardStop.receiveSignals());
+        hardStop.begin();
+        hardStop.finished();
+        // Past the deadline and its grace, nothing has happened; a signal still acts.
+        QElapsedTimer clock;
+        clock.start();
+        QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 10 + HardStop::Grace.count() + 200, 10000);
+        QVERIFY(exits.codes().isEmpty());
+        std::thread([] { HardStop::signalArrived(SIGINT); }).join();
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{130}, 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHardStop)
+#include "tst_hardstop.moc"
