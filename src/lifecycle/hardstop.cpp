@@ -139,7 +139,7 @@ QDeadlineTimer HardStop::begin()
 void HardStop::finished()
 {
     std::lock_guard lock(m_mutex);
-    m_finished = true;
+    m_finishedNs = monotonicNs();
     m_hardDeadlineNs.reset();
     if (m_writeFd >= 0)
         writeRecord(m_writeFd, 0);
@@ -183,7 +183,9 @@ void HardStop::onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock
         return;
     }
     const int exitCode = 128 + signal.number;
-    if (m_finished) {
+    // By when it arrived, not when this thread got to it: the signal that
+    // started a quick shutdown may be read after that shutdown finished.
+    if (m_finishedNs && signal.monotonicNs >= *m_finishedNs) {
         end(lock, exitCode,
             QStringLiteral("%1 after the shutdown finished: exiting now with %2")
                 .arg(name)
@@ -192,7 +194,7 @@ void HardStop::onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock
     }
     if (!m_firstSignalNs) {
         m_firstSignalNs = signal.monotonicNs;
-        if (!m_hardDeadlineNs) {
+        if (!m_hardDeadlineNs && !m_finishedNs) {
             m_deadlineNs = signal.monotonicNs + toNs(m_timeout);
             m_hardDeadlineNs = m_deadlineNs + toNs(Grace);
         }

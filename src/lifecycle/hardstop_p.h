@@ -78,8 +78,8 @@ private:
     std::chrono::milliseconds m_timeout{30000};
     std::optional<qint64> m_firstSignalNs; // CLOCK_MONOTONIC
     std::optional<qint64> m_hardDeadlineNs;
-    qint64 m_deadlineNs = 0; // the shutdown's own deadline, for the message
-    bool m_finished = false;
+    qint64 m_deadlineNs = 0;            // the shutdown's own deadline, for the message
+    std::optional<qint64> m_finishedNs; // when the sequence finished
     bool m_quit = false;
 
     int m_readFd = -1;
