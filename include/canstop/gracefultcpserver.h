@@ -26,8 +26,17 @@ class GracefulTcpServerPrivate;
 // passes, so a peer never sees a reset nor loses a byte the server wrote.
 //
 // A connection is busy while it has unread input (in Qt's buffer or the
-// kernel's) or unsent output. An application that knows its own request
-// boundaries says so with markBusy() and markIdle().
+// kernel's) or unsent output, and it is closed only once it has also been
+// quiet (no byte read or written) for idleGrace(), 250 ms by default: long
+// enough for a stream's sender to get past a delayed ACK or one
+// retransmission timeout (200 ms minimum on Linux) without being cut in the
+// pause, short enough that a drain barely waits for it. Connections quiet
+// longer than that close at once. An application that knows its own
+// request boundaries says so with markBusy() and markIdle(), and then the
+// grace does not apply.
+//
+// Threads: call the server in its own thread; markBusy() and markIdle() in
+// the connection's thread.
 //
 // The listen backlog defaults to the kernel's maximum (somaxconn), not
 // QTcpServer's 50, so a burst of connects is queued, not retried;
@@ -47,6 +56,7 @@ class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
 public:
     static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
+    static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
 
     // Follows LifecycleManager::instance().
     explicit GracefulTcpServer(QObject *parent = nullptr);
@@ -58,6 +68,10 @@ public:
     // For connections accepted from now on. Refused with a warning unless
     // 1 <= bytes <= INT_MAX.
     bool setMaxPendingOutput(qint64 bytes);
+
+    std::chrono::milliseconds idleGrace() const;
+    // For auto mode; refused with a warning unless 0 <= grace <= INT_MAX ms.
+    bool setIdleGrace(std::chrono::milliseconds grace);
 
     std::chrono::milliseconds linger() const;
     bool setLinger(std::chrono::milliseconds linger);

@@ -8,6 +8,7 @@
 #include <QScopedValueRollback>
 #include <QSocketNotifier>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -18,8 +19,15 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
     : QObject(socket), m_socket(socket), m_server(server), m_token(std::move(token))
 {
     // Checked after the application's own readyRead handlers have run.
-    connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::scheduleCheck);
-    connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::check);
+    connect(socket, &QIODevice::readyRead, this, [this] {
+        m_lastActivity.start();
+        scheduleCheck();
+    });
+    connect(socket, &QIODevice::bytesWritten, this, [this] {
+        m_lastActivity.start();
+        check();
+    });
+    m_lastActivity.start();
     socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption,
                             QVariant::fromValue(server->maxPendingOutput()));
     connect(socket, &QAbstractSocket::disconnected, this, [this] {
@@ -72,11 +80,31 @@ bool ConnectionGuard::isBusy() const
     return m_socket->bytesToWrite() > 0 || unreadBytes() > 0;
 }
 
-void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
+void ConnectionGuard::drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace)
 {
     m_draining = true;
     m_lingerEnd = lingerEnd;
+    m_idleGrace = idleGrace;
     check();
+}
+
+// Auto mode closes a connection only once it has been quiet for the idle
+// grace, so a stream that pauses for a moment is not cut in the pause.
+bool ConnectionGuard::quietLongEnough()
+{
+    if (m_mode != Mode::Auto)
+        return true;
+    const qint64 wait = m_idleGrace.count() - m_lastActivity.elapsed();
+    if (wait <= 0)
+        return true;
+    if (!m_quietCheckPending) {
+        m_quietCheckPending = true;
+        QTimer::singleShot(std::chrono::milliseconds(wait), this, [this] {
+            m_quietCheckPending = false;
+            check();
+        });
+    }
+    return false;
 }
 
 void ConnectionGuard::closeNow()
@@ -122,7 +150,7 @@ void ConnectionGuard::check()
     // kernel's share is capped by the send buffer (maxPendingOutput).
     setReading(m_socket->bytesToWrite() == 0);
 
-    if (m_draining && !isBusy())
+    if (m_draining && !isBusy() && quietLongEnough())
         handOver(false);
 }
 

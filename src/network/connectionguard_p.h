@@ -3,6 +3,7 @@
 #include <canstop/sessiontoken.h>
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 
@@ -36,8 +37,9 @@ public:
     // The application took it with nextPendingConnection().
     void markTaken();
     bool isBusy() const;
-    // Closes the connection as soon as it is idle; its linger ends by `lingerEnd`.
-    void drain(QDeadlineTimer lingerEnd);
+    // Closes the connection as soon as it is idle (in auto mode: and quiet
+    // for `idleGrace`); its linger ends by `lingerEnd`.
+    void drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace);
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
 
@@ -48,6 +50,7 @@ private:
     QSocketNotifier *readNotifier();
     void handOver(bool dropOutput, const QString &cut = {});
     int unreadBytes() const;
+    bool quietLongEnough();
 
     QTcpSocket *const m_socket;
     const QPointer<GracefulTcpServer> m_server;
@@ -56,6 +59,9 @@ private:
     Mode m_mode = Mode::Auto;
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
     bool m_taken = false;
+    bool m_quietCheckPending = false;
+    std::chrono::milliseconds m_idleGrace{0};
+    QElapsedTimer m_lastActivity; // the last byte read or written
     bool m_checkPending = false;
     bool m_checking = false;
     bool m_paused = false;

@@ -116,7 +116,8 @@ void GracefulTcpServerPrivate::acceptBacklog()
 void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
 {
     // In the guard's own thread: the application may have moved the socket.
-    QMetaObject::invokeMethod(guard, [guard, end = lingerEnd] { guard->drain(end); });
+    QMetaObject::invokeMethod(
+        guard, [guard, end = lingerEnd, grace = idleGrace] { guard->drain(end, grace); });
 }
 
 void GracefulTcpServerPrivate::closeRemaining()
@@ -156,6 +157,24 @@ bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
         return false;
     }
     d->maxPendingOutput = bytes;
+    return true;
+}
+
+std::chrono::milliseconds GracefulTcpServer::idleGrace() const
+{
+    Q_D(const GracefulTcpServer);
+    return d->idleGrace;
+}
+
+bool GracefulTcpServer::setIdleGrace(std::chrono::milliseconds grace)
+{
+    Q_D(GracefulTcpServer);
+    if (grace.count() < 0 || grace.count() > std::numeric_limits<int>::max()) {
+        qCWarning(lcNetwork, "idle grace of %lld ms refused: it must be between 0 and %d ms",
+                  static_cast<long long>(grace.count()), std::numeric_limits<int>::max());
+        return false;
+    }
+    d->idleGrace = grace;
     return true;
 }
 

@@ -29,6 +29,7 @@ public:
     QPointer<LifecycleManager> lifecycle;
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
+    std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
     QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
     QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first

@@ -40,6 +40,10 @@ struct Client
     size_t messageSize = 64;
     uint64_t limit = UINT64_MAX;
     uint64_t window = 256 * 1024; // streaming: at most this much unechoed
+    // Streaming in bursts: after each `burst` bytes, nothing for `pause`.
+    uint64_t burst = 0;
+    std::chrono::milliseconds pause{0};
+    std::chrono::steady_clock::time_point nextBurst{};
 
     bool connected = false;
     bool refused = false;
@@ -156,8 +160,11 @@ private:
             return false;
         switch (client.mode) {
         case Client::Mode::RequestReply:
-            return client.sent < client.messageEnd || client.received == client.sent;
+            return client.sent < client.messageEnd ||
+                   (client.received == client.sent && client.sent < client.limit);
         case Client::Mode::Stream:
+            if (client.burst > 0 && std::chrono::steady_clock::now() < client.nextBurst)
+                return false;
             return client.sent < client.limit && client.sent - client.received < client.window;
         case Client::Mode::Idle:
             return client.sent == 0;
@@ -239,6 +246,11 @@ private:
             case Client::Mode::Stream:
                 want = std::min<uint64_t>(client.limit - client.sent,
                                           client.window - (client.sent - client.received));
+                if (client.burst > 0) {
+                    if (std::chrono::steady_clock::now() < client.nextBurst)
+                        want = 0;
+                    want = std::min<uint64_t>(want, client.burst - client.sent % client.burst);
+                }
                 break;
             case Client::Mode::NeverReads:
                 want = sizeof buffer;
@@ -261,6 +273,8 @@ private:
                 return;
             }
             client.sent += static_cast<uint64_t>(put);
+            if (client.burst > 0 && client.sent % client.burst == 0)
+                client.nextBurst = std::chrono::steady_clock::now() + client.pause;
             if (client.mode != Client::Mode::Stream && client.mode != Client::Mode::NeverReads)
                 break; // one message at a time
         }
