@@ -7,8 +7,11 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <algorithm>
+
 #include <csignal>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using echoclient::Client;
 using echoclient::Driver;
@@ -22,11 +25,26 @@ class EchoServer : public ChildProcess
 public:
     explicit EchoServer(int shutdownTimeoutMs, const QStringList &extra = {})
         : ChildProcess(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
-                       QStringList{QStringLiteral("--port"), QStringLiteral("0"),
-                                   QStringLiteral("--shutdown-timeout"),
-                                   QString::number(shutdownTimeoutMs)} +
-                           extra)
+                       arguments(shutdownTimeoutMs, extra))
     {}
+
+    // Started by a shell that first lowers its limit of open files.
+    EchoServer(int shutdownTimeoutMs, int fileLimit)
+        : ChildProcess(
+              QStringLiteral("/bin/sh"),
+              QStringList{QStringLiteral("-c"),
+                          QStringLiteral("ulimit -n %1 && exec \"$0\" \"$@\"").arg(fileLimit),
+                          QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO"))} +
+                  arguments(shutdownTimeoutMs, {}))
+    {}
+
+    static QStringList arguments(int shutdownTimeoutMs, const QStringList &extra)
+    {
+        return QStringList{QStringLiteral("--port"), QStringLiteral("0"),
+                           QStringLiteral("--shutdown-timeout"),
+                           QString::number(shutdownTimeoutMs)} +
+               extra;
+    }
 
     // The port it listens on, once it says so; 0 if it never does.
     quint16 waitForPort()
@@ -38,6 +56,19 @@ public:
     }
 
     void terminate() { signal(SIGTERM); }
+
+    // User and system CPU time so far, in ms, from /proc.
+    qint64 cpuMs() const
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(processId()));
+        if (!stat.open(QIODevice::ReadOnly))
+            return -1;
+        const QByteArray line = stat.readAll();
+        // Fields after the command's closing parenthesis; utime and stime are 14 and 15.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        return (fields.at(11).toLongLong() + fields.at(12).toLongLong()) * 1000 /
+               sysconf(_SC_CLK_TCK);
+    }
 
     // Resident memory in KiB, from /proc.
     qint64 residentKiB() const
@@ -157,6 +188,45 @@ private Q_SLOTS:
             [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); }, 20s));
         server.terminate();
         QCOMPARE(server.waitForExit(20000), 0);
+    }
+
+    void outOfDescriptorsWaitsThenServesAll()
+    {
+        // 300 clients, and room for far fewer: the rest wait in the kernel's
+        // queue while the server waits (without spinning) for descriptors.
+        EchoServer server(20000, 128);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        for (int i = 0; i < 300; ++i)
+            clients.add(Client::Mode::Idle);
+        const auto served = [&] {
+            return std::count_if(clients.clients.cbegin(), clients.clients.cend(),
+                                 [](const Client &c) { return c.roundTrips >= 1; });
+        };
+        QVERIFY(clients.runUntil([&] { return served() >= 50; }, 20s));
+        QVERIFY(server.waitForOutput("wait in the kernel's queue"));
+        QVERIFY(served() < 300);
+
+        // A second of waiting costs little CPU: no accept() loop on EMFILE.
+        const qint64 cpuBefore = server.cpuMs();
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(clients.runUntil([&] { return clock.elapsed() >= 1000; }, 20s));
+        const qint64 cpu = server.cpuMs() - cpuBefore;
+        QVERIFY2(cpu < clock.elapsed() / 2, QByteArray::number(cpu));
+
+        // Draining frees descriptors; the queue is taken and served.
+        server.terminate();
+        QVERIFY2(clients.runUntil([&] { return clients.allDone(); }, 30s), server.log());
+        QVERIFY2(server.waitForExit(30000) == 0, server.log());
+        for (const Client &client : clients.clients) {
+            const QByteArray who = "client " + QByteArray::number(client.id);
+            QVERIFY2(client.roundTrips >= 1 && client.eof && !client.reset,
+                     who + " round trips " + QByteArray::number(client.roundTrips) + " eof " +
+                         QByteArray::number(client.eof) + " reset " +
+                         QByteArray::number(client.reset) + "\n" + server.log());
+        }
     }
 
     void sigtermMidTrafficLosesNothing()

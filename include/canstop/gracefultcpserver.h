@@ -2,6 +2,7 @@
 
 #include <canstop/canstop_network_export.h>
 
+#include <QHostAddress>
 #include <QTcpServer>
 
 #include <chrono>
@@ -82,6 +83,12 @@ public:
     void markIdle(QTcpSocket *connection);
 
     bool isDraining() const;
+
+    // As QTcpServer's; then the server accepts by itself: out of file
+    // descriptors (EMFILE), it pauses and retries as they free up, where
+    // QTcpServer spins, and a drain takes the kernel's queue once it can.
+    // (Called through a QTcpServer pointer, QTcpServer's accepting stays.)
+    bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
 
     // As QTcpServer's. A connection is not drained before the application
     // has taken it: until the deadline it stays pending, to be taken late.

@@ -29,6 +29,11 @@ public:
 
     // Ends the session now.
     void reset();
+    // A further session, counted while this one is alive, even after the
+    // shutdown has closed the gate: work a session starts (a connection
+    // accepted during a drain) is counted too. Empty if this one is.
+    [[nodiscard]] SessionToken hold(const QString &what) const;
+
     // Ends the session now as abandoned, e.g. work cut off at the deadline:
     // during a shutdown the report names it with `why` and the exit code
     // becomes 1; before one, it is the same as reset().

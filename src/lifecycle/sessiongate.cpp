@@ -52,6 +52,21 @@ quint64 SessionGate::hold(const QString &what)
     return id;
 }
 
+quint64 SessionGate::holdUnder(quint64 parent, const QString &what)
+{
+    quint64 id;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_held.contains(parent))
+            return 0;
+        id = m_nextId++;
+        m_held.insert(id, what);
+        m_count.fetch_add(1, std::memory_order_acq_rel);
+    }
+    changed();
+    return id;
+}
+
 void SessionGate::release(quint64 id)
 {
     {

@@ -25,6 +25,8 @@ public:
     TrackResult track(QObject *session);
     // Zero once the gate is closed.
     quint64 hold(const QString &what);
+    // Zero unless `parent` is held; the gate may be closed.
+    quint64 holdUnder(quint64 parent, const QString &what);
     void release(quint64 id);
     // Ends a held session as abandoned: once the gate has closed, it is
     // remembered as "what (why)" for the report; before, it is a release.

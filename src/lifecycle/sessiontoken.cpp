@@ -38,6 +38,14 @@ void SessionToken::reset()
     m_gate.reset();
 }
 
+SessionToken SessionToken::hold(const QString &what) const
+{
+    if (m_id == 0)
+        return {};
+    const quint64 id = m_gate->holdUnder(m_id, what);
+    return id == 0 ? SessionToken() : SessionToken(m_gate, id);
+}
+
 void SessionToken::abandon(const QString &why)
 {
     if (m_id != 0)

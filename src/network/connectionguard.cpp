@@ -10,10 +10,44 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace canstop {
+
+namespace {
+
+// One descriptor held in reserve: a graceful close needs a copy of the
+// socket's descriptor for a moment (it gives the original back at once),
+// and must work even when the process has run out of them.
+std::mutex s_reserveMutex;
+int s_reserveFd = -1;
+
+void refillReserve()
+{
+    std::lock_guard lock(s_reserveMutex);
+    if (s_reserveFd < 0)
+        s_reserveFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int copyDescriptor(int fd)
+{
+    const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy >= 0 || (errno != EMFILE && errno != ENFILE))
+        return copy;
+    std::lock_guard lock(s_reserveMutex);
+    if (s_reserveFd < 0)
+        return -1;
+    ::close(s_reserveFd);
+    s_reserveFd = -1;
+    return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+} // namespace
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server)
     : QObject(socket), m_socket(socket), m_server(server), m_token(std::move(token))
@@ -34,6 +68,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
         if (!m_closing)
             m_token.reset(); // closed by the application or the peer: the session is over
     });
+    refillReserve();
 }
 
 ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServer *server)
@@ -187,9 +222,12 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
     m_closing = true;
     // Take the descriptor over, then let Qt close its own: the connection
     // lives on in the copy, which the linger closes without a reset.
-    const int fd = ::dup(static_cast<int>(m_socket->socketDescriptor()));
+    const int fd = copyDescriptor(static_cast<int>(m_socket->socketDescriptor()));
     if (fd < 0) {
-        qCWarning(lcNetwork, "cannot close a connection gracefully: dup() failed; closing it");
+        qCWarning(lcNetwork,
+                  "cannot close a connection gracefully: no descriptor for it (%s); "
+                  "closing it",
+                  std::strerror(errno));
         m_socket->disconnectFromHost();
         m_token.reset();
         return;
@@ -201,6 +239,7 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
         end = m_lingerEnd;
     new SocketLinger(fd, std::move(m_token), end, cut, owner);
     m_socket->abort();
+    refillReserve(); // from the descriptor abort() gave back
 }
 
 } // namespace canstop

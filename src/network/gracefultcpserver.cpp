@@ -6,8 +6,15 @@
 #include "logging_p.h"
 #include "socketlinger_p.h"
 
+#include <QEvent>
 #include <QFile>
+#include <QSocketNotifier>
 #include <QTcpSocket>
+
+#include <algorithm>
+#include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -37,6 +44,9 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server,
 {
     deadlineTimer.setSingleShot(true);
     QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
+    retryTimer.setSingleShot(true);
+    QObject::connect(&retryTimer, &QTimer::timeout, server,
+                     [server] { server->resumeAccepting(); });
     if (!manager) {
         qCWarning(lcNetwork, "GracefulTcpServer without a LifecycleManager: connections are not "
                              "drained at shutdown");
@@ -64,14 +74,6 @@ void GracefulTcpServerPrivate::startDraining()
     if (draining)
         return;
     draining = true;
-    if (q->isListening()) {
-        acceptBacklog();
-        // close() deletes the connections nobody has taken yet; they are
-        // still the application's to serve, so they stay pending here.
-        while (q->QTcpServer::hasPendingConnections())
-            untaken.append(q->QTcpServer::nextPendingConnection());
-        q->close();
-    }
     // Every linger ends a little before the deadline, so the sessions are
     // counted by then; what is still busy is closed a little before that.
     if (const QDeadlineTimer deadline =
@@ -81,21 +83,85 @@ void GracefulTcpServerPrivate::startDraining()
         lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
         deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
     }
+    // What the kernel has queued would be reset by close(): take it first.
+    if (q->isListening()) {
+        if (acceptQueued(true) == Accepted::All)
+            closeListener();
+        else
+            outOfDescriptors();
+    }
     const QList<ConnectionGuard *> connections = guards();
-    qCInfo(lcNetwork, "stopped listening; closing %lld connection(s) as they become idle",
+    qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
+           q->isListening() ? "listening on until the kernel's queue is taken"
+                            : "stopped listening",
            static_cast<long long>(connections.size()));
     for (ConnectionGuard *guard : connections)
         drain(guard);
     Q_EMIT q->drainingStarted();
 }
 
-void GracefulTcpServerPrivate::acceptBacklog()
+void GracefulTcpServerPrivate::closeListener()
 {
     Q_Q(GracefulTcpServer);
-    // Connections the kernel has accepted but Qt has not taken yet would be
-    // reset by close(): take them now and serve them like any other.
+    retryTimer.stop();
+    // close() deletes the connections nobody has taken yet; they are
+    // still the application's to serve, so they stay pending here.
+    while (q->QTcpServer::hasPendingConnections())
+        untaken.append(q->QTcpServer::nextPendingConnection());
+    q->close();
+    queuedInKernel.reset(); // all of it was accepted
+}
+
+void GracefulTcpServerPrivate::takeOverAccepting()
+{
+    Q_Q(GracefulTcpServer);
+    // Qt accepts when its listening socket's read notifier fires; this
+    // filter accepts instead, so that running out of descriptors pauses
+    // accepting rather than spinning on EMFILE.
+    const auto notifiers = q->findChildren<QSocketNotifier *>();
+    for (QSocketNotifier *notifier : notifiers) {
+        if (notifier->type() == QSocketNotifier::Read &&
+            notifier->socket() == q->socketDescriptor())
+            notifier->installEventFilter(&acceptFilter);
+    }
+}
+
+bool GracefulTcpServerPrivate::AcceptFilter::eventFilter(QObject *, QEvent *event)
+{
+    if (event->type() != QEvent::SockAct)
+        return false;
+    m_d->onReadyToAccept();
+    return true;
+}
+
+void GracefulTcpServerPrivate::onReadyToAccept()
+{
+    Q_Q(GracefulTcpServer);
+    switch (acceptQueued(draining)) {
+    case Accepted::All:
+        if (retryDelayMs > 0) {
+            qCInfo(lcNetwork, "accepting again: file descriptors are free");
+            retryDelayMs = 0;
+        }
+        if (draining)
+            closeListener();
+        break;
+    case Accepted::Limit:
+        q->pauseAccepting(); // nextPendingConnection() resumes it
+        break;
+    case Accepted::OutOfDescriptors:
+        outOfDescriptors();
+        break;
+    }
+}
+
+GracefulTcpServerPrivate::Accepted GracefulTcpServerPrivate::acceptQueued(bool ignoreLimit)
+{
+    Q_Q(GracefulTcpServer);
     const int listener = static_cast<int>(q->socketDescriptor());
     for (;;) {
+        if (!ignoreLimit && pending.size() >= q->maxPendingConnections())
+            return Accepted::Limit;
 #if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
         const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
@@ -104,13 +170,49 @@ void GracefulTcpServerPrivate::acceptBacklog()
             ::fcntl(fd, F_SETFD, FD_CLOEXEC); // QTcpSocket makes it non-blocking
 #endif
         if (fd < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            break; // EAGAIN: the backlog is empty
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                return Accepted::OutOfDescriptors;
+            return Accepted::All; // EAGAIN: the queue is empty
         }
         q->incomingConnection(fd);
         Q_EMIT q->newConnection();
     }
+}
+
+int GracefulTcpServerPrivate::kernelQueueLength() const
+{
+#if defined(Q_OS_LINUX)
+    // For a listening socket, tcpi_unacked is the length of its accept queue.
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (::getsockopt(static_cast<int>(q_ptr->socketDescriptor()), IPPROTO_TCP, TCP_INFO, &info,
+                     &size) == 0)
+        return static_cast<int>(info.tcpi_unacked);
+#endif
+    return -1;
+}
+
+void GracefulTcpServerPrivate::outOfDescriptors()
+{
+    Q_Q(GracefulTcpServer);
+    const int error = errno;
+    q->pauseAccepting();
+    // While the queue waits, the drain is not over (only possible before the gate closes).
+    if (draining && !queuedInKernel && lifecycle)
+        queuedInKernel = lifecycle->holdSession(QStringLiteral("connections queued in the kernel"));
+    if (retryTimer.isActive())
+        return;
+    if (retryDelayMs == 0) {
+        qCWarning(lcNetwork,
+                  "cannot accept: %s; %d connection(s) wait in the kernel's queue, taken as "
+                  "descriptors free up",
+                  std::strerror(error), kernelQueueLength());
+    }
+    // Retried as descriptors free up; the queue waits, nothing spins.
+    retryDelayMs = std::clamp(retryDelayMs * 2, 10, draining ? 100 : 1000);
+    retryTimer.start(retryDelayMs);
 }
 
 void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
@@ -122,6 +224,18 @@ void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
 
 void GracefulTcpServerPrivate::closeRemaining()
 {
+    Q_Q(GracefulTcpServer);
+    if (q->isListening()) {
+        // Still out of descriptors: what the kernel queued is reset by close().
+        const int left = kernelQueueLength();
+        qCWarning(lcNetwork,
+                  "%d connection(s) queued in the kernel were never accepted (out of file "
+                  "descriptors): closing the listener resets them",
+                  left);
+        queuedInKernel.abandon(
+            QStringLiteral("%1 never accepted: out of file descriptors").arg(left));
+        closeListener();
+    }
     for (ConnectionGuard *guard : guards())
         QMetaObject::invokeMethod(guard, [guard] { guard->closeNow(); });
 }
@@ -229,21 +343,35 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         ::close(static_cast<int>(socketDescriptor));
         return;
     }
+    const QString name = QStringLiteral("connection from %1:%2")
+                             .arg(socket->peerAddress().toString())
+                             .arg(socket->peerPort());
     SessionToken token;
-    if (d->lifecycle) {
-        token = d->lifecycle->holdSession(QStringLiteral("connection from %1:%2")
-                                              .arg(socket->peerAddress().toString())
-                                              .arg(socket->peerPort()));
-    }
+    // Taken from the kernel's queue late in a drain: a part of that queue's session.
+    if (d->queuedInKernel)
+        token = d->queuedInKernel.hold(name);
+    else if (d->lifecycle)
+        token = d->lifecycle->holdSession(name);
     auto *guard = new ConnectionGuard(socket, std::move(token), this);
     d->sockets.insert(socket);
+    d->pending.insert(socket);
     connect(socket, &QObject::destroyed, &d->socketWatch, [d, socket] {
         d->sockets.remove(socket);
+        d->pending.remove(socket);
         d->untaken.removeOne(socket);
     });
     addPendingConnection(socket);
     if (d->draining)
         d->drain(guard);
+}
+
+bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
+{
+    Q_D(GracefulTcpServer);
+    if (!QTcpServer::listen(address, port))
+        return false;
+    d->takeOverAccepting();
+    return true;
 }
 
 bool GracefulTcpServer::hasPendingConnections() const
@@ -257,6 +385,7 @@ QTcpSocket *GracefulTcpServer::nextPendingConnection()
     Q_D(GracefulTcpServer);
     QTcpSocket *socket =
         d->untaken.isEmpty() ? QTcpServer::nextPendingConnection() : d->untaken.takeFirst();
+    d->pending.remove(socket);
     if (ConnectionGuard *guard = ConnectionGuard::of(socket, this))
         guard->markTaken();
     return socket;

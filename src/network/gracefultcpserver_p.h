@@ -19,9 +19,17 @@ class GracefulTcpServerPrivate
 public:
     GracefulTcpServerPrivate(GracefulTcpServer *server, LifecycleManager *manager);
 
+    enum class Accepted { All, Limit, OutOfDescriptors };
+
     void startDraining();
-    void acceptBacklog();
     void closeRemaining();
+    void closeListener();
+    void takeOverAccepting();
+    void onReadyToAccept();
+    // Accepts what the kernel has queued, as QTcpServer would.
+    Accepted acceptQueued(bool ignoreLimit);
+    void outOfDescriptors();
+    int kernelQueueLength() const;
     void drain(ConnectionGuard *guard);
     QList<ConnectionGuard *> guards() const;
 
@@ -32,12 +40,27 @@ public:
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
     QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
+    QSet<QTcpSocket *> pending;  // accepted, not yet taken by the application
     QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first
+    QTimer retryTimer;           // accepting again after running out of descriptors
+    int retryDelayMs = 0;
+    SessionToken queuedInKernel; // a drain out of descriptors: what the kernel queued
     QTimer deadlineTimer;        // closes what is still busy in time for the deadline
     QDeadlineTimer lingerEnd = QDeadlineTimer::Forever;
     // The context of the sockets' destroyed() handlers: they die with this
     // data, so sockets that QTcpServer deletes after it are not heard.
     QObject socketWatch;
+
+    // On the listening socket's read notifier: accepts instead of Qt.
+    class AcceptFilter : public QObject
+    {
+    public:
+        explicit AcceptFilter(GracefulTcpServerPrivate *d) : m_d(d) {}
+        bool eventFilter(QObject *, QEvent *event) override;
+
+    private:
+        GracefulTcpServerPrivate *const m_d;
+    } acceptFilter{this};
 };
 
 } // namespace canstop
