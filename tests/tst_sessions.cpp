@@ -61,8 +61,8 @@ private Q_SLOTS:
         delete a;
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
         delete b;
-        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
-        QCOMPARE(changed.last().at(0).toInt(), 0);
+        QCOMPARE(manager.activeSessions(), 0);                             // the count now, exactly
+        QTRY_COMPARE_WITH_TIMEOUT(changed.last().at(0).toInt(), 0, 10000); // the signal follows
     }
 
     void nullIsRefused()
@@ -189,6 +189,47 @@ private Q_SLOTS:
         canstop::SessionToken assigned = manager.holdSession(QStringLiteral("a"));
         assigned = manager.holdSession(QStringLiteral("b")); // the first ends here
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+    }
+
+    void sessionHeldUnderAnotherAfterTheGateClosed()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        canstop::SessionToken queue = manager.holdSession(QStringLiteral("queue"));
+        manager.requestShutdown();
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("refused")));
+        QVERIFY(!manager.holdSession(QStringLiteral("too late")).isValid());
+        canstop::SessionToken late = queue.hold(QStringLiteral("late connection"));
+        QVERIFY(late.isValid());
+        QVERIFY(!canstop::SessionToken().hold(QStringLiteral("from nothing")).isValid());
+        queue.reset(); // the one it was held under ends; it still counts
+        QVERIFY(!queue.hold(QStringLiteral("after the end")).isValid());
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+        QCOMPARE(manager.state(), LifecycleManager::State::Stopping);
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "1 session\\(s\\) abandoned: late connection "
+                                               "\\(cut at the deadline\\)")));
+        late.abandon(QStringLiteral("cut at the deadline"));
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+        QCOMPARE(manager.report().sessionsDrained(), 1);
+        QCOMPARE(manager.report().abandonedSessions(),
+                 QStringList{QStringLiteral("late connection (cut at the deadline)")});
+        QCOMPARE(manager.report().exitCode(), 1);
+    }
+
+    void abandonBeforeAShutdownIsARelease()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        canstop::SessionToken job = manager.holdSession(QStringLiteral("job"));
+        job.abandon(QStringLiteral("gave up"));
+        QVERIFY(!job.isValid());
+        QCOMPARE(manager.activeSessions(), 0);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
     }
 
     void tokenOutlivesManager()

@@ -99,7 +99,9 @@ public:
 
     State state() const;
     bool isShuttingDown() const;
-    // Thread-safe. Exact in the thread that tracked or held the session.
+    // Thread-safe, and exact: the count now. The bindable property and
+    // activeSessionsChanged() follow in the manager's thread (at once when
+    // the session was tracked or held there).
     int activeSessions() const;
     int runningServices() const;
     QString shutdownReason() const;

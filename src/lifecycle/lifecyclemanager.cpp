@@ -490,7 +490,7 @@ bool LifecycleManager::isShuttingDown() const
 int LifecycleManager::activeSessions() const
 {
     Q_D(const LifecycleManager);
-    return d->isInManagerThread() ? d->activeSessions.value() : d->gate->count();
+    return d->gate->count();
 }
 
 int LifecycleManager::runningServices() const

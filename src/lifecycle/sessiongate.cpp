@@ -37,28 +37,15 @@ void SessionGate::untrack(QObject *session)
     changed();
 }
 
-quint64 SessionGate::hold(const QString &what)
+quint64 SessionGate::hold(const QString &what, quint64 parent)
 {
     quint64 id;
     {
         std::lock_guard lock(m_mutex);
+        if (parent == 0 ? m_closed : !m_held.contains(parent))
+            return 0;
         if (m_closed)
-            return 0;
-        id = m_nextId++;
-        m_held.insert(id, what);
-        m_count.fetch_add(1, std::memory_order_acq_rel);
-    }
-    changed();
-    return id;
-}
-
-quint64 SessionGate::holdUnder(quint64 parent, const QString &what)
-{
-    quint64 id;
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_held.contains(parent))
-            return 0;
+            ++m_heldAfterClose;
         id = m_nextId++;
         m_held.insert(id, what);
         m_count.fetch_add(1, std::memory_order_acq_rel);
@@ -91,6 +78,12 @@ void SessionGate::abandon(quint64 id, const QString &why)
         m_count.fetch_sub(1, std::memory_order_acq_rel);
     }
     changed();
+}
+
+int SessionGate::heldAfterClose() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_heldAfterClose;
 }
 
 QStringList SessionGate::abandoned() const

@@ -23,16 +23,17 @@ public:
     enum class TrackResult { Tracked, AlreadyTracked, Closed };
 
     TrackResult track(QObject *session);
-    // Zero once the gate is closed.
-    quint64 hold(const QString &what);
-    // Zero unless `parent` is held; the gate may be closed.
-    quint64 holdUnder(quint64 parent, const QString &what);
+    // Zero when refused: without a parent once the gate is closed; with
+    // one unless that one is still held (the gate may be closed).
+    quint64 hold(const QString &what, quint64 parent = 0);
     void release(quint64 id);
     // Ends a held session as abandoned: once the gate has closed, it is
     // remembered as "what (why)" for the report; before, it is a release.
     void abandon(quint64 id, const QString &why);
     // What abandon() remembered, oldest first.
     QStringList abandoned() const;
+    // Sessions held under another after the gate closed.
+    int heldAfterClose() const;
 
     // Returns the number of sessions still open at the moment of closing.
     int close();
@@ -66,6 +67,7 @@ private:
     QHash<const QObject *, Tracked> m_objects;
     QHash<quint64, QString> m_held;
     QStringList m_abandoned;
+    int m_heldAfterClose = 0;
     quint64 m_nextId = 1;
     bool m_closed = false;
     std::atomic<int> m_count{0};

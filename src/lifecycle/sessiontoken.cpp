@@ -42,7 +42,7 @@ SessionToken SessionToken::hold(const QString &what) const
 {
     if (m_id == 0)
         return {};
-    const quint64 id = m_gate->holdUnder(m_id, what);
+    const quint64 id = m_gate->hold(what, m_id);
     return id == 0 ? SessionToken() : SessionToken(m_gate, id);
 }
 

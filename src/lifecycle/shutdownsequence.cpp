@@ -151,7 +151,8 @@ void ShutdownSequence::reportSessions(int stillOpen, const QStringList &stillOpe
     const QStringList cut = m_gate->abandoned();
     ShutdownReportData &data = *m_report.d;
     data.sessionsAbandoned = stillOpen + int(cut.size());
-    data.sessionsDrained = std::max(0, m_sessionsAtClose - data.sessionsAbandoned);
+    const int admitted = m_sessionsAtClose + m_gate->heldAfterClose();
+    data.sessionsDrained = std::max(0, admitted - data.sessionsAbandoned);
     data.abandonedSessions = (stillOpenNames + cut).mid(0, StragglersNamed);
 }
 
