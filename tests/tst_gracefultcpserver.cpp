@@ -177,6 +177,23 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
     }
 
+    void serverMadeBeforeTheManagerFollowsIt()
+    {
+        GracefulTcpServer server; // follows the application's manager, made next
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        QVERIFY(connectTo(server, client));
+        QCOMPARE(manager.activeSessions(), 1);
+        QSignalSpy draining(&server, &GracefulTcpServer::drainingStarted);
+        manager.requestShutdown();
+        QCOMPARE(draining.count(), 1);
+        QVERIFY(!server.isListening());
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsDrained(), 1);
+    }
+
     void nullptrIsTheParent()
     {
         GracefulTcpServer server(nullptr); // not ambiguous: no parent, the application's manager

@@ -39,6 +39,27 @@ private Q_SLOTS:
         QCOMPARE(LifecycleManager::instance(), &first);
     }
 
+    void managerAfterAnImplicitOneDoesNothing()
+    {
+        // What the QML singleton does when QML asks before main() made one.
+        std::unique_ptr<LifecycleManager> implicit(LifecycleManager::instance());
+        QVERIFY(implicit);
+        implicit->setAutoExit(false);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^this LifecycleManager does nothing: LifecycleManager::instance"
+                                 "\\(\\) already made the application's manager")));
+        LifecycleManager late;
+        QCOMPARE(LifecycleManager::instance(), implicit.get());
+        QObject session;
+        QVERIFY(!late.trackSession(&session));
+        QVERIFY(!late.watchSignals());
+        implicit.reset();
+        // With the implicit one gone, a manager made now is the application's.
+        LifecycleManager next;
+        QCOMPARE(LifecycleManager::instance(), &next);
+    }
+
     void requestShutdownRunsTheSequence()
     {
         LifecycleManager manager;

@@ -59,7 +59,8 @@ public:
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
     static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
 
-    // Follows LifecycleManager::instance().
+    // Follows LifecycleManager::instance(), asked for when the server first
+    // needs it (listen(), a connection), so it may be made before the manager.
     explicit GracefulTcpServer(QObject *parent = nullptr);
     explicit GracefulTcpServer(std::nullptr_t);
     explicit GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent = nullptr);

@@ -61,7 +61,9 @@ public:
 
     // The application's manager: the first one made while a QCoreApplication
     // exists, or, if there is none yet, one made now as a child of the
-    // application. Null before the QCoreApplication exists.
+    // application. Null before the QCoreApplication exists. A manager made
+    // after instance() had to make one does nothing, with one warning:
+    // make the application's manager first.
     static LifecycleManager *instance();
 
     // Opt-in: route SIGINT and SIGTERM to a shutdown and SIGHUP to

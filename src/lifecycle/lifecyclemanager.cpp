@@ -18,6 +18,7 @@ namespace canstop {
 namespace {
 
 std::atomic<LifecycleManager *> s_instance{nullptr};
+std::atomic<bool> s_instanceImplicit{false}; // made by instance(), not by the application
 
 constexpr int RemainingTickMs = 250;
 
@@ -294,6 +295,16 @@ LifecycleManager::LifecycleManager(QObject *parent)
         return;
     }
 
+    if (s_instance.load() && s_instanceImplicit.load()) {
+        // Two managers would run two shutdowns; the one already there has
+        // the sessions of whatever needed it first.
+        d->inert = true;
+        qCWarning(lcLifecycle,
+                  "this LifecycleManager does nothing: LifecycleManager::instance() already made "
+                  "the application's manager, for something that needed one before this one "
+                  "existed (the QML singleton Lifecycle); make the LifecycleManager first");
+        return;
+    }
     LifecycleManager *none = nullptr;
     s_instance.compare_exchange_strong(none, this);
 
@@ -329,7 +340,8 @@ LifecycleManager::~LifecycleManager()
     qDeleteAll(d->services);
     d->services.clear();
     LifecycleManager *self = this;
-    s_instance.compare_exchange_strong(self, nullptr);
+    if (s_instance.compare_exchange_strong(self, nullptr))
+        s_instanceImplicit = false;
 }
 
 LifecycleManager *LifecycleManager::instance()
@@ -339,7 +351,9 @@ LifecycleManager *LifecycleManager::instance()
     QCoreApplication *app = QCoreApplication::instance();
     if (!app || QThread::currentThread() != app->thread())
         return nullptr;
-    return new LifecycleManager(app);
+    auto *made = new LifecycleManager(app);
+    s_instanceImplicit = s_instance.load() == made;
+    return made;
 }
 
 bool LifecycleManager::watchSignals()

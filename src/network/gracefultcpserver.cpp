@@ -38,15 +38,19 @@ int kernelListenBacklog()
 
 } // namespace
 
-GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server,
-                                                   LifecycleManager *manager)
-    : q_ptr(server), lifecycle(manager)
+GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server) : q_ptr(server)
 {
     deadlineTimer.setSingleShot(true);
     QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
     retryTimer.setSingleShot(true);
     QObject::connect(&retryTimer, &QTimer::timeout, server,
                      [server] { server->resumeAccepting(); });
+}
+
+void GracefulTcpServerPrivate::useManager(LifecycleManager *manager)
+{
+    Q_Q(GracefulTcpServer);
+    lifecycle = manager;
     if (!manager) {
         qCWarning(lcNetwork, "GracefulTcpServer without a LifecycleManager: connections are not "
                              "drained at shutdown");
@@ -54,8 +58,13 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server,
     }
     // Direct when in the manager's thread: the backlog is taken, and
     // counted, before the session gate closes.
-    QObject::connect(manager, &LifecycleManager::shutdownRequested, server,
-                     [this] { startDraining(); });
+    QObject::connect(manager, &LifecycleManager::shutdownRequested, q, [this] { startDraining(); });
+}
+
+void GracefulTcpServerPrivate::resolveManager()
+{
+    if (std::exchange(followsInstance, false))
+        useManager(LifecycleManager::instance());
 }
 
 QList<ConnectionGuard *> GracefulTcpServerPrivate::guards() const
@@ -241,16 +250,22 @@ void GracefulTcpServerPrivate::closeRemaining()
 }
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
-    : GracefulTcpServer(LifecycleManager::instance(), parent)
-{}
+    : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this))
+{
+    Q_D(GracefulTcpServer);
+    d->followsInstance = true;
+    setListenBacklogSize(kernelListenBacklog());
+}
 
 GracefulTcpServer::GracefulTcpServer(std::nullptr_t)
     : GracefulTcpServer(static_cast<QObject *>(nullptr))
 {}
 
 GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent)
-    : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this, lifecycle))
+    : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this))
 {
+    Q_D(GracefulTcpServer);
+    d->useManager(lifecycle);
     setListenBacklogSize(kernelListenBacklog());
 }
 
@@ -335,6 +350,7 @@ bool GracefulTcpServer::isDraining() const
 void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     Q_D(GracefulTcpServer);
+    d->resolveManager();
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
@@ -368,6 +384,7 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
 {
     Q_D(GracefulTcpServer);
+    d->resolveManager();
     if (!QTcpServer::listen(address, port))
         return false;
     d->takeOverAccepting();

@@ -17,7 +17,12 @@ class GracefulTcpServerPrivate
     Q_DECLARE_PUBLIC(GracefulTcpServer)
 
 public:
-    GracefulTcpServerPrivate(GracefulTcpServer *server, LifecycleManager *manager);
+    explicit GracefulTcpServerPrivate(GracefulTcpServer *server);
+
+    void useManager(LifecycleManager *manager);
+    // A server made to follow LifecycleManager::instance() asks for it when
+    // it first needs it (listen(), a connection), not when it is made.
+    void resolveManager();
 
     enum class Accepted { All, Limit, OutOfDescriptors };
 
@@ -35,6 +40,7 @@ public:
 
     GracefulTcpServer *const q_ptr;
     QPointer<LifecycleManager> lifecycle;
+    bool followsInstance = false;
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
