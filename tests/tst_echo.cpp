@@ -8,10 +8,14 @@
 #include <QTest>
 
 #include <algorithm>
-
+#include <atomic>
 #include <csignal>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 using echoclient::Client;
 using echoclient::Driver;
@@ -227,6 +231,55 @@ private Q_SLOTS:
                          QByteArray::number(client.eof) + " reset " +
                          QByteArray::number(client.reset) + "\n" + server.log());
         }
+    }
+
+    void floodingPeersDoNotHoldTheDrain()
+    {
+        // Peers that send as fast as they can and never read, each from a
+        // thread of its own: past the deadline their connections are
+        // closed, and the lingers discarding their input take bounded turns,
+        // so the sequence itself ends in time; the hard stop never has to.
+        EchoServer server(2000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        std::atomic<bool> stop{false};
+        std::atomic<int> flooding{0};
+        std::vector<std::thread> flooders;
+        for (int i = 0; i < 8; ++i) {
+            flooders.emplace_back([&stop, &flooding, port] {
+                const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                sockaddr_in address = {};
+                address.sin_family = AF_INET;
+                address.sin_port = htons(port);
+                address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                const timeval tick{0, 100000}; // blocked sends look at `stop` 10 times a second
+                ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof tick);
+                if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0) {
+                    flooding.fetch_add(1);
+                    static const std::vector<char> block(65536, 'x');
+                    while (!stop.load()) {
+                        if (::send(fd, block.data(), block.size(), MSG_NOSIGNAL) < 0 &&
+                            errno != EAGAIN && errno != EINTR)
+                            break; // closed at last
+                    }
+                }
+                ::close(fd);
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(flooding.load(), 8, 20000);
+        QElapsedTimer clock;
+        clock.start();
+        server.terminate();
+        const int exitCode = server.waitForExit(20000);
+        const qint64 elapsed = clock.elapsed();
+        stop.store(true);
+        for (std::thread &flooder : flooders)
+            flooder.join();
+        QCOMPARE(exitCode, 1); // abandoned: they were never quiet
+        const QByteArray log = server.log();
+        QVERIFY2(!log.contains("did not finish by its deadline"), log.constData());
+        QVERIFY2(log.contains("8 session(s) abandoned"), log.constData());
+        QVERIFY2(elapsed < 2000 + 1000, QByteArray::number(elapsed));
     }
 
     void sigtermMidTrafficLosesNothing()

@@ -43,6 +43,12 @@ public:
         return true;
     }
 
+    // Without waiting: whether it has exited.
+    bool hasExited()
+    {
+        return m_process.waitForFinished(0) || m_process.state() == QProcess::NotRunning;
+    }
+
     void signal(int signalNumber)
     {
         ::kill(static_cast<pid_t>(m_process.processId()), signalNumber);
@@ -51,7 +57,9 @@ public:
     // Its exit code, or -1 if it did not exit normally in time.
     int waitForExit(int timeoutMs)
     {
-        if (!m_process.waitForFinished(timeoutMs) || m_process.exitStatus() != QProcess::NormalExit)
+        if (m_process.state() != QProcess::NotRunning && !m_process.waitForFinished(timeoutMs))
+            return -1;
+        if (m_process.exitStatus() != QProcess::NormalExit)
             return -1;
         return m_process.exitCode();
     }

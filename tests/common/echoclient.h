@@ -32,6 +32,7 @@ struct Client
         Stream,       // send and read at once, up to `limit`, then half-close
         Idle,         // one byte, its echo, then nothing
         NeverReads,   // sends until the kernel will take no more; never reads
+        Flood,        // sends whenever the kernel takes more; never reads
     };
 
     int id = 0;
@@ -120,7 +121,8 @@ public:
                 short events = 0;
                 if (!client.connected || wantsToSend(client))
                     events |= POLLOUT;
-                if (client.connected && client.mode != Client::Mode::NeverReads)
+                if (client.connected && client.mode != Client::Mode::NeverReads &&
+                    client.mode != Client::Mode::Flood)
                     events |= POLLIN;
                 fds.push_back({client.fd, events, 0});
                 owners.push_back(&client);
@@ -170,6 +172,8 @@ private:
             return client.sent == 0;
         case Client::Mode::NeverReads:
             return !client.stalled;
+        case Client::Mode::Flood:
+            return true;
         }
         return false;
     }
@@ -253,6 +257,7 @@ private:
                 }
                 break;
             case Client::Mode::NeverReads:
+            case Client::Mode::Flood:
                 want = sizeof buffer;
                 break;
             }
@@ -264,7 +269,8 @@ private:
             const ssize_t put = ::send(client.fd, buffer, want, MSG_NOSIGNAL);
             if (put < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                    if (client.mode == Client::Mode::NeverReads)
+                    if (client.mode == Client::Mode::NeverReads ||
+                        client.mode == Client::Mode::Flood)
                         client.stalled = true;
                 } else if (errno != EINTR) {
                     client.reset = true; // EPIPE or ECONNRESET
@@ -275,7 +281,8 @@ private:
             client.sent += static_cast<uint64_t>(put);
             if (client.burst > 0 && client.sent % client.burst == 0)
                 client.nextBurst = std::chrono::steady_clock::now() + client.pause;
-            if (client.mode != Client::Mode::Stream && client.mode != Client::Mode::NeverReads)
+            if (client.mode != Client::Mode::Stream && client.mode != Client::Mode::NeverReads &&
+                client.mode != Client::Mode::Flood)
                 break; // one message at a time
         }
         if (client.mode == Client::Mode::Stream && client.sent == client.limit) {
