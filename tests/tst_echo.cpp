@@ -39,21 +39,8 @@ public:
               QStringList{QStringLiteral("-c"),
                           QStringLiteral("ulimit -n %1 && exec \"$0\" \"$@\"").arg(fileLimit),
                           QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO"))} +
-                  arguments(shutdownTimeoutMs, {}),
-              outOfDescriptorsEnvironment())
+                  arguments(shutdownTimeoutMs, {}))
     {}
-
-    // UBSan probes memory through a new pipe when it first checks a type;
-    // out of descriptors that probe fails: see the suppressions file.
-    static QProcessEnvironment outOfDescriptorsEnvironment()
-    {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        const QString ubsan = environment.value(QStringLiteral("UBSAN_OPTIONS"));
-        environment.insert(QStringLiteral("UBSAN_OPTIONS"),
-                           ubsan + QStringLiteral(":suppressions=") +
-                               QString::fromLocal8Bit(qgetenv("CANSTOP_UBSAN_NO_DESCRIPTORS")));
-        return environment;
-    }
 
     static QStringList arguments(int shutdownTimeoutMs, const QStringList &extra)
     {
