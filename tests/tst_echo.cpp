@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
@@ -266,15 +267,17 @@ private Q_SLOTS:
                 ::close(fd);
             });
         }
+        const auto joinFlooders = qScopeGuard([&] {
+            stop.store(true);
+            for (std::thread &flooder : flooders)
+                flooder.join();
+        });
         QTRY_COMPARE_WITH_TIMEOUT(flooding.load(), 8, 20000);
         QElapsedTimer clock;
         clock.start();
         server.terminate();
         const int exitCode = server.waitForExit(20000);
         const qint64 elapsed = clock.elapsed();
-        stop.store(true);
-        for (std::thread &flooder : flooders)
-            flooder.join();
         QCOMPARE(exitCode, 1); // abandoned: they were never quiet
         const QByteArray log = server.log();
         QVERIFY2(!log.contains("did not finish by its deadline"), log.constData());

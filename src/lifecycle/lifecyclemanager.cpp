@@ -2,6 +2,7 @@
 
 #include "lifecyclemanager_p.h"
 #include "logging_p.h"
+#include "queuedcall_p.h"
 
 #include <QCoreApplication>
 #include <QEvent>
@@ -142,8 +143,7 @@ void LifecycleManagerPrivate::request(int exitCode, const QString &why)
     if (isInManagerThread())
         begin(exitCode, why);
     else
-        QMetaObject::invokeMethod(
-            q, [this, exitCode, why] { begin(exitCode, why); }, Qt::QueuedConnection);
+        postCall(q, [this, exitCode, why] { begin(exitCode, why); });
 }
 
 // Step 1, the announcement: every property holds its new value before any
@@ -308,10 +308,7 @@ LifecycleManager::LifecycleManager(QObject *parent)
     LifecycleManager *none = nullptr;
     s_instance.compare_exchange_strong(none, this);
 
-    d->gate->setOnChange([this] {
-        QMetaObject::invokeMethod(
-            this, [this] { d_func()->onSessionsChanged(); }, Qt::QueuedConnection);
-    });
+    d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); });
     connect(&d->sequence, &ShutdownSequence::finished, this,
             [d](const ShutdownReport &report) { d->finished(report); });
     connect(&d->remainingTimer, &QTimer::timeout, this, [d] { d->updateRemainingMs(); });

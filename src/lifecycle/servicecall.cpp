@@ -1,5 +1,7 @@
 #include "servicecall_p.h"
 
+#include "queuedcall_p.h"
+
 namespace canstop {
 
 ServiceCall::ServiceCall(QObject *target, const QMetaMethod &method)
@@ -15,7 +17,7 @@ void ServiceCall::post(QObject *target, const QMetaMethod &method, QObject *rece
                 Qt::QueuedConnection);
     // Connected before it moves, so a fast target thread cannot return unheard.
     call->moveToThread(target->thread());
-    QMetaObject::invokeMethod(call, &ServiceCall::run, Qt::QueuedConnection);
+    postCall(call, [call] { call->run(); });
 }
 
 void ServiceCall::run()

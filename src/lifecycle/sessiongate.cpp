@@ -1,5 +1,7 @@
 #include "sessiongate_p.h"
 
+#include "queuedcall_p.h"
+
 #include <QMetaMethod>
 #include <QThread>
 
@@ -130,12 +132,9 @@ int SessionGate::requestStop()
         const int method = tracked.stopMethod;
         // Posted to the session itself: the event dies with it, and when it
         // is delivered the session is alive, in its own thread.
-        QMetaObject::invokeMethod(
-            session,
-            [session, method] {
-                session->metaObject()->method(method).invoke(session, Qt::DirectConnection);
-            },
-            Qt::QueuedConnection);
+        postCall(session, [session, method] {
+            session->metaObject()->method(method).invoke(session, Qt::DirectConnection);
+        });
         ++asked;
     }
     return asked;

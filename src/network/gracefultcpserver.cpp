@@ -4,12 +4,14 @@
 #include "connectionguard_p.h"
 #include "gracefultcpserver_p.h"
 #include "logging_p.h"
+#include "queuedcall_p.h"
 #include "socketlinger_p.h"
 
 #include <QEvent>
 #include <QFile>
 #include <QSocketNotifier>
 #include <QTcpSocket>
+#include <QThread>
 
 #include <algorithm>
 #include <cstring>
@@ -34,6 +36,15 @@ int kernelListenBacklog()
     bool ok = false;
     const int size = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed().toInt(&ok) : 0;
     return ok && size > 0 ? size : SOMAXCONN;
+}
+
+// The application may have moved the socket, and its guard, to another thread.
+template <typename Function> void inGuardsThread(ConnectionGuard *guard, Function &&function)
+{
+    if (guard->thread() == QThread::currentThread())
+        function();
+    else
+        postCall(guard, std::forward<Function>(function));
 }
 
 } // namespace
@@ -226,9 +237,8 @@ void GracefulTcpServerPrivate::outOfDescriptors()
 
 void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
 {
-    // In the guard's own thread: the application may have moved the socket.
-    QMetaObject::invokeMethod(
-        guard, [guard, end = lingerEnd, grace = idleGrace] { guard->drain(end, grace); });
+    inGuardsThread(guard,
+                   [guard, end = lingerEnd, grace = idleGrace] { guard->drain(end, grace); });
 }
 
 void GracefulTcpServerPrivate::closeRemaining()
@@ -246,7 +256,7 @@ void GracefulTcpServerPrivate::closeRemaining()
         closeListener();
     }
     for (ConnectionGuard *guard : guards())
-        QMetaObject::invokeMethod(guard, [guard] { guard->closeNow(); });
+        inGuardsThread(guard, [guard] { guard->closeNow(); });
 }
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
