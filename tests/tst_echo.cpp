@@ -366,15 +366,14 @@ private Q_SLOTS:
         const quint16 port = server.waitForPort();
         QVERIFY(port);
         Driver clients(port);
-        // In batches within QTcpServer's listen backlog (50), so that no SYN
-        // waits for a retransmission.
-        for (int batch = 0; batch < 25; ++batch) {
-            for (int i = 0; i < 40; ++i)
-                clients.add(Client::Mode::Idle);
-            QVERIFY(clients.runUntil(
-                [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); },
-                20s));
-        }
+        for (int i = 0; i < 1000; ++i)
+            clients.add(Client::Mode::Idle);
+        QVERIFY(clients.runUntil(
+            [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); }, 20s));
+        // Idle for longer than the idle grace: nothing to wait for.
+        QElapsedTimer idle;
+        idle.start();
+        QVERIFY(clients.runUntil([&] { return idle.elapsed() > 300; }, 20s));
 
         QElapsedTimer clock;
         clock.start();
@@ -387,6 +386,25 @@ private Q_SLOTS:
         // Far under the 30 s deadline: idle connections do not wait for it.
         QVERIFY2(elapsed < 5000, QByteArray::number(elapsed));
         qInfo("1000 idle clients: EOF for all and exit %lld ms after SIGTERM", elapsed);
+    }
+
+    void gracefulClosesOutlastingAShortDeadlineAreDrained()
+    {
+        // 200 clients have had their echo and then stop reading: the server's
+        // EOF is never answered, so every linger runs into the deadline.
+        // Their connections were closed gracefully all the same: drained.
+        EchoServer server(500);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        Driver clients(port);
+        for (int i = 0; i < 200; ++i)
+            clients.add(Client::Mode::Idle);
+        QVERIFY(clients.runUntil(
+            [&] { return clients.every([](const Client &c) { return c.roundTrips >= 1; }); }, 20s));
+        server.terminate(); // the clients are not driven from here on
+        QVERIFY2(server.waitForExit(20000) == 0, server.log());
+        QVERIFY2(server.log().contains("200 session(s) drained"), server.log().constData());
+        QVERIFY2(!server.log().contains("abandoned"), server.log().constData());
     }
 
     void clientThatNeverReads()
