@@ -111,6 +111,19 @@ private Q_SLOTS:
         QVERIFY2(!helper.stdErr().contains("second SIGINT"), helper.stdErr().constData());
     }
 
+    void directExitSaysTheCodesDisagree()
+    {
+        // QCoreApplication::exit(0) decides exec()'s result before the
+        // sequence runs; an unclean report cannot change it, so it says so.
+        Helper helper(QStringLiteral("direct-exit"), 300);
+        QCOMPARE(helper.waitForExit(20000), 0);
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("1 session(s) abandoned: save"), err.constData());
+        QVERIFY2(err.contains("QCoreApplication::exit() was called directly: the process exits "
+                              "with the code given to it, not with this shutdown's 1"),
+                 err.constData());
+    }
+
     void requestBeforeExecExits()
     {
         Helper helper(QStringLiteral("early"));

@@ -235,6 +235,15 @@ void LifecycleManagerPrivate::runQuitSequence()
                        &QEventLoop::quit);
     loop.exec();
     quitLoop = nullptr;
+    // exec() returns the code given to exit(); nothing here can change it.
+    if (const ShutdownReport &report = sequence.report();
+        report.isValid() && report.exitCode() != 0) {
+        qCWarning(lcLifecycle,
+                  "QCoreApplication::exit() was called directly: the process exits with the code "
+                  "given to it, not with this shutdown's %d; call quit() or "
+                  "LifecycleManager::requestShutdown() instead",
+                  report.exitCode());
+    }
 }
 
 // ---- events -----------------------------------------------------------------

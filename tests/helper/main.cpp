@@ -128,6 +128,10 @@ int main(int argc, char **argv)
                 held.reset();
             });
         });
+    } else if (mode == "direct-exit") {
+        // exit(0) straight away while a save is still held: it is abandoned.
+        held = lifecycle.holdSession(QStringLiteral("save"));
+        QTimer::singleShot(0, &app, [] { QCoreApplication::exit(0); });
     } else if (mode == "early") {
         lifecycle.requestShutdown(); // before exec(), with nothing to wait for
     } else if (mode == "cleanup") {
