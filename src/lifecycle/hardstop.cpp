@@ -180,23 +180,23 @@ void HardStop::run()
         lock.lock();
         for (ssize_t i = 0; i < got / ssize_t(sizeof(Record)); ++i) {
             if (records[i].number != 0)
-                onSignal({records[i].number, records[i].monotonicNs}, lock);
+                onSignal(records[i].number, records[i].monotonicNs, lock);
         }
     }
 }
 
-void HardStop::onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock)
+void HardStop::onSignal(int signalNumber, qint64 arrivedNs, std::unique_lock<std::mutex> &lock)
 {
-    const QString name = SignalBridge::signalName(signal.number);
-    if (m_firstSignalNs && signal.monotonicNs - *m_firstSignalNs < toNs(DuplicateWindow)) {
+    const QString name = SignalBridge::signalName(signalNumber);
+    if (m_firstSignalNs && arrivedNs - *m_firstSignalNs < toNs(DuplicateWindow)) {
         qCDebug(lcSignals, "%ls within %lld ms of the first: the same signal delivered twice",
                 qUtf16Printable(name), static_cast<long long>(DuplicateWindow.count()));
         return;
     }
-    const int exitCode = 128 + signal.number;
+    const int exitCode = 128 + signalNumber;
     // By when it arrived, not when this thread got to it: the signal that
     // started a quick shutdown may be read after that shutdown finished.
-    if (m_finishedNs && signal.monotonicNs >= *m_finishedNs) {
+    if (m_finishedNs && arrivedNs >= *m_finishedNs) {
         end(lock, exitCode,
             QStringLiteral("%1 after the shutdown finished: exiting now with %2")
                 .arg(name)
@@ -204,9 +204,9 @@ void HardStop::onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock
         return;
     }
     if (!m_firstSignalNs) {
-        m_firstSignalNs = signal.monotonicNs;
+        m_firstSignalNs = arrivedNs;
         if (!m_hardDeadlineNs && !m_finishedNs) {
-            m_deadlineNs = signal.monotonicNs + toNs(m_timeout);
+            m_deadlineNs = arrivedNs + toNs(m_timeout);
             m_hardDeadlineNs = m_deadlineNs + toNs(Grace);
         }
         return;

@@ -60,15 +60,9 @@ public:
     void finished();
 
 private:
-    struct Signal
-    {
-        int number;
-        qint64 monotonicNs;
-    };
-
     bool startThread();
     void run();
-    void onSignal(const Signal &signal, std::unique_lock<std::mutex> &lock);
+    void onSignal(int signalNumber, qint64 arrivedNs, std::unique_lock<std::mutex> &lock);
     void end(std::unique_lock<std::mutex> &lock, int exitCode, const QString &why);
 
     const Pending m_pending;

@@ -58,24 +58,23 @@ quint64 SessionGate::hold(const QString &what, quint64 parent)
 
 void SessionGate::release(quint64 id)
 {
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_held.remove(id))
-            return;
-        m_count.fetch_sub(1, std::memory_order_acq_rel);
-    }
-    changed();
+    end(id, nullptr);
 }
 
 void SessionGate::abandon(quint64 id, const QString &why)
+{
+    end(id, &why);
+}
+
+void SessionGate::end(quint64 id, const QString *abandonedWhy)
 {
     {
         std::lock_guard lock(m_mutex);
         const auto it = m_held.constFind(id);
         if (it == m_held.cend())
             return;
-        if (m_closed)
-            m_abandoned.append(*it + QStringLiteral(" (") + why + QLatin1Char(')'));
+        if (abandonedWhy && m_closed)
+            m_abandoned.append(*it + QStringLiteral(" (") + *abandonedWhy + QLatin1Char(')'));
         m_held.erase(it);
         m_count.fetch_sub(1, std::memory_order_acq_rel);
     }

@@ -61,6 +61,8 @@ private:
     };
 
     void untrack(QObject *session);
+    // Ends a held session; abandoned (and remembered, once closed) with a why.
+    void end(quint64 id, const QString *abandonedWhy);
     void changed();
 
     mutable std::mutex m_mutex;

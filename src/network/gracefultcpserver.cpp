@@ -14,13 +14,12 @@
 #include <QThread>
 
 #include <algorithm>
-#include <cstring>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <limits>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +55,7 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server) : 
     retryTimer.setSingleShot(true);
     QObject::connect(&retryTimer, &QTimer::timeout, server,
                      [server] { server->resumeAccepting(); });
+    server->setListenBacklogSize(kernelListenBacklog());
 }
 
 void GracefulTcpServerPrivate::useManager(LifecycleManager *manager)
@@ -264,7 +264,6 @@ GracefulTcpServer::GracefulTcpServer(QObject *parent)
 {
     Q_D(GracefulTcpServer);
     d->followsInstance = true;
-    setListenBacklogSize(kernelListenBacklog());
 }
 
 GracefulTcpServer::GracefulTcpServer(std::nullptr_t)
@@ -276,7 +275,6 @@ GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *paren
 {
     Q_D(GracefulTcpServer);
     d->useManager(lifecycle);
-    setListenBacklogSize(kernelListenBacklog());
 }
 
 GracefulTcpServer::~GracefulTcpServer() = default;
