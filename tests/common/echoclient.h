@@ -153,6 +153,11 @@ public:
         return every([](const Client &client) { return client.done(); });
     }
 
+    bool allEchoedOnce() const
+    {
+        return every([](const Client &client) { return client.roundTrips >= 1; });
+    }
+
     std::vector<Client> clients;
 
 private:
