@@ -11,7 +11,6 @@
 #include <ctime>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <unistd.h>
 
 namespace canstop {
@@ -103,17 +102,7 @@ bool HardStop::startThread()
     }
     m_readFd = fds[0];
     m_writeFd = fds[1];
-    // The thread takes no process signals (it inherits this mask): they go
-    // to threads whose handlers run at once. (Under TSan, a handler for a
-    // thread blocked in poll() would wait for that thread's next call.)
-    sigset_t all;
-    sigset_t previous;
-    sigfillset(&all);
-    for (const int crash : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT})
-        sigdelset(&all, crash);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);
     m_thread = std::thread([this] { run(); });
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return true;
 }
 
