@@ -164,6 +164,18 @@ private Q_SLOTS:
         QCOMPARE(remaining.last().at(0).toInt(), 0);
     }
 
+    void exitCodeReconcilesExecWithTheReport()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QCOMPARE(manager.exitCode(0), 0); // no shutdown yet: exec()'s result
+        QCOMPARE(manager.exitCode(4), 4);
+        manager.requestShutdown(2);
+        QTRY_COMPARE(manager.state(), LifecycleManager::State::Stopped);
+        QCOMPARE(manager.exitCode(0), 2); // a direct exit(0) cannot hide the failure
+        QCOMPARE(manager.exitCode(3), 3); // the application's own failure code wins
+    }
+
     void bindablesAreReadOnly()
     {
         LifecycleManager manager;

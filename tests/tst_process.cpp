@@ -111,16 +111,26 @@ private Q_SLOTS:
         QVERIFY2(!helper.stdErr().contains("second SIGINT"), helper.stdErr().constData());
     }
 
-    void directExitSaysTheCodesDisagree()
+    void directExitAgreesThroughExitCode()
     {
-        // QCoreApplication::exit(0) decides exec()'s result before the
-        // sequence runs; an unclean report cannot change it, so it says so.
+        // QCoreApplication::exit(0) fixes exec()'s result before the sequence
+        // runs and abandons the save: exitCode() returns the report's 1.
         Helper helper(QStringLiteral("direct-exit"), 300);
-        QCOMPARE(helper.waitForExit(20000), 0);
+        QCOMPARE(helper.waitForExit(20000), 1);
+        QVERIFY2(helper.stdOut().contains("exec returned 0"), helper.stdOut().constData());
         const QByteArray err = helper.stdErr();
         QVERIFY2(err.contains("1 session(s) abandoned: save"), err.constData());
-        QVERIFY2(err.contains("QCoreApplication::exit() was called directly: the process exits "
-                              "with the code given to it, not with this shutdown's 1"),
+        QVERIFY2(!err.contains("called directly"), err.constData());
+    }
+
+    void directExitWithoutExitCodeIsNamed()
+    {
+        Helper helper(QStringLiteral("direct-exit-raw"), 300);
+        QCOMPARE(helper.waitForExit(20000), 0);
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("QCoreApplication::exit() was called directly, so exec() returned "
+                              "its code, not this shutdown's 1; return "
+                              "LifecycleManager::exitCode(app.exec())"),
                  err.constData());
     }
 
@@ -133,15 +143,19 @@ private Q_SLOTS:
 
     void signalDuringCleanupIsNotSwallowed()
     {
-#if defined(__SANITIZE_THREAD__)
-        // About 1 run in 10 under ThreadSanitizer the child never acts on
-        // this SIGTERM (not even the hard stop's line appears), while plain
-        // and ASan builds pass it every time; the cause is not yet known.
-        QSKIP("open defect: under TSan the SIGTERM is sometimes never handled");
-#endif
         Helper helper(QStringLiteral("cleanup"));
         QVERIFY(helper.waitForOutput("cleanup"));
         helper.signal(SIGTERM);
+#if defined(__SANITIZE_THREAD__)
+        // About 1 run in 30, ThreadSanitizer's runtime loses this signal: the
+        // kernel has delivered it, TSan holds it pending in no thread, and
+        // the program's handler never ran (gdb on the stuck child). Plain
+        // and ASan builds never lose it; under TSan it is sent again.
+        for (int i = 0; i < 5 && !helper.waitForOutput("after the shutdown finished", 2000); ++i) {
+            qInfo("SIGTERM lost by ThreadSanitizer; sending it again");
+            helper.signal(SIGTERM);
+        }
+#endif
         const int exitCode = helper.waitForExit(20000);
         QVERIFY2(exitCode == 143, helper.stdErr().constData());
         QVERIFY2(!helper.stdOut().contains("cleanup over"), helper.stdOut().constData());

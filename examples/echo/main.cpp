@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
+    lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(*timeout));
 
     canstop::GracefulTcpServer server; // was: QTcpServer server;
@@ -101,12 +102,16 @@ int main(int argc, char **argv)
         }
     });
 
-    if (!server.listen(*bind, quint16(*port))) {
+    // Socket activation (systemd's .socket unit) first: restarts refuse no one.
+    if (server.listenInherited(QStringLiteral("echo")) || server.listenInherited()) {
+        qCInfo(lcEcho, "using the socket passed by the service manager; --port and --bind "
+                       "are ignored");
+    } else if (!server.listen(*bind, quint16(*port))) {
         qCCritical(lcEcho, "cannot listen on %ls:%lld: %ls", qUtf16Printable(bind->toString()),
                    *port, qUtf16Printable(server.errorString()));
         return 2;
     }
     qCInfo(lcEcho, "listening on %ls:%u", qUtf16Printable(server.serverAddress().toString()),
            server.serverPort());
-    return app.exec(); // 0 once every client has had its echo
+    return lifecycle.exitCode(app.exec()); // 0 once every client has had its echo
 }

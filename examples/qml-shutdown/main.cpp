@@ -17,5 +17,5 @@ int main(int argc, char **argv)
     engine.load(QUrl(QStringLiteral("qrc:/QmlShutdown/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
-    return app.exec();
+    return lifecycle.exitCode(app.exec());
 }

@@ -66,6 +66,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
+    lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(10s);
 
     Counter counter;
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
     lifecycle.addService(&flaky, flakyOptions);
 
     qCInfo(lcWorker, "canstop-worker running; press Ctrl+C to stop");
-    return app.exec();
+    return lifecycle.exitCode(app.exec());
 }
 
 #include "main.moc"

@@ -91,6 +91,19 @@ public:
     // (Called through a QTcpServer pointer, QTcpServer's accepting stays.)
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
 
+    // Socket activation: listens on a socket the service manager passed
+    // (LISTEN_FDS, when LISTEN_PID is this process), the one `name`d in
+    // LISTEN_FDNAMES or, without a name, the first listening TCP socket not
+    // yet taken. False when there is none: silently when nothing (or nothing
+    // by that name) was passed, with one warning when what was passed does
+    // not fit. The variables are read and unset on first use.
+    // A drain stops accepting but leaves the kernel's queue on the socket,
+    // which its owner keeps: clients that connect during a restart wait
+    // there for the next instance instead of being refused.
+    bool listenInherited(const QString &name = QString());
+    // Whether the socket came from listenInherited().
+    bool isInherited() const;
+
     // As QTcpServer's. A connection is not drained before the application
     // has taken it: until the deadline it stays pending, to be taken late.
     bool hasPendingConnections() const override;

@@ -49,6 +49,7 @@ class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
     Q_PROPERTY(
         int remainingMs READ remainingMs NOTIFY remainingMsChanged BINDABLE bindableRemainingMs)
     Q_PROPERTY(bool autoExit READ autoExit WRITE setAutoExit NOTIFY autoExitChanged)
+    Q_PROPERTY(bool ready READ isReady NOTIFY readyChanged BINDABLE bindableReady)
 
 public:
     enum class State { Starting, Running, Stopping, Stopped };
@@ -70,6 +71,17 @@ public:
     // reloadRequested(). Only one manager in a process may watch signals.
     bool watchSignals();
     bool watchSignals(const QList<int> &signalNumbers);
+
+    // Opt-in: when systemd started the program (NOTIFY_SOCKET is set), tell
+    // it READY=1 once the program is ready (see isReady()), STATUS= lines,
+    // STOPPING=1 when the shutdown begins, RELOADING=1 and READY=1 around a
+    // SIGHUP's reloadRequested(), EXTEND_TIMEOUT_USEC= while the drain makes
+    // progress (never past the deadline), and WATCHDOG=1 at half of
+    // WATCHDOG_USEC from this manager's event loop, so a stalled loop gets
+    // the program restarted. Unsets the variables, so children do not
+    // inherit them. False, with a warning if it is garbled, when there is no
+    // usable notify socket; then nothing is ever sent.
+    bool useSystemd();
 
     // The whole shutdown's budget (default 30 s). Zero, negative or more
     // than INT_MAX ms is refused, and so is any change once it has begun.
@@ -110,6 +122,16 @@ public:
     // Milliseconds left of the deadline while stopping (updated four times a
     // second, for display), 0 after, -1 before.
     int remainingMs() const;
+    // Running, and nothing holds readiness back: what systemd's READY=1 and
+    // a readiness probe report. False from the instant a shutdown begins.
+    bool isReady() const;
+    // Holds readiness back while `what` is under way (start-up still
+    // loading, a reload that finishes later), until released by the same
+    // name. A reload that is done when the slots of reloadRequested() return
+    // needs no hold. False, with a warning, for an empty name or a release
+    // of nothing held. In the manager's thread.
+    bool holdReadiness(const QString &what);
+    bool releaseReadiness(const QString &what);
     // The shutdown's deadline: QDeadlineTimer::Forever until one begins.
     // What code that must finish in time (a server's drain) works against.
     QDeadlineTimer shutdownDeadline() const;
@@ -121,9 +143,17 @@ public:
     QBindable<int> bindableRunningServices();
     QBindable<QString> bindableShutdownReason();
     QBindable<int> bindableRemainingMs();
+    QBindable<bool> bindableReady();
 
     // The last shutdown's report; invalid until one has finished.
     ShutdownReport report() const;
+
+    // The code the process should exit with, given what exec() returned:
+    //     return lifecycle.exitCode(app.exec());
+    // keeps the exit status and the report in agreement on every path, even
+    // a direct QCoreApplication::exit(0), which fixes exec()'s result before
+    // the shutdown has run. A nonzero code the application gave exit() wins.
+    int exitCode(int execResult) const;
 
 public Q_SLOTS:
     // Thread-safe. Only the first call (or signal, or quit) starts a shutdown.
@@ -147,6 +177,7 @@ Q_SIGNALS:
     void shutdownTimeoutChanged(int timeoutMs, QPrivateSignal);
     void remainingMsChanged(int remainingMs, QPrivateSignal);
     void autoExitChanged(bool autoExit, QPrivateSignal);
+    void readyChanged(bool ready, QPrivateSignal);
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);
 
 private:

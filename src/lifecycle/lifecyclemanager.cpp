@@ -116,6 +116,7 @@ void LifecycleManagerPrivate::startServices()
     Q_EMIT q->stateChanged(State::Running, {});
     for (ServiceEntry *entry : services)
         entry->start();
+    updateReady();
 }
 
 void LifecycleManagerPrivate::countRunningServices()
@@ -125,8 +126,14 @@ void LifecycleManagerPrivate::countRunningServices()
         services.cbegin(), services.cend(), [](const ServiceEntry *e) { return e->isRunning(); }));
     if (running == runningServices)
         return;
+    const bool fewer = running < runningServices;
     runningServices = running;
     Q_EMIT q->runningServicesChanged(running, {});
+    if (systemd) {
+        if (fewer)
+            systemd->progress();
+        systemd->statusChanged();
+    }
 }
 
 // ---- the shutdown -----------------------------------------------------------
@@ -160,19 +167,25 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
            qUtf16Printable(why), runningServices.value(), gate->count(),
            static_cast<long long>(deadline.remainingTime()));
     const State before = state;
+    const bool wasReady = ready;
     const int ms = static_cast<int>(std::max<qint64>(0, deadline.remainingTime()));
     Qt::beginPropertyUpdateGroup();
     state = State::Stopping;
     shuttingDown = true;
+    ready = false;
     reason = why;
     remainingMs = ms;
     Qt::endPropertyUpdateGroup();
     if (before != State::Stopping)
         Q_EMIT q->stateChanged(State::Stopping, {});
     Q_EMIT q->shuttingDownChanged(true, {});
+    if (wasReady)
+        Q_EMIT q->readyChanged(false, {});
     Q_EMIT q->shutdownReasonChanged(why, {});
     Q_EMIT q->remainingMsChanged(ms, {});
     remainingTimer.start(RemainingTickMs);
+    if (systemd)
+        systemd->stopping(deadline, QStringLiteral("stopping (%1)").arg(why));
     Q_EMIT q->shutdownRequested(why, {});
     sequence.begin(why, exitCode, deadline, services);
 }
@@ -183,6 +196,8 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     Q_Q(LifecycleManager);
     hardStop.finished();
     remainingTimer.stop();
+    if (systemd)
+        systemd->finished(report.summary());
     updateActiveSessions(); // the count the sequence ended on, not a queued one
     Qt::beginPropertyUpdateGroup();
     state = State::Stopped;
@@ -226,6 +241,9 @@ void LifecycleManagerPrivate::runQuitSequence()
     // sequence, so run it here, bounded by the deadline.
     if (state == State::Stopped)
         return;
+    // exec() returned the code given to exit(), whatever the report will
+    // say; exitCode() reconciles the two.
+    execResultUnreconciled = true;
     request(0, QStringLiteral("application quit"));
     if (state == State::Stopped)
         return;
@@ -235,15 +253,6 @@ void LifecycleManagerPrivate::runQuitSequence()
                        &QEventLoop::quit);
     loop.exec();
     quitLoop = nullptr;
-    // exec() returns the code given to exit(); nothing here can change it.
-    if (const ShutdownReport &report = sequence.report();
-        report.isValid() && report.exitCode() != 0) {
-        qCWarning(lcLifecycle,
-                  "QCoreApplication::exit() was called directly: the process exits with the code "
-                  "given to it, not with this shutdown's %d; call quit() or "
-                  "LifecycleManager::requestShutdown() instead",
-                  report.exitCode());
-    }
 }
 
 // ---- events -----------------------------------------------------------------
@@ -257,10 +266,69 @@ void LifecycleManagerPrivate::onSignal(int signalNumber)
             request(0, SignalBridge::signalName(signalNumber));
     } else if (signalNumber == SIGHUP) {
         qCInfo(lcSignals, "SIGHUP: reload requested");
-        Q_EMIT q->reloadRequested({});
+        reload();
     } else {
         Q_EMIT q->signalReceived(signalNumber, {});
     }
+}
+
+// Readiness falls while the slots of reloadRequested() run, and returns
+// when they have, unless one of them holds it for a reload still under way.
+void LifecycleManagerPrivate::reload()
+{
+    Q_Q(LifecycleManager);
+    const bool running = state == State::Running;
+    if (running) {
+        reloading = true;
+        updateReady();
+        if (systemd)
+            systemd->reloading();
+    }
+    Q_EMIT q->reloadRequested({});
+    if (running) {
+        reloading = false;
+        updateReady();
+    }
+}
+
+void LifecycleManagerPrivate::updateReady()
+{
+    Q_Q(LifecycleManager);
+    const bool now = state == State::Running && readinessHolds.isEmpty() && !reloading;
+    if (now == ready)
+        return;
+    ready = now;
+    Q_EMIT q->readyChanged(now, {});
+    if (systemd) {
+        if (now)
+            systemd->ready();
+        else
+            systemd->statusChanged();
+    }
+}
+
+QString LifecycleManagerPrivate::statusLine() const
+{
+    switch (state.value()) {
+    case State::Starting:
+        return QStringLiteral("starting");
+    case State::Running:
+        if (reloading)
+            return QStringLiteral("reloading");
+        if (!readinessHolds.isEmpty())
+            return QStringLiteral("not ready: %1").arg(readinessHolds.join(QStringLiteral(", ")));
+        return QStringLiteral("running: %1 service(s), %2 session(s)")
+            .arg(runningServices.value())
+            .arg(gate->count());
+    case State::Stopping:
+        return QStringLiteral("stopping (%1), %2 s left; waiting for %3")
+            .arg(reason.value())
+            .arg((std::max<qint64>(0, deadline.remainingTime()) + 999) / 1000)
+            .arg(sequence.pendingDescription());
+    case State::Stopped:
+        break;
+    }
+    return sequence.report().summary();
 }
 
 void LifecycleManagerPrivate::onSessionsChanged()
@@ -276,8 +344,14 @@ void LifecycleManagerPrivate::updateActiveSessions()
     const int count = gate->count();
     if (count == activeSessions)
         return;
+    const bool fewer = count < activeSessions;
     activeSessions = count;
     Q_EMIT q->activeSessionsChanged(count, {});
+    if (systemd) {
+        if (fewer)
+            systemd->progress();
+        systemd->statusChanged();
+    }
 }
 
 void LifecycleManagerPrivate::updateRemainingMs()
@@ -288,6 +362,8 @@ void LifecycleManagerPrivate::updateRemainingMs()
         return;
     remainingMs = ms;
     Q_EMIT q->remainingMsChanged(ms, {});
+    if (systemd)
+        systemd->statusChanged();
 }
 
 // ---- LifecycleManager -------------------------------------------------------
@@ -342,6 +418,13 @@ LifecycleManager::~LifecycleManager()
         if (d->autoExit && d->quitLoop == nullptr)
             QCoreApplication::exit(1);
     }
+    if (d->execResultUnreconciled && d->sequence.report().exitCode() != 0) {
+        qCWarning(lcLifecycle,
+                  "QCoreApplication::exit() was called directly, so exec() returned its code, not "
+                  "this shutdown's %d; return LifecycleManager::exitCode(app.exec()) from main() "
+                  "to exit with it",
+                  d->sequence.report().exitCode());
+    }
     // The entries go while the sequence and the hard stop they report to exist.
     qDeleteAll(d->services);
     d->services.clear();
@@ -360,6 +443,23 @@ LifecycleManager *LifecycleManager::instance()
     auto *made = new LifecycleManager(app);
     s_instanceImplicit = s_instance.load() == made;
     return made;
+}
+
+bool LifecycleManager::useSystemd()
+{
+    Q_D(LifecycleManager);
+    if (d->inert)
+        return false;
+    if (d->systemd)
+        return true;
+    d->systemd = SystemdNotifier::fromEnvironment([d] { return d->statusLine(); }, this);
+    if (!d->systemd)
+        return false;
+    if (d->ready)
+        d->systemd->ready();
+    else if (d->state == State::Stopping)
+        d->systemd->stopping(d->deadline, d->statusLine());
+    return true;
 }
 
 bool LifecycleManager::watchSignals()
@@ -574,10 +674,62 @@ QBindable<int> LifecycleManager::bindableRemainingMs()
     return &d->remainingMs;
 }
 
+QBindable<bool> LifecycleManager::bindableReady()
+{
+    Q_D(const LifecycleManager);
+    return &d->ready;
+}
+
+bool LifecycleManager::isReady() const
+{
+    Q_D(const LifecycleManager);
+    return d->ready;
+}
+
+bool LifecycleManager::holdReadiness(const QString &what)
+{
+    Q_D(LifecycleManager);
+    Q_ASSERT(d->isInManagerThread());
+    if (what.isEmpty()) {
+        qCWarning(lcLifecycle, "holdReadiness(): refused: say what holds it");
+        return false;
+    }
+    d->readinessHolds.append(what);
+    d->updateReady();
+    if (d->systemd)
+        d->systemd->statusChanged();
+    return true;
+}
+
+bool LifecycleManager::releaseReadiness(const QString &what)
+{
+    Q_D(LifecycleManager);
+    Q_ASSERT(d->isInManagerThread());
+    if (!d->readinessHolds.removeOne(what)) {
+        qCWarning(lcLifecycle, "releaseReadiness(\"%ls\"): refused: nothing by that name holds it",
+                  qUtf16Printable(what));
+        return false;
+    }
+    d->updateReady();
+    if (d->systemd)
+        d->systemd->statusChanged();
+    return true;
+}
+
 ShutdownReport LifecycleManager::report() const
 {
     Q_D(const LifecycleManager);
     return d->sequence.report().isValid() ? d->sequence.report() : ShutdownReport();
+}
+
+int LifecycleManager::exitCode(int execResult) const
+{
+    Q_D(const LifecycleManager);
+    d->execResultUnreconciled = false;
+    const ShutdownReport &report = d->sequence.report();
+    if (!report.isValid() || execResult != 0)
+        return execResult;
+    return report.exitCode();
 }
 
 void LifecycleManager::requestShutdown(int exitCode)

@@ -7,6 +7,7 @@
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
 #include "signalbridge_p.h"
+#include "systemdnotifier_p.h"
 
 #include <QProperty>
 #include <QTimer>
@@ -46,6 +47,9 @@ public:
     void onSessionsChanged();
     void updateActiveSessions();
     void updateRemainingMs();
+    void updateReady();
+    void reload();
+    QString statusLine() const;
     bool isInManagerThread() const;
 
     LifecycleManager *const q_ptr;
@@ -57,6 +61,9 @@ public:
     QProperty<int> runningServices{0};
     QProperty<QString> reason;
     QProperty<int> remainingMs{-1};
+    QProperty<bool> ready{false};
+    QStringList readinessHolds; // may name the same thing twice
+    bool reloading = false;
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
     bool autoExit = true;
 
@@ -64,12 +71,16 @@ public:
     ShutdownSequence sequence;
     HardStop hardStop;
     std::unique_ptr<SignalBridge> bridge;
+    std::unique_ptr<SystemdNotifier> systemd;
     std::vector<ServiceEntry *> services; // children of the manager, oldest first
 
     std::atomic<bool> claimed{false};
     QDeadlineTimer deadline = QDeadlineTimer::Forever;
     QTimer remainingTimer; // remainingMs ticks while stopping
     QEventLoop *quitLoop = nullptr;
+    // exec() returned a code this shutdown's report may contradict, and
+    // nobody has asked exitCode() for the right one yet.
+    mutable bool execResultUnreconciled = false;
     std::unique_ptr<QObject> quitInterceptor;
 };
 

@@ -7,4 +7,5 @@ Q_LOGGING_CATEGORY(lcLifecycle, "canstop.lifecycle", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSignals, "canstop.signals", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcServices, "canstop.services", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSessions, "canstop.sessions", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSystemd, "canstop.systemd", QtInfoMsg)
 } // namespace canstop

@@ -3,6 +3,7 @@
 
 #include "connectionguard_p.h"
 #include "gracefultcpserver_p.h"
+#include "inheritedsockets_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
 #include "socketlinger_p.h"
@@ -103,8 +104,11 @@ void GracefulTcpServerPrivate::startDraining()
         lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
         deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
     }
-    // What the kernel has queued would be reset by close(): take it first.
-    if (q->isListening()) {
+    if (q->isListening() && inherited) {
+        // The socket's owner keeps it, and its queue, for the next instance.
+        closeListener();
+    } else if (q->isListening()) {
+        // What the kernel has queued would be reset by close(): take it first.
         if (acceptQueued(true) == Accepted::All)
             closeListener();
         else
@@ -113,6 +117,8 @@ void GracefulTcpServerPrivate::startDraining()
     const QList<ConnectionGuard *> connections = guards();
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
            q->isListening() ? "listening on until the kernel's queue is taken"
+           : inherited      ? "stopped accepting; the kernel's queue stays on the passed socket"
+                              " for the next instance"
                             : "stopped listening",
            static_cast<long long>(connections.size()));
     for (ConnectionGuard *guard : connections)
@@ -397,6 +403,30 @@ bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
         return false;
     d->takeOverAccepting();
     return true;
+}
+
+bool GracefulTcpServer::listenInherited(const QString &name)
+{
+    Q_D(GracefulTcpServer);
+    d->resolveManager();
+    const int fd = InheritedSockets::takeTcpListener(name);
+    if (fd < 0)
+        return false;
+    if (!setSocketDescriptor(fd)) {
+        qCWarning(lcNetwork, "cannot listen on passed descriptor %d: %ls", fd,
+                  qUtf16Printable(errorString()));
+        ::close(fd);
+        return false;
+    }
+    d->inherited = true;
+    d->takeOverAccepting();
+    return true;
+}
+
+bool GracefulTcpServer::isInherited() const
+{
+    Q_D(const GracefulTcpServer);
+    return d->inherited;
 }
 
 bool GracefulTcpServer::hasPendingConnections() const

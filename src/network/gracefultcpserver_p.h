@@ -45,6 +45,7 @@ public:
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
+    bool inherited = false;      // from listenInherited(): its queue is not ours to take
     QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
     QSet<QTcpSocket *> pending;  // accepted, not yet taken by the application
     QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first

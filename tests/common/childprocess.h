@@ -9,14 +9,20 @@
 #include <QProcess>
 
 #include <csignal>
+#include <functional>
 
 class ChildProcess
 {
 public:
+    // `inChild` runs in the child between fork and exec (e.g. to place a
+    // descriptor where the program expects one).
     ChildProcess(const QString &program, const QStringList &arguments,
-                 const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+                 const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+                 const std::function<void()> &inChild = {})
     {
         m_process.setProcessEnvironment(environment);
+        if (inChild)
+            m_process.setChildProcessModifier(inChild);
         m_process.setProgram(program);
         m_process.setArguments(arguments);
         m_process.start();
@@ -51,7 +57,9 @@ public:
 
     void signal(int signalNumber)
     {
-        ::kill(static_cast<pid_t>(m_process.processId()), signalNumber);
+        // Never kill(0): a process that has ended has id 0, and 0 is our group.
+        if (const qint64 pid = m_process.processId(); pid > 0)
+            ::kill(static_cast<pid_t>(pid), signalNumber);
     }
 
     // Its exit code, or -1 if it did not exit normally in time.

@@ -99,6 +99,8 @@ int main(int argc, char **argv)
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(argc > 2 ? std::atoi(argv[2]) : 30000));
     if (!lifecycle.watchSignals())
         return 2;
+    lifecycle.useSystemd(); // nothing unless NOTIFY_SOCKET is set
+    std::cout << "NOTIFY_SOCKET=" << qgetenv("NOTIFY_SOCKET").constData() << std::endl;
 
     Stubborn stubborn;
     stubborn.setObjectName(QStringLiteral("stubborn"));
@@ -128,10 +130,19 @@ int main(int argc, char **argv)
                 held.reset();
             });
         });
-    } else if (mode == "direct-exit") {
+    } else if (mode == "direct-exit" || mode == "direct-exit-raw") {
         // exit(0) straight away while a save is still held: it is abandoned.
         held = lifecycle.holdSession(QStringLiteral("save"));
         QTimer::singleShot(0, &app, [] { QCoreApplication::exit(0); });
+    } else if (mode == "trickle") {
+        // Two of three sessions end during the drain; the third never does.
+        static canstop::SessionToken sessions[3];
+        for (int i = 0; i < 3; ++i)
+            sessions[i] = lifecycle.holdSession(QStringLiteral("session %1").arg(i));
+        QObject::connect(&lifecycle, &LifecycleManager::shutdownRequested, &app, [] {
+            QTimer::singleShot(300, [] { sessions[0].reset(); });
+            QTimer::singleShot(1500, [] { sessions[1].reset(); });
+        });
     } else if (mode == "early") {
         lifecycle.requestShutdown(); // before exec(), with nothing to wait for
     } else if (mode == "cleanup") {
@@ -180,7 +191,8 @@ int main(int argc, char **argv)
         blockForAMinute();
         std::cout << "cleanup over" << std::endl;
     }
-    return code;
+    // What main() should return; the raw mode shows what happens without it.
+    return mode == "direct-exit-raw" ? code : lifecycle.exitCode(code);
 }
 
 #include "main.moc"

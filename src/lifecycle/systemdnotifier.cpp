@@ -1,0 +1,226 @@
+#include "systemdnotifier_p.h"
+
+#include "logging_p.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <ctime>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace canstop {
+
+namespace {
+
+// Reads and unsets `name`: children must not think they are the service.
+QByteArray takeEnvironment(const char *name, bool *isSet)
+{
+    *isSet = qEnvironmentVariableIsSet(name);
+    const QByteArray value = qgetenv(name);
+    qunsetenv(name);
+    return value;
+}
+
+// The address of the notify socket, of exactly its length: an abstract name
+// padded to sizeof(sockaddr_un) would be another name, reaching nobody.
+std::optional<QByteArray> notifyAddress(const QByteArray &where)
+{
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const bool abstract = where.startsWith('@');
+    if (!abstract && !where.startsWith('/'))
+        return std::nullopt;
+    // A path needs its terminating NUL in sun_path; an abstract name does not.
+    if (where.size() + (abstract ? 0 : 1) > qsizetype(sizeof address.sun_path))
+        return std::nullopt;
+    std::memcpy(address.sun_path, where.constData(), size_t(where.size()));
+    if (abstract)
+        address.sun_path[0] = '\0';
+    const size_t length = offsetof(sockaddr_un, sun_path) + size_t(where.size());
+    return QByteArray(reinterpret_cast<const char *>(&address), qsizetype(length));
+}
+
+// Half of WATCHDOG_USEC, when the watchdog is meant for this process.
+std::optional<std::chrono::milliseconds> watchdogFromEnvironment()
+{
+    bool usecSet = false;
+    bool pidSet = false;
+    const QByteArray usec = takeEnvironment("WATCHDOG_USEC", &usecSet);
+    const QByteArray pid = takeEnvironment("WATCHDOG_PID", &pidSet);
+    if (!usecSet)
+        return std::nullopt;
+    if (pidSet) {
+        bool ok = false;
+        const qlonglong owner = pid.toLongLong(&ok);
+        if (!ok || owner <= 0) {
+            qCWarning(lcSystemd, "WATCHDOG_PID=\"%s\" is not a process id: no watchdog pings",
+                      pid.constData());
+            return std::nullopt;
+        }
+        if (owner != ::getpid()) {
+            qCWarning(lcSystemd,
+                      "WATCHDOG_PID=%lld is another process (this is %lld): no watchdog pings",
+                      owner, static_cast<long long>(::getpid()));
+            return std::nullopt;
+        }
+    }
+    bool ok = false;
+    const qulonglong micros = usec.toULongLong(&ok);
+    // Pinged at half the interval, by a QTimer counting in int milliseconds.
+    if (!ok || micros < 2000 || micros / 2000 > qulonglong(INT_MAX)) {
+        qCWarning(lcSystemd,
+                  "WATCHDOG_USEC=\"%s\" is not an interval between 2 ms and %lld s: no watchdog "
+                  "pings",
+                  usec.constData(), 2LL * INT_MAX / 1000);
+        return std::nullopt;
+    }
+    return std::chrono::milliseconds(micros / 2000);
+}
+
+qint64 monotonicMicroseconds()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return qint64(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+}
+
+QByteArray statusMessage(const QString &status)
+{
+    return "STATUS=" + status.toUtf8().replace('\n', ' ');
+}
+
+} // namespace
+
+std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<QString()> status,
+                                                                  QObject *parent)
+{
+    bool isSet = false;
+    const QByteArray where = takeEnvironment("NOTIFY_SOCKET", &isSet);
+    const auto watchdog = watchdogFromEnvironment();
+    if (!isSet) {
+        qCDebug(lcSystemd, "NOTIFY_SOCKET is not set: not started by systemd");
+        return nullptr;
+    }
+    if (where.startsWith("vsock:")) {
+        qCDebug(lcSystemd, "NOTIFY_SOCKET=\"%s\": only AF_UNIX sockets are supported",
+                where.constData());
+        return nullptr;
+    }
+    const auto address = notifyAddress(where);
+    if (!address) {
+        qCWarning(lcSystemd,
+                  "NOTIFY_SOCKET=\"%s\" is neither an absolute path nor an @abstract name that "
+                  "fits a socket address: systemd will not be notified",
+                  where.constData());
+        return nullptr;
+    }
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        qCWarning(lcSystemd, "cannot notify systemd: socket() failed: %s", std::strerror(errno));
+        return nullptr;
+    }
+    std::unique_ptr<SystemdNotifier> notifier(
+        new SystemdNotifier(fd, *address, std::move(status), parent));
+    if (watchdog) {
+        notifier->m_watchdog.start(*watchdog);
+        qCInfo(lcSystemd, "systemd watchdog: pinging every %lld ms",
+               static_cast<long long>(watchdog->count()));
+    }
+    return notifier;
+}
+
+SystemdNotifier::SystemdNotifier(int fd, QByteArray address, std::function<QString()> status,
+                                 QObject *parent)
+    : QObject(parent), m_fd(fd), m_address(std::move(address)), m_status(std::move(status))
+{
+    connect(&m_watchdog, &QTimer::timeout, this, [this] { send("WATCHDOG=1"); });
+    m_statusTimer.setSingleShot(true);
+    m_statusTimer.setInterval(StatusInterval);
+    connect(&m_statusTimer, &QTimer::timeout, this, &SystemdNotifier::sendStatus);
+    m_extendTimer.setInterval(ExtendBy / 3);
+    connect(&m_extendTimer, &QTimer::timeout, this, &SystemdNotifier::extendIfMoving);
+}
+
+SystemdNotifier::~SystemdNotifier()
+{
+    ::close(m_fd);
+}
+
+bool SystemdNotifier::send(const QByteArray &message)
+{
+    const auto *address = reinterpret_cast<const sockaddr *>(m_address.constData());
+    if (::sendto(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL, address,
+                 socklen_t(m_address.size())) >= 0) {
+        return true;
+    }
+    // Never blocks the loop: a full queue loses this message, not time.
+    qCWarning(lcSystemd, "cannot notify systemd (%s): %s", message.left(16).constData(),
+              std::strerror(errno));
+    return false;
+}
+
+void SystemdNotifier::sendStatus()
+{
+    const QByteArray status = statusMessage(m_status());
+    if (status != m_lastStatus && send(status))
+        m_lastStatus = status;
+}
+
+void SystemdNotifier::statusChanged()
+{
+    // At most one STATUS= a second: sessions may come and go by thousands.
+    if (!m_statusTimer.isActive())
+        m_statusTimer.start();
+}
+
+void SystemdNotifier::ready()
+{
+    m_lastStatus = statusMessage(m_status());
+    send("READY=1\n" + m_lastStatus);
+}
+
+void SystemdNotifier::reloading()
+{
+    m_lastStatus = statusMessage(m_status());
+    send("RELOADING=1\nMONOTONIC_USEC=" + QByteArray::number(monotonicMicroseconds()) + '\n' +
+         m_lastStatus);
+}
+
+void SystemdNotifier::stopping(QDeadlineTimer deadline, const QString &status)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_deadline = deadline;
+    m_lastStatus = statusMessage(status);
+    send("STOPPING=1\n" + m_lastStatus);
+    m_extendTimer.start();
+}
+
+void SystemdNotifier::progress()
+{
+    if (m_stopping)
+        m_moved = true;
+}
+
+void SystemdNotifier::extendIfMoving()
+{
+    const qint64 left = m_deadline.remainingTime();
+    if (!m_moved || left <= 0)
+        return;
+    m_moved = false;
+    const qint64 ms = std::min<qint64>(ExtendBy.count(), left);
+    send("EXTEND_TIMEOUT_USEC=" + QByteArray::number(ms * 1000));
+}
+
+void SystemdNotifier::finished(const QString &summary)
+{
+    m_extendTimer.stop();
+    m_statusTimer.stop();
+    send(statusMessage(summary));
+}
+
+} // namespace canstop

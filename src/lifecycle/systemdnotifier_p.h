@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace canstop {
+
+// The service manager's side of the sd_notify(3) protocol, without
+// libsystemd: datagrams of KEY=VALUE lines to the AF_UNIX socket named by
+// NOTIFY_SOCKET, and WATCHDOG=1 at half of WATCHDOG_USEC, sent from the
+// event loop of the thread it lives in so that a stalled loop stops them.
+// The manager tells it what happens; it decides what systemd hears.
+class SystemdNotifier : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Reads and unsets NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID. Null
+    // when there is no usable notify socket (a garbled one is warned about).
+    // `status` describes the program in one line, for STATUS=.
+    static std::unique_ptr<SystemdNotifier> fromEnvironment(std::function<QString()> status,
+                                                            QObject *parent);
+    ~SystemdNotifier() override;
+
+    // Drain progress keeps the stop timeout from running out, but never
+    // past `deadline`; a drain that moves nothing for ExtendBy is left to it.
+    static constexpr std::chrono::milliseconds ExtendBy{3000};
+    static constexpr std::chrono::milliseconds StatusInterval{1000};
+
+    void ready();
+    void reloading();
+    // Before the sequence has begun, so with the status line to say.
+    void stopping(QDeadlineTimer deadline, const QString &status);
+    void progress();
+    void statusChanged();
+    void finished(const QString &summary);
+
+private:
+    SystemdNotifier(int fd, QByteArray address, std::function<QString()> status, QObject *parent);
+    bool send(const QByteArray &message);
+    void sendStatus();
+    void extendIfMoving();
+
+    int m_fd;
+    QByteArray m_address; // sockaddr_un bytes, of exactly the right length
+    std::function<QString()> m_status;
+    QTimer m_watchdog;
+    QTimer m_statusTimer; // coalesces status changes
+    QTimer m_extendTimer;
+    QDeadlineTimer m_deadline;
+    QByteArray m_lastStatus;
+    bool m_moved = false;
+    bool m_stopping = false;
+};
+
+} // namespace canstop

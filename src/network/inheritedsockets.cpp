@@ -1,0 +1,143 @@
+#include "inheritedsockets_p.h"
+
+#include "logging_p.h"
+
+#include <QByteArrayList>
+#include <QList>
+
+#include <fcntl.h>
+#include <mutex>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace canstop {
+
+namespace {
+
+constexpr int FirstFd = 3; // SD_LISTEN_FDS_START
+// More than a process could be passed sensibly; a garbled count beyond it
+// would have us adopt descriptors that are not ours.
+constexpr int MaxFds = 4096;
+
+struct Passed
+{
+    int fd;
+    QByteArray name;
+    bool taken = false;
+};
+
+QByteArray take(const char *name)
+{
+    const QByteArray value = qgetenv(name);
+    qunsetenv(name);
+    return value;
+}
+
+// Reads the variables once; what is wrong is said once.
+QList<Passed> readEnvironment()
+{
+    const bool isSet = qEnvironmentVariableIsSet("LISTEN_FDS");
+    const QByteArray pid = take("LISTEN_PID");
+    const QByteArray fds = take("LISTEN_FDS");
+    const QByteArray names = take("LISTEN_FDNAMES");
+    if (!isSet)
+        return {};
+    bool ok = false;
+    const qlonglong owner = pid.toLongLong(&ok);
+    if (!ok || owner != ::getpid()) {
+        qCWarning(lcNetwork,
+                  "LISTEN_PID=\"%s\" is not this process (%lld): its LISTEN_FDS are not ours",
+                  pid.constData(), static_cast<long long>(::getpid()));
+        return {};
+    }
+    const int count = fds.toInt(&ok);
+    if (!ok || count < 0 || count > MaxFds) {
+        qCWarning(lcNetwork, "LISTEN_FDS=\"%s\" is not a count of passed sockets", fds.constData());
+        return {};
+    }
+    QByteArrayList nameList = names.split(':');
+    if (names.isEmpty() || nameList.size() != count) {
+        if (!names.isEmpty()) {
+            qCWarning(lcNetwork, "LISTEN_FDNAMES=\"%s\" does not name %d socket(s): names ignored",
+                      names.constData(), count);
+        }
+        nameList = QByteArrayList(count, QByteArrayLiteral("unknown"));
+    }
+    QList<Passed> passed;
+    int closed = 0;
+    for (int i = 0; i < count; ++i) {
+        const int fd = FirstFd + i;
+        const int flags = ::fcntl(fd, F_GETFD);
+        if (flags < 0) {
+            ++closed;
+            continue;
+        }
+        ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC); // children must not inherit it
+        passed.append({fd, nameList.at(i)});
+    }
+    if (closed > 0) {
+        qCWarning(lcNetwork, "LISTEN_FDS=%d, but %d of those descriptors are not open", count,
+                  closed);
+    }
+    return passed;
+}
+
+bool isTcpListener(int fd)
+{
+    struct stat status
+    {
+    };
+    int type = 0;
+    int listening = 0;
+    int domain = 0;
+    socklen_t size = sizeof type;
+    if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode) ||
+        ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0 || type != SOCK_STREAM)
+        return false;
+#if defined(SO_DOMAIN)
+    size = sizeof domain;
+    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0 ||
+        (domain != AF_INET && domain != AF_INET6))
+        return false;
+#endif
+    size = sizeof listening;
+    return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening;
+}
+
+} // namespace
+
+int InheritedSockets::takeTcpListener(const QString &name)
+{
+    static std::mutex mutex;
+    static QList<Passed> passed = readEnvironment();
+    static bool unfitNamed = false; // said once; the search without a name is then no news
+    std::lock_guard lock(mutex);
+    const QByteArray wanted = name.toUtf8();
+    for (Passed &socket : passed) {
+        if (socket.taken || (!wanted.isEmpty() && socket.name != wanted))
+            continue;
+        if (!isTcpListener(socket.fd)) {
+            if (wanted.isEmpty())
+                continue;
+            qCWarning(lcNetwork,
+                      "the socket named \"%s\" (descriptor %d) is not a listening TCP "
+                      "socket",
+                      wanted.constData(), socket.fd);
+            unfitNamed = true;
+            return -1;
+        }
+        socket.taken = true;
+        return socket.fd;
+    }
+    // A name not passed is a question answered; nothing usable at all is news.
+    if (wanted.isEmpty() && !passed.isEmpty() && !unfitNamed) {
+        qCWarning(lcNetwork,
+                  "none of the %lld socket(s) passed by the service manager is a "
+                  "listening TCP socket not yet taken",
+                  static_cast<long long>(passed.size()));
+    }
+    return -1;
+}
+
+} // namespace canstop

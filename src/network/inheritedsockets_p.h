@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QString>
+
+namespace canstop {
+
+// Listening sockets a service manager passed to this process (socket
+// activation, sd_listen_fds(3) without libsystemd): LISTEN_FDS descriptors
+// from fd 3, named by LISTEN_FDNAMES, meant for us when LISTEN_PID is our
+// pid. Read, made close-on-exec and unset on first use, once per process;
+// each socket is taken at most once. Any thread.
+class InheritedSockets
+{
+public:
+    // The named socket, or with an empty name the first listening TCP
+    // socket not yet taken; -1 when there is none, with one warning when the
+    // named one is not a listening TCP socket or, without a name, when
+    // sockets were passed but none fits.
+    static int takeTcpListener(const QString &name);
+};
+
+} // namespace canstop

@@ -1,0 +1,301 @@
+// Socket activation: canstop-echo on a listening socket passed the way
+// systemd passes it, by Debian's systemd-socket-activate and by this test,
+// which holds the socket across restarts as systemd holds a .socket unit's.
+#include "common/childprocess.h"
+
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// A listening socket on 127.0.0.1 that this process holds.
+struct HeldListener
+{
+    int fd = -1;
+    quint16 port = 0;
+
+    HeldListener()
+    {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 &&
+            ::listen(fd, SOMAXCONN) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
+            port = ntohs(address.sin_port);
+    }
+    ~HeldListener() { ::close(fd); }
+};
+
+// Places `fd` at descriptor 3, where a socket-activated program finds it,
+// with nothing open above it, as systemd starts a service.
+std::function<void()> atFd3(int fd)
+{
+    return [fd] {
+        if (fd == 3)
+            ::fcntl(3, F_SETFD, 0);
+        else
+            ::dup2(fd, 3);
+        for (int other = 4; other < 1024; ++other)
+            ::close(other);
+    };
+}
+
+QString echoPath()
+{
+    return QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO"));
+}
+
+// canstop-echo started as systemd starts a socket-activated service: the
+// socket at fd 3, and LISTEN_PID the pid that execs the program.
+class ActivatedEcho : public ChildProcess
+{
+public:
+    explicit ActivatedEcho(int listener, const QProcessEnvironment &environment = defaults(),
+                           bool ownPid = true)
+        : ChildProcess(QStringLiteral("/bin/sh"),
+                       {QStringLiteral("-c"),
+                        (ownPid ? QStringLiteral("LISTEN_PID=$$ ") : QString()) +
+                            QStringLiteral("exec \"$0\" \"$@\""),
+                        echoPath(), QStringLiteral("--port"), QStringLiteral("0"),
+                        QStringLiteral("--shutdown-timeout"), QStringLiteral("10000")},
+                       environment, atFd3(listener))
+    {}
+
+    static QProcessEnvironment defaults()
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("1"));
+        environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("echo"));
+        return environment;
+    }
+
+    quint16 port()
+    {
+        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
+        if (!waitForOutput("listening on"))
+            return 0;
+        return listening.match(QString::fromLocal8Bit(stdErr())).captured(1).toUShort();
+    }
+};
+
+// One request per connection, as a busy client of a restarting server
+// sends them: connect, send, half-close, read the echo to EOF.
+class RequestLoad
+{
+public:
+    RequestLoad(quint16 port, int threads)
+    {
+        for (int t = 0; t < threads; ++t)
+            m_threads.emplace_back([this, port, t] { run(port, t); });
+    }
+    ~RequestLoad() { stop(); }
+
+    void stop()
+    {
+        m_stop = true;
+        for (std::thread &thread : m_threads) {
+            if (thread.joinable())
+                thread.join();
+        }
+    }
+
+    std::atomic<int> echoed{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> reset{0};
+    std::atomic<int> lost{0}; // short, wrong or timed-out replies
+
+private:
+    void run(quint16 port, int thread)
+    {
+        for (int n = 0; !m_stop; ++n) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            const timeval timeout{20, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            address.sin_port = htons(port);
+            if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+                ++refused;
+                ::close(fd);
+                continue;
+            }
+            const QByteArray request =
+                QByteArray("request ") + QByteArray::number(thread) + ' ' + QByteArray::number(n);
+            QByteArray reply;
+            bool wasReset = false;
+            if (::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
+                ssize_t(request.size())) {
+                ::shutdown(fd, SHUT_WR);
+                char buffer[256];
+                for (;;) {
+                    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+                    if (got > 0) {
+                        reply.append(buffer, qsizetype(got));
+                        continue;
+                    }
+                    wasReset = got < 0 && errno == ECONNRESET;
+                    break;
+                }
+            }
+            ::close(fd);
+            if (reply == request)
+                ++echoed;
+            else if (wasReset)
+                ++reset;
+            else
+                ++lost;
+        }
+    }
+
+    std::atomic<bool> m_stop{false};
+    std::vector<std::thread> m_threads;
+};
+
+} // namespace
+
+class TestSocketActivation : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(!echoPath().isEmpty()); }
+
+    void servesOnTheSocketSystemdSocketActivatePasses()
+    {
+        // systemd-socket-activate wants a fixed port: one just free, tried
+        // again if another test takes it first.
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            const quint16 port = probe.serverPort();
+            probe.close();
+            ChildProcess activator(QStringLiteral("systemd-socket-activate"),
+                                   {QStringLiteral("-l"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                    QStringLiteral("--fdname=echo"), echoPath(),
+                                    QStringLiteral("--port"), QStringLiteral("1")});
+            if (!activator.waitForOutput("Listening on"))
+                continue; // the port was taken in between
+            // It starts the program on the first connection, on its socket.
+            QTcpSocket client;
+            client.connectToHost(QHostAddress::LocalHost, port);
+            QVERIFY(client.waitForConnected(10000));
+            client.write("hello, activated\n");
+            QByteArray reply;
+            QDeadlineTimer deadline(20000);
+            while (reply.size() < 17 && client.waitForReadyRead(int(deadline.remainingTime())))
+                reply += client.readAll();
+            QCOMPARE(reply, QByteArray("hello, activated\n"));
+            QVERIFY(activator.waitForOutput("using the socket passed by the service manager"));
+            client.disconnectFromHost();
+            activator.signal(SIGTERM); // it exec'd: the same pid
+            QCOMPARE(activator.waitForExit(20000), 0);
+            return;
+        }
+        QFAIL("systemd-socket-activate never listened");
+    }
+
+    void restartsRefuseNoConnection()
+    {
+        HeldListener listener;
+        QVERIFY(listener.port != 0);
+        RequestLoad load(listener.port, 4);
+        constexpr int Restarts = 20;
+        for (int i = 0; i < Restarts; ++i) {
+            ActivatedEcho echo(listener.fd);
+            QCOMPARE(echo.port(), listener.port);
+            const int before = load.echoed;
+            QTRY_VERIFY_WITH_TIMEOUT(load.echoed >= before + 10, 20000);
+            echo.signal(SIGTERM);
+            QCOMPARE(echo.waitForExit(20000), 0);
+            QVERIFY2(echo.stdErr().contains("the kernel's queue stays on the passed socket"),
+                     echo.stdErr().constData());
+        }
+        // One more instance serves whoever queued after the last restart.
+        ActivatedEcho last(listener.fd);
+        QVERIFY(last.port() != 0);
+        load.stop();
+        last.signal(SIGTERM);
+        QCOMPARE(last.waitForExit(20000), 0);
+
+        qInfo("%d requests echoed through %d restarts", int(load.echoed), Restarts);
+        QVERIFY(load.echoed >= Restarts * 10);
+        QCOMPARE(int(load.refused), 0);
+        QCOMPARE(int(load.reset), 0);
+        QCOMPARE(int(load.lost), 0);
+    }
+
+    void garbledVariablesAreNamedOnce_data()
+    {
+        QTest::addColumn<QStringList>("variables"); // NAME=value, over LISTEN_FDS=1 and the name
+        QTest::addColumn<bool>("ownPid");
+        QTest::addColumn<bool>("notASocket");
+        QTest::addColumn<QByteArray>("warning");
+        QTest::addColumn<bool>("inherits");
+        const QByteArray pid = "is not this process";
+        QTest::newRow("LISTEN_PID another")
+            << QStringList{"LISTEN_PID=1"} << false << false << pid << false;
+        QTest::newRow("LISTEN_PID text")
+            << QStringList{"LISTEN_PID=me"} << false << false << pid << false;
+        const QByteArray count = "is not a count of passed sockets";
+        QTest::newRow("LISTEN_FDS text")
+            << QStringList{"LISTEN_FDS=one"} << true << false << count << false;
+        QTest::newRow("LISTEN_FDS negative")
+            << QStringList{"LISTEN_FDS=-1"} << true << false << count << false;
+        QTest::newRow("LISTEN_FDS huge")
+            << QStringList{"LISTEN_FDS=99999999999"} << true << false << count << false;
+        QTest::newRow("LISTEN_FDS empty")
+            << QStringList{"LISTEN_FDS="} << true << false << count << false;
+        QTest::newRow("LISTEN_FDS too many")
+            << QStringList{"LISTEN_FDS=64", "LISTEN_FDNAMES="} << true << false
+            << QByteArray("of those descriptors are not open") << true;
+        QTest::newRow("LISTEN_FDNAMES one too many")
+            << QStringList{"LISTEN_FDNAMES=echo:spare"} << true << false
+            << QByteArray("does not name 1 socket(s)") << true;
+        QTest::newRow("not a socket") << QStringList{} << true << true
+                                      << QByteArray("is not a listening TCP socket") << false;
+    }
+
+    void garbledVariablesAreNamedOnce()
+    {
+        QFETCH(QStringList, variables);
+        QFETCH(bool, ownPid);
+        QFETCH(bool, notASocket);
+        QFETCH(QByteArray, warning);
+        QFETCH(bool, inherits);
+        HeldListener listener;
+        QFile devNull(QStringLiteral("/dev/null"));
+        QVERIFY(devNull.open(QIODevice::ReadOnly));
+        QProcessEnvironment environment = ActivatedEcho::defaults();
+        for (const QString &variable : variables)
+            environment.insert(variable.section(QLatin1Char('='), 0, 0),
+                               variable.section(QLatin1Char('='), 1));
+        ActivatedEcho echo(notASocket ? devNull.handle() : listener.fd, environment, ownPid);
+        const quint16 port = echo.port();
+        QVERIFY2(port != 0, echo.stdErr().constData()); // it runs all the same
+        QCOMPARE(port == listener.port, inherits);
+        echo.signal(SIGTERM);
+        QCOMPARE(echo.waitForExit(20000), 0);
+        const QByteArray err = echo.stdErr();
+        QVERIFY2(err.count(warning) == 1, err.constData());
+        QVERIFY2(err.count("canstop.network: ") == 1 + 1, err.constData()); // and the drain's
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSocketActivation)
+#include "tst_socketactivation.moc"
