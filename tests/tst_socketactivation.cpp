@@ -2,20 +2,19 @@
 // systemd passes it, by Debian's systemd-socket-activate and by this test,
 // which holds the socket across restarts as systemd holds a .socket unit's.
 #include "common/childprocess.h"
+#include "common/notifyreceiver.h"
+#include "common/requestload.h"
 
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
-#include <atomic>
-#include <cerrno>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
-#include <vector>
 
 namespace {
 
@@ -92,80 +91,42 @@ public:
     }
 };
 
-// One request per connection, as a busy client of a restarting server
-// sends them: connect, send, half-close, read the echo to EOF.
-class RequestLoad
+// Restarts canstop-echo on `listener` 20 times while `load` runs, each
+// instance serving short and long-lived clients before its SIGTERM, then
+// checks that no request was refused, reset or lost.
+void restartUnderLoad(int listener, RequestLoad &load, const QProcessEnvironment &environment)
 {
-public:
-    RequestLoad(quint16 port, int threads)
-    {
-        for (int t = 0; t < threads; ++t)
-            m_threads.emplace_back([this, port, t] { run(port, t); });
+    constexpr int Restarts = 20;
+    const int before = load.echoed;
+    for (int i = 0; i < Restarts; ++i) {
+        ActivatedEcho echo(listener, environment);
+        QVERIFY(echo.port() != 0);
+        const int served = load.echoed;
+        const int servedLongLived = load.longLivedEchoed;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            load.echoed >= served + 10 && load.longLivedEchoed > servedLongLived, 20000);
+        echo.signal(SIGTERM);
+        QCOMPARE(echo.waitForExit(20000), 0);
+        QVERIFY2(echo.stdErr().contains("the kernel's queue stays on the passed socket"),
+                 echo.stdErr().constData());
     }
-    ~RequestLoad() { stop(); }
+    // One more instance serves whoever queued after the last restart.
+    ActivatedEcho last(listener, environment);
+    QVERIFY(last.port() != 0);
+    load.stop();
+    last.signal(SIGTERM);
+    QCOMPARE(last.waitForExit(20000), 0);
 
-    void stop()
-    {
-        m_stop = true;
-        for (std::thread &thread : m_threads) {
-            if (thread.joinable())
-                thread.join();
-        }
-    }
-
-    std::atomic<int> echoed{0};
-    std::atomic<int> refused{0};
-    std::atomic<int> reset{0};
-    std::atomic<int> lost{0}; // short, wrong or timed-out replies
-
-private:
-    void run(quint16 port, int thread)
-    {
-        for (int n = 0; !m_stop; ++n) {
-            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            const timeval timeout{20, 0};
-            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-            sockaddr_in address{};
-            address.sin_family = AF_INET;
-            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            address.sin_port = htons(port);
-            if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-                ++refused;
-                ::close(fd);
-                continue;
-            }
-            const QByteArray request =
-                QByteArray("request ") + QByteArray::number(thread) + ' ' + QByteArray::number(n);
-            QByteArray reply;
-            bool wasReset = false;
-            if (::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL) ==
-                ssize_t(request.size())) {
-                ::shutdown(fd, SHUT_WR);
-                char buffer[256];
-                for (;;) {
-                    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
-                    if (got > 0) {
-                        reply.append(buffer, qsizetype(got));
-                        continue;
-                    }
-                    wasReset = got < 0 && errno == ECONNRESET;
-                    break;
-                }
-            }
-            ::close(fd);
-            if (reply == request)
-                ++echoed;
-            else if (wasReset)
-                ++reset;
-            else
-                ++lost;
-        }
-    }
-
-    std::atomic<bool> m_stop{false};
-    std::vector<std::thread> m_threads;
-};
+    qInfo("%d requests echoed through %d restarts; %d long-lived connections closed between "
+          "requests",
+          load.echoed - before, Restarts, int(load.reconnected));
+    QVERIFY(load.echoed >= before + Restarts * 10);
+    QCOMPARE(int(load.refused), 0);
+    QCOMPARE(int(load.reset), 0);
+    QCOMPARE(int(load.lost), 0);
+    // Every drain closed a long-lived connection between two requests.
+    QVERIFY2(load.reconnected >= Restarts, QByteArray::number(int(load.reconnected)).constData());
+}
 
 } // namespace
 
@@ -214,30 +175,44 @@ private Q_SLOTS:
     {
         HeldListener listener;
         QVERIFY(listener.port != 0);
-        RequestLoad load(listener.port, 4);
-        constexpr int Restarts = 20;
-        for (int i = 0; i < Restarts; ++i) {
-            ActivatedEcho echo(listener.fd);
-            QCOMPARE(echo.port(), listener.port);
-            const int before = load.echoed;
-            QTRY_VERIFY_WITH_TIMEOUT(load.echoed >= before + 10, 20000);
-            echo.signal(SIGTERM);
-            QCOMPARE(echo.waitForExit(20000), 0);
-            QVERIFY2(echo.stdErr().contains("the kernel's queue stays on the passed socket"),
-                     echo.stdErr().constData());
-        }
-        // One more instance serves whoever queued after the last restart.
-        ActivatedEcho last(listener.fd);
-        QVERIFY(last.port() != 0);
-        load.stop();
-        last.signal(SIGTERM);
-        QCOMPARE(last.waitForExit(20000), 0);
+        RequestLoad load(listener.port, 2, 4);
+        restartUnderLoad(listener.fd, load, ActivatedEcho::defaults());
+    }
 
-        qInfo("%d requests echoed through %d restarts", int(load.echoed), Restarts);
-        QVERIFY(load.echoed >= Restarts * 10);
-        QCOMPARE(int(load.refused), 0);
-        QCOMPARE(int(load.reset), 0);
-        QCOMPARE(int(load.lost), 0);
+    void restartsThroughTheFdStoreRefuseNoConnection()
+    {
+        // No .socket unit: the first instance listens by itself and hands its
+        // socket to the store (here the test, as systemd), which passes it to
+        // every later start.
+        NotifyReceiver systemd;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("NOTIFY_SOCKET"),
+                           QString::fromLocal8Bit(systemd.address()));
+        environment.insert(QStringLiteral("FDSTORE"), QStringLiteral("1"));
+        ChildProcess first(echoPath(),
+                           {QStringLiteral("--port"), QStringLiteral("0"),
+                            QStringLiteral("--shutdown-timeout"), QStringLiteral("10000"),
+                            QStringLiteral("--fd-store")},
+                           environment);
+        const auto stored = systemd.waitFor("FDSTORE=1");
+        QVERIFY2(stored, first.stdErr().constData());
+        QCOMPARE(stored->value("FDNAME"), QByteArray("echo"));
+        QCOMPARE(stored->fds.size(), 1);
+        const int fd = stored->fds.first();
+        const auto closeStored = qScopeGuard([fd] { ::close(fd); });
+        sockaddr_in address{};
+        socklen_t length = sizeof address;
+        QVERIFY(::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0);
+
+        RequestLoad load(ntohs(address.sin_port), 2, 4);
+        QTRY_VERIFY_WITH_TIMEOUT(load.echoed >= 10, 20000);
+        first.signal(SIGTERM);
+        QCOMPARE(first.waitForExit(20000), 0);
+        environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("1"));
+        environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("echo"));
+        restartUnderLoad(fd, load, environment);
+        systemd.collect();
+        QCOMPARE(systemd.count("FDSTORE=1"), 1); // an inherited socket is not stored twice
     }
 
     void garbledVariablesAreNamedOnce_data()

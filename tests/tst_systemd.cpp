@@ -4,6 +4,9 @@
 #include "common/childprocess.h"
 #include "common/notifyreceiver.h"
 
+#include <canstop/lifecyclemanager.h>
+
+#include <QFile>
 #include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
@@ -244,6 +247,47 @@ private Q_SLOTS:
         QCOMPARE(stuckReceiver.count("STOPPING=1"), 1);
         for (const NotifyMessage &message : stuckReceiver.messages())
             QVERIFY2(message.value("EXTEND_TIMEOUT_USEC").isEmpty(), message.text.constData());
+    }
+
+    void storeFileDescriptorRefusesWhatSystemdWould()
+    {
+        canstop::LifecycleManager outside;
+        QVERIFY(!outside.storeFileDescriptor(0, QStringLiteral("quiet"))); // no systemd: no word
+
+        NotifyReceiver systemd;
+        qputenv("NOTIFY_SOCKET", systemd.address());
+        canstop::LifecycleManager lifecycle;
+        lifecycle.setAutoExit(false);
+        QVERIFY(lifecycle.useSystemd());
+        QFile file(QStringLiteral("/dev/null"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QRegularExpression refused(QStringLiteral("storeFileDescriptor.*refused"));
+        for (const QString &name :
+             {QString(), QStringLiteral("a:b"), QStringLiteral("a b"), QString(256, u'x')}) {
+            QTest::ignoreMessage(QtWarningMsg, refused);
+            QVERIFY(!lifecycle.storeFileDescriptor(file.handle(), name));
+        }
+        QTest::ignoreMessage(QtWarningMsg, refused);
+        QVERIFY(!lifecycle.storeFileDescriptor(1000, QStringLiteral("closed")));
+
+        QVERIFY(lifecycle.storeFileDescriptor(file.handle(), QStringLiteral("kept")));
+        const auto stored = systemd.waitFor("FDSTORE=1");
+        QVERIFY(stored);
+        QCOMPARE(stored->value("FDNAME"), QByteArray("kept"));
+        QCOMPARE(stored->fds.size(), 1);
+        ::close(stored->fds.first());
+        QCOMPARE(systemd.count("FDSTORE=1"), 1); // the refused ones sent nothing
+
+        // systemd 254 and later say when the unit has no store.
+        NotifyReceiver withoutStore;
+        qputenv("NOTIFY_SOCKET", withoutStore.address());
+        qputenv("FDSTORE", "0");
+        canstop::LifecycleManager noStore;
+        noStore.setAutoExit(false);
+        QVERIFY(noStore.useSystemd());
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "the unit has no file descriptor store")));
+        QVERIFY(!noStore.storeFileDescriptor(file.handle(), QStringLiteral("kept")));
     }
 
     void garbledEnvironmentIsNamedOnce_data()

@@ -73,6 +73,9 @@ int main(int argc, char **argv)
          QStringLiteral("bytes"), QStringLiteral("1048576")},
         {QStringLiteral("backlog"),
          QStringLiteral("Listen backlog (default: the kernel's maximum)."), QStringLiteral("n")},
+        {QStringLiteral("fd-store"),
+         QStringLiteral("Under systemd, keep the listening socket in the unit's file "
+                        "descriptor store (FileDescriptorStoreMax=1), for the next start.")},
     });
     options.process(app);
     const auto port = number(options, QStringLiteral("port"), 0, 65535);
@@ -113,5 +116,7 @@ int main(int argc, char **argv)
     }
     qCInfo(lcEcho, "listening on %ls:%u", qUtf16Printable(server.serverAddress().toString()),
            server.serverPort());
+    if (options.isSet(QStringLiteral("fd-store")) && !server.isInherited())
+        server.storeListener(QStringLiteral("echo"));
     return lifecycle.exitCode(app.exec()); // 0 once every client has had its echo
 }

@@ -103,6 +103,12 @@ public:
     bool listenInherited(const QString &name = QString());
     // Whether the socket came from listenInherited().
     bool isInherited() const;
+    // Hands the listening socket to systemd's file descriptor store (see
+    // LifecycleManager::storeFileDescriptor()), so that the next start of
+    // the service takes it with listenInherited(name) even without a .socket
+    // unit; then a drain leaves the kernel's queue to systemd, as for an
+    // inherited socket. False when not listening or nothing was stored.
+    bool storeListener(const QString &name);
 
     // As QTcpServer's. A connection is not drained before the application
     // has taken it: until the deadline it stays pending, to be taken late.

@@ -82,6 +82,14 @@ public:
     // inherit them. False, with a warning if it is garbled, when there is no
     // usable notify socket; then nothing is ever sent.
     bool useSystemd();
+    // systemd's file descriptor store (FileDescriptorStoreMax= in the unit):
+    // systemd keeps a duplicate of `fd` and passes it to the next start of
+    // the service through LISTEN_FDS, named `name` in LISTEN_FDNAMES. False
+    // without a word when useSystemd() found no systemd; with one warning
+    // for a descriptor that is not open, a name systemd refuses (empty,
+    // longer than 255, a space, ':' or a control character) or a unit
+    // without a store.
+    bool storeFileDescriptor(int fd, const QString &name);
 
     // The whole shutdown's budget (default 30 s). Zero, negative or more
     // than INT_MAX ms is refused, and so is any change once it has begun.

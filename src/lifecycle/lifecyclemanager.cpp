@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace canstop {
@@ -460,6 +461,28 @@ bool LifecycleManager::useSystemd()
     else if (d->state == State::Stopping)
         d->systemd->stopping(d->deadline, d->statusLine());
     return true;
+}
+
+bool LifecycleManager::storeFileDescriptor(int fd, const QString &name)
+{
+    Q_D(LifecycleManager);
+    if (!d->systemd) {
+        qCDebug(lcSystemd, "not storing \"%ls\": not started by systemd", qUtf16Printable(name));
+        return false;
+    }
+    const bool nameFits = !name.isEmpty() && name.size() <= 255 &&
+                          std::all_of(name.cbegin(), name.cend(), [](QChar c) {
+                              return c.unicode() > 0x20 && c.unicode() < 0x7f && c != u':';
+                          });
+    if (!nameFits || fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
+        qCWarning(lcSystemd, "storeFileDescriptor(%d, \"%ls\"): refused: %s", fd,
+                  qUtf16Printable(name),
+                  nameFits ? "the descriptor is not open"
+                           : "a name is 1 to 255 printable ASCII characters, without "
+                             "spaces or ':'");
+        return false;
+    }
+    return d->systemd->store(fd, name);
 }
 
 bool LifecycleManager::watchSignals()

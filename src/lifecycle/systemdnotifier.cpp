@@ -100,6 +100,9 @@ std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<
     bool isSet = false;
     const QByteArray where = takeEnvironment("NOTIFY_SOCKET", &isSet);
     const auto watchdog = watchdogFromEnvironment();
+    // Set from systemd 254 on: how many descriptors the unit may store.
+    bool storeSet = false;
+    const QByteArray store = takeEnvironment("FDSTORE", &storeSet);
     if (!isSet) {
         qCDebug(lcSystemd, "NOTIFY_SOCKET is not set: not started by systemd");
         return nullptr;
@@ -124,6 +127,13 @@ std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<
     }
     std::unique_ptr<SystemdNotifier> notifier(
         new SystemdNotifier(fd, *address, std::move(status), parent));
+    if (storeSet) {
+        bool ok = false;
+        notifier->m_storeOffered = store.toInt(&ok) > 0 && ok;
+        if (!ok)
+            qCWarning(lcSystemd, "FDSTORE=\"%s\" is not a count: nothing will be stored",
+                      store.constData());
+    }
     if (watchdog) {
         notifier->m_watchdog.start(*watchdog);
         qCInfo(lcSystemd, "systemd watchdog: pinging every %lld ms",
@@ -149,13 +159,26 @@ SystemdNotifier::~SystemdNotifier()
     ::close(m_fd);
 }
 
-bool SystemdNotifier::send(const QByteArray &message)
+bool SystemdNotifier::send(const QByteArray &message, int fd)
 {
-    const auto *address = reinterpret_cast<const sockaddr *>(m_address.constData());
-    if (::sendto(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL, address,
-                 socklen_t(m_address.size())) >= 0) {
-        return true;
+    iovec data{const_cast<char *>(message.constData()), size_t(message.size())};
+    msghdr header{};
+    header.msg_name = const_cast<char *>(m_address.constData());
+    header.msg_namelen = socklen_t(m_address.size());
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (fd >= 0) {
+        header.msg_control = control;
+        header.msg_controllen = sizeof control;
+        cmsghdr *rights = CMSG_FIRSTHDR(&header);
+        rights->cmsg_level = SOL_SOCKET;
+        rights->cmsg_type = SCM_RIGHTS;
+        rights->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(rights), &fd, sizeof fd);
     }
+    if (::sendmsg(m_fd, &header, MSG_NOSIGNAL) >= 0)
+        return true;
     // Never blocks the loop: a full queue loses this message, not time.
     qCWarning(lcSystemd, "cannot notify systemd (%s): %s", message.left(16).constData(),
               std::strerror(errno));
@@ -214,6 +237,18 @@ void SystemdNotifier::extendIfMoving()
     m_moved = false;
     const qint64 ms = std::min<qint64>(ExtendBy.count(), left);
     send("EXTEND_TIMEOUT_USEC=" + QByteArray::number(ms * 1000));
+}
+
+bool SystemdNotifier::store(int fd, const QString &name)
+{
+    if (!m_storeOffered) {
+        qCWarning(lcSystemd,
+                  "not storing \"%ls\": the unit has no file descriptor store "
+                  "(FDSTORE=0; set FileDescriptorStoreMax=)",
+                  qUtf16Printable(name));
+        return false;
+    }
+    return send("FDSTORE=1\nFDNAME=" + name.toUtf8(), fd);
 }
 
 void SystemdNotifier::finished(const QString &summary)

@@ -39,10 +39,12 @@ public:
     void progress();
     void statusChanged();
     void finished(const QString &summary);
+    // FDSTORE=1: systemd keeps a duplicate of `fd` for the next start.
+    bool store(int fd, const QString &name);
 
 private:
     SystemdNotifier(int fd, QByteArray address, std::function<QString()> status, QObject *parent);
-    bool send(const QByteArray &message);
+    bool send(const QByteArray &message, int fd = -1);
     void sendStatus();
     void extendIfMoving();
 
@@ -56,6 +58,7 @@ private:
     QByteArray m_lastStatus;
     bool m_moved = false;
     bool m_stopping = false;
+    bool m_storeOffered = true; // unknown before systemd 254: offered
 };
 
 } // namespace canstop

@@ -104,7 +104,7 @@ void GracefulTcpServerPrivate::startDraining()
         lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
         deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
     }
-    if (q->isListening() && inherited) {
+    if (q->isListening() && (inherited || stored)) {
         // The socket's owner keeps it, and its queue, for the next instance.
         closeListener();
     } else if (q->isListening()) {
@@ -117,9 +117,10 @@ void GracefulTcpServerPrivate::startDraining()
     const QList<ConnectionGuard *> connections = guards();
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
            q->isListening() ? "listening on until the kernel's queue is taken"
-           : inherited      ? "stopped accepting; the kernel's queue stays on the passed socket"
-                              " for the next instance"
-                            : "stopped listening",
+           : inherited || stored
+               ? "stopped accepting; the kernel's queue stays on the passed socket for the next "
+                 "instance"
+               : "stopped listening",
            static_cast<long long>(connections.size()));
     for (ConnectionGuard *guard : connections)
         drain(guard);
@@ -420,6 +421,17 @@ bool GracefulTcpServer::listenInherited(const QString &name)
     }
     d->inherited = true;
     d->takeOverAccepting();
+    return true;
+}
+
+bool GracefulTcpServer::storeListener(const QString &name)
+{
+    Q_D(GracefulTcpServer);
+    d->resolveManager();
+    if (!isListening() || !d->lifecycle ||
+        !d->lifecycle->storeFileDescriptor(int(socketDescriptor()), name))
+        return false;
+    d->stored = true;
     return true;
 }
 

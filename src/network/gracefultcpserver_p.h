@@ -46,6 +46,7 @@ public:
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
     bool inherited = false;      // from listenInherited(): its queue is not ours to take
+    bool stored = false;         // in systemd's fd store: neither
     QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
     QSet<QTcpSocket *> pending;  // accepted, not yet taken by the application
     QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first

@@ -5,7 +5,8 @@
 // sender's pid) that closes any descriptor sent with a message, which is
 // how systemd-notify's BARRIER=1 learns it was heard. Synchronous, like
 // ChildProcess: each wait reads until it finds what it waits for or its
-// time is up.
+// time is up. Descriptors sent with FDSTORE=1 are kept, as in systemd's fd
+// store, and belong to the test.
 
 #include <QByteArray>
 #include <QByteArrayList>
@@ -28,6 +29,7 @@ struct NotifyMessage
     qint64 pid = 0;
     QByteArray text;
     qint64 receivedUs = 0; // CLOCK_MONOTONIC
+    QList<int> fds;        // kept, for FDSTORE=1 only: the test closes them
 
     bool has(const QByteArray &line) const { return text.split('\n').contains(line); }
     QByteArray value(const QByteArray &key) const
@@ -140,9 +142,16 @@ private:
                 for (size_t i = 0; i < count; ++i) {
                     int fd = -1;
                     std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-                    ::close(fd); // a barrier's end: closing it answers
+                    message.fds.append(fd);
                 }
             }
+        }
+        // Stored descriptors are kept, as systemd keeps them; any other is
+        // closed, which is how a BARRIER=1 is answered.
+        if (!message.has("FDSTORE=1")) {
+            for (const int fd : std::as_const(message.fds))
+                ::close(fd);
+            message.fds.clear();
         }
         m_messages.append(message);
         return true;

@@ -1,0 +1,140 @@
+// The restart proof as figures: 20 restarts of an echo server under a load
+// of one request per connection, and what the clients saw.
+//
+//   canstop-bench-restart [restarts] [threads]
+//
+// Each thread count is of short clients (a connection per request) and as
+// many long-lived ones (a request every 400 ms on one connection).
+//
+// canstop-echo runs on a listening socket this process holds, as systemd
+// holds a .socket unit's (socket activation); bench/plain-echo, a bare
+// QTcpServer, listens afresh on the same port in each instance. Prints
+// figures; asserts nothing.
+#include "common/requestload.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char **environ;
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Starts `argv` with its log in a file and `listener`, if any, at fd 3 with
+// LISTEN_PID set by the shell that execs it; waits until it listens.
+pid_t start(std::vector<std::string> argv, int listener)
+{
+    const std::string log = "/tmp/canstop-bench-restart-" + std::to_string(::getpid()) + ".log";
+    if (listener >= 0) {
+        argv.insert(argv.begin(), {"/bin/sh", "-c",
+                                   "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=echo exec \"$0\" "
+                                   "\"$@\""});
+    }
+    std::vector<char *> args;
+    for (std::string &arg : argv)
+        args.push_back(arg.data());
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (listener >= 0)
+        posix_spawn_file_actions_adddup2(&actions, listener, 3);
+    pid_t pid = -1;
+    posix_spawn(&pid, args.front(), &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 2000; ++i) {
+        std::ifstream in(log);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.find("listening on") != std::string::npos)
+                return pid;
+        }
+        std::this_thread::sleep_for(2ms); // a benchmark may wait; tests may not
+    }
+    return pid;
+}
+
+void stop(pid_t pid)
+{
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+}
+
+struct Figures
+{
+    double seconds;
+    double perSecond;
+    int echoed, refused, reset, lost;
+};
+
+Figures run(bool canstop, quint16 port, int listener, int restarts, int threads)
+{
+    const std::vector<std::string> canstopArgs{CANSTOP_ECHO, "--port", "0"};
+    const std::vector<std::string> plainArgs{PLAIN_ECHO, "--port", std::to_string(port)};
+    pid_t server = canstop ? start(canstopArgs, listener) : start(plainArgs, -1);
+    RequestLoad load(port, threads, threads);
+    const auto began = Clock::now();
+    for (int i = 0; i < restarts; ++i) {
+        std::this_thread::sleep_for(100ms); // serve a while, then restart at once
+        stop(server);
+        server = canstop ? start(canstopArgs, listener) : start(plainArgs, -1);
+    }
+    std::this_thread::sleep_for(100ms);
+    load.stop();
+    const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+    stop(server);
+    return {seconds, load.echoed / seconds, load.echoed, load.refused, load.reset, load.lost};
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const int restarts = argc > 1 ? std::atoi(argv[1]) : 20;
+    const int threads = argc > 2 ? std::atoi(argv[2]) : 4;
+
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ::bind(listener, reinterpret_cast<sockaddr *>(&address), length);
+    ::listen(listener, SOMAXCONN);
+    ::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length);
+    const quint16 canstopPort = ntohs(address.sin_port);
+    // The plain server's port: one just free, taken afresh by every instance.
+    const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    address.sin_port = 0;
+    ::bind(probe, reinterpret_cast<sockaddr *>(&address), sizeof address);
+    ::getsockname(probe, reinterpret_cast<sockaddr *>(&address), &length);
+    const quint16 plainPort = ntohs(address.sin_port);
+    ::close(probe);
+
+    std::printf("%d restarts under %d short and %d long-lived clients\n", restarts, threads,
+                threads);
+    std::printf("%-44s %8s %10s %8s %8s %8s %8s\n", "server", "seconds", "requests/s", "echoed",
+                "refused", "reset", "lost");
+    const Figures canstop = run(true, canstopPort, listener, restarts, threads);
+    std::printf("%-44s %8.1f %10.0f %8d %8d %8d %8d\n", "canstop-echo, socket held across restarts",
+                canstop.seconds, canstop.perSecond, canstop.echoed, canstop.refused, canstop.reset,
+                canstop.lost);
+    const Figures plain = run(false, plainPort, -1, restarts, threads);
+    std::printf("%-44s %8.1f %10.0f %8d %8d %8d %8d\n", "plain QTcpServer, listen() per instance",
+                plain.seconds, plain.perSecond, plain.echoed, plain.refused, plain.reset,
+                plain.lost);
+    ::close(listener);
+    return 0;
+}

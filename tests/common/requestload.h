@@ -1,0 +1,161 @@
+#pragma once
+
+// Busy clients of a restarting echo server, in plain threads, every
+// outcome counted. Short clients make a connection per request (connect,
+// send, read the whole echo, close). Long-lived clients keep a connection
+// and send a request every PauseMs, longer than a server's idle grace, so
+// a drain may close it between two requests: a connection that ends
+// before any byte of a reply came back is reconnected and the request sent
+// again, as any keep-alive client does; a partial reply is a loss. Used by
+// the tests and the restart benchmark.
+
+#include <QByteArray>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+class RequestLoad
+{
+public:
+    static constexpr int PauseMs = 400;
+
+    RequestLoad(quint16 port, int shortClients, int longLivedClients = 0)
+    {
+        for (int t = 0; t < shortClients; ++t)
+            m_threads.emplace_back([this, port, t] { runShort(port, t); });
+        for (int t = 0; t < longLivedClients; ++t)
+            m_threads.emplace_back([this, port, id = shortClients + t] { runLongLived(port, id); });
+    }
+    ~RequestLoad() { stop(); }
+
+    void stop()
+    {
+        m_stop = true;
+        for (std::thread &thread : m_threads) {
+            if (thread.joinable())
+                thread.join();
+        }
+    }
+
+    std::atomic<int> echoed{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> reset{0};
+    std::atomic<int> lost{0};            // short, wrong or timed-out replies
+    std::atomic<int> longLivedEchoed{0}; // of echoed, those on long-lived connections
+    std::atomic<int> reconnected{0};     // long-lived connections closed between requests
+
+private:
+    enum class Outcome { Echoed, Closed, Reset, Lost };
+
+    static int connectTo(quint16 port)
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const timeval timeout{20, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(port);
+        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0)
+            return fd;
+        ::close(fd);
+        return -1;
+    }
+
+    static Outcome request(int fd, const QByteArray &request)
+    {
+        if (::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL) !=
+            ssize_t(request.size()))
+            return errno == ECONNRESET ? Outcome::Reset : Outcome::Lost;
+        QByteArray reply;
+        char buffer[256];
+        while (reply.size() < request.size()) {
+            const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+            if (got > 0) {
+                reply.append(buffer, qsizetype(got));
+                continue;
+            }
+            if (got < 0 && errno == ECONNRESET)
+                return Outcome::Reset;
+            return got == 0 && reply.isEmpty() ? Outcome::Closed : Outcome::Lost;
+        }
+        return reply == request ? Outcome::Echoed : Outcome::Lost;
+    }
+
+    void count(Outcome outcome)
+    {
+        switch (outcome) {
+        case Outcome::Echoed:
+            ++echoed;
+            break;
+        case Outcome::Reset:
+            ++reset;
+            break;
+        case Outcome::Closed: // a short client's request is never unanswered
+        case Outcome::Lost:
+            ++lost;
+            break;
+        }
+    }
+
+    static QByteArray requestText(int client, int n)
+    {
+        return QByteArray("request ") + QByteArray::number(client) + ' ' + QByteArray::number(n);
+    }
+
+    void runShort(quint16 port, int client)
+    {
+        for (int n = 0; !m_stop; ++n) {
+            const int fd = connectTo(port);
+            if (fd < 0) {
+                ++refused;
+                continue;
+            }
+            count(request(fd, requestText(client, n)));
+            ::close(fd);
+        }
+    }
+
+    void runLongLived(quint16 port, int client)
+    {
+        int fd = -1;
+        for (int n = 0; !m_stop; ++n) {
+            const QByteArray text = requestText(client, n);
+            for (int attempt = 0; attempt < 2; ++attempt) {
+                if (fd < 0 && (fd = connectTo(port)) < 0) {
+                    ++refused;
+                    break;
+                }
+                const Outcome outcome = request(fd, text);
+                if (outcome == Outcome::Closed && attempt == 0) {
+                    ++reconnected;
+                    ::close(fd);
+                    fd = -1;
+                    continue;
+                }
+                count(outcome);
+                if (outcome == Outcome::Echoed)
+                    ++longLivedEchoed;
+                else {
+                    ::close(fd);
+                    fd = -1;
+                }
+                break;
+            }
+            for (int waited = 0; waited < PauseMs && !m_stop; waited += 10)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (fd >= 0)
+            ::close(fd);
+    }
+
+    std::atomic<bool> m_stop{false};
+    std::vector<std::thread> m_threads;
+};
