@@ -6,6 +6,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -174,6 +175,54 @@ private Q_SLOTS:
         QTRY_COMPARE(manager.state(), LifecycleManager::State::Stopped);
         QCOMPARE(manager.exitCode(0), 2); // a direct exit(0) cannot hide the failure
         QCOMPARE(manager.exitCode(3), 3); // the application's own failure code wins
+    }
+
+    void readinessFollowsHoldsReloadsAndTheShutdown()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.watchSignals());
+        QVERIFY(manager.holdReadiness(QStringLiteral("loading the model")));
+        QSignalSpy ready(&manager, &LifecycleManager::readyChanged);
+        QTRY_COMPARE(manager.state(), LifecycleManager::State::Running);
+        QVERIFY(!manager.isReady()); // running, but held back
+        QVERIFY(manager.releaseReadiness(QStringLiteral("loading the model")));
+        QVERIFY(manager.isReady());
+        QCOMPARE(ready.count(), 1);
+
+        // A reload lowers readiness while its slots run; one of them keeps
+        // it lowered until its reload is done.
+        bool readyInTheSlot = true;
+        connect(&manager, &LifecycleManager::reloadRequested, &manager, [&] {
+            readyInTheSlot = manager.isReady();
+            manager.holdReadiness(QStringLiteral("reloading the config"));
+        });
+        QSignalSpy reload(&manager, &LifecycleManager::reloadRequested);
+        raise(SIGHUP);
+        QVERIFY(reload.wait(10000));
+        QVERIFY(!readyInTheSlot);
+        QVERIFY(!manager.isReady());
+        QVERIFY(manager.releaseReadiness(QStringLiteral("reloading the config")));
+        QVERIFY(manager.isReady());
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("holdReadiness\\(\\): refused")));
+        QVERIFY(!manager.holdReadiness(QString()));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("nothing by that name holds it")));
+        QVERIFY(!manager.releaseReadiness(QStringLiteral("never held")));
+        QVERIFY(manager.isReady());
+
+        // False from the announcement on, before any slot hears of it.
+        bool readyWhenStopping = true;
+        connect(&manager, &LifecycleManager::stateChanged, &manager,
+                [&](LifecycleManager::State state) {
+                    if (state == LifecycleManager::State::Stopping)
+                        readyWhenStopping = manager.isReady();
+                });
+        manager.requestShutdown();
+        QVERIFY(!readyWhenStopping);
+        QVERIFY(!manager.isReady());
     }
 
     void bindablesAreReadOnly()

@@ -190,6 +190,23 @@ private Q_SLOTS:
         QVERIFY(!receiver.waitFor("WATCHDOG=1", 2000)); // ten intervals without one
     }
 
+    void watchdogPingsThroughTheDrain()
+    {
+        NotifyReceiver receiver;
+        QProcessEnvironment environment = environmentWith(
+            {{QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(receiver.address())},
+             {QStringLiteral("WATCHDOG_USEC"), QStringLiteral("200000")}});
+        environment.remove(QStringLiteral("WATCHDOG_PID"));
+        // A session held past the 3 s deadline: the drain lasts that long.
+        Helper helper(QStringLiteral("hold"), 3000, environment);
+        QVERIFY(receiver.waitFor("READY=1"));
+        helper.signal(SIGTERM);
+        QVERIFY(receiver.waitFor("STOPPING=1"));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY2(receiver.waitFor("WATCHDOG=1", 2000), "no ping during the drain");
+        QCOMPARE(helper.waitForExit(20000), 1);
+    }
+
     void watchdogOnlyForItsPid()
     {
         NotifyReceiver receiver;

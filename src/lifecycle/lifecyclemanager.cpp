@@ -130,11 +130,17 @@ void LifecycleManagerPrivate::countRunningServices()
     const bool fewer = running < runningServices;
     runningServices = running;
     Q_EMIT q->runningServicesChanged(running, {});
-    if (systemd) {
-        if (fewer)
-            systemd->progress();
-        systemd->statusChanged();
-    }
+    tellSystemdCountsChanged(fewer);
+}
+
+// A count that falls during a drain is progress, for EXTEND_TIMEOUT_USEC.
+void LifecycleManagerPrivate::tellSystemdCountsChanged(bool fewer)
+{
+    if (!systemd)
+        return;
+    if (fewer)
+        systemd->progress();
+    systemd->statusChanged();
 }
 
 // ---- the shutdown -----------------------------------------------------------
@@ -348,11 +354,7 @@ void LifecycleManagerPrivate::updateActiveSessions()
     const bool fewer = count < activeSessions;
     activeSessions = count;
     Q_EMIT q->activeSessionsChanged(count, {});
-    if (systemd) {
-        if (fewer)
-            systemd->progress();
-        systemd->statusChanged();
-    }
+    tellSystemdCountsChanged(fewer);
 }
 
 void LifecycleManagerPrivate::updateRemainingMs()

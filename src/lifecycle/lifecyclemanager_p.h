@@ -36,6 +36,7 @@ public:
     bool addService(QObject *service, const ServiceOptions &options);
     void startServices();
     void countRunningServices();
+    void tellSystemdCountsChanged(bool fewer);
 
     // Any thread; the first call wins.
     void request(int exitCode, const QString &reason);
