@@ -82,6 +82,36 @@ private Q_SLOTS:
                                 "pending: service \"db\""));
     }
 
+    void secondSignalEndsTheLameDuckThirdExits()
+    {
+        Exits exits;
+        HardStop hardStop(pending, exits.recorder());
+        QVERIFY(hardStop.receiveSignals());
+        QVERIFY(!hardStop.terminationSignalled());
+        std::atomic<int> skipped{0};
+        hardStop.begin();
+        hardStop.setLameDuck(true, [&skipped] { ++skipped; });
+        std::thread([] { HardStop::signalArrived(SIGTERM); }).join(); // the first: joins
+        QVERIFY(hardStop.terminationSignalled()); // at once, before any thread acted
+        // Past the duplicate window, each signal is the next one.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::thread([] { HardStop::signalArrived(SIGTERM); }).join();
+                return skipped > 0;
+            }(),
+            10000);
+        QCOMPARE(int(skipped), 1);
+        QVERIFY(exits.codes().isEmpty()); // the lame duck ended, not the process
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                std::thread([] { HardStop::signalArrived(SIGTERM); }).join();
+                return !exits.codes().isEmpty();
+            }(),
+            10000);
+        QCOMPARE(exits.codes(), QList<int>{143});
+        QCOMPARE(int(skipped), 1);
+    }
+
     void signalAfterTheEndExitsAtOnce()
     {
         Exits exits;

@@ -48,9 +48,9 @@ struct Fixture
         return entry;
     }
 
-    void begin(std::chrono::milliseconds deadline = 30s)
+    void begin(std::chrono::milliseconds deadline = 30s, std::chrono::milliseconds lameDuck = 0ms)
     {
-        sequence.begin(QStringLiteral("test"), 0, QDeadlineTimer(deadline), entries);
+        sequence.begin(QStringLiteral("test"), 0, QDeadlineTimer(deadline), entries, lameDuck);
     }
 };
 
@@ -103,6 +103,55 @@ private Q_SLOTS:
         QCOMPARE(report.services().at(2).name, QStringLiteral("pool"));
         QCOMPARE(f.sequence.pendingDescription(), QString());
         QVERIFY(f.gate->hold(QStringLiteral("after")) == 0); // the gate closed
+    }
+
+    void lameDuckServesOnThenDrains()
+    {
+        Fixture f;
+        Manual a(QStringLiteral("a"));
+        ServiceEntry *ea = f.add(&a);
+        QSignalSpy drain(&f.sequence, &ShutdownSequence::drainStarted);
+        f.begin(30s, 150ms);
+        QCOMPARE(f.sequence.step(), Step::LameDuck);
+        QCOMPARE(f.sequence.pendingDescription(),
+                 QStringLiteral("the lame duck (serving on); service \"a\""));
+        QCOMPARE(drain.count(), 0);
+        const quint64 late = f.gate->hold(QStringLiteral("late arrival"));
+        QVERIFY(late != 0);       // still admitted
+        QVERIFY(ea->isRunning()); // nothing stopped yet
+
+        QVERIFY(drain.wait(10000)); // the lame duck's own timer
+        QCOMPARE(f.sequence.step(), Step::Services);
+        QVERIFY(f.gate->hold(QStringLiteral("too late")) == 0);
+        f.sequence.serviceEnded(ea);
+        QCOMPARE(f.sequence.step(), Step::Sessions); // "late arrival" is still held
+        f.gate->release(late);
+        f.sequence.sessionsChanged();
+        QCOMPARE(f.finished.count(), 1);
+        QVERIFY(f.sequence.report().phaseMs(ShutdownReport::Phase::LameDuck) >= 140);
+    }
+
+    void lameDuckIsSkipped()
+    {
+        Fixture f;
+        QSignalSpy drain(&f.sequence, &ShutdownSequence::drainStarted);
+        f.begin(30s, 60s);
+        QCOMPARE(f.sequence.step(), Step::LameDuck);
+        f.sequence.skipLameDuck();
+        QCOMPARE(drain.count(), 1);
+        QCOMPARE(f.finished.count(), 1); // nothing else to wait for
+        QVERIFY(f.sequence.report().phaseMs(ShutdownReport::Phase::LameDuck) < 60000);
+        f.sequence.skipLameDuck(); // over: nothing happens
+        QCOMPARE(drain.count(), 1);
+    }
+
+    void lameDuckEndsByTheDeadline()
+    {
+        Fixture f;
+        QSignalSpy drain(&f.sequence, &ShutdownSequence::drainStarted);
+        f.begin(100ms, 60s); // longer than the deadline: the deadline wins
+        QVERIFY(drain.wait(10000));
+        QTRY_COMPARE(f.finished.count(), 1);
     }
 
     void serviceTimesOut()

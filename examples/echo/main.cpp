@@ -2,6 +2,7 @@
 // canstop::GracefulTcpServer and a few lines of lifecycle setup. On SIGTERM
 // it stops listening, lets every client have its echo, and exits 0.
 #include <canstop/gracefultcpserver.h>
+#include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QCommandLineParser>
@@ -73,6 +74,13 @@ int main(int argc, char **argv)
          QStringLiteral("bytes"), QStringLiteral("1048576")},
         {QStringLiteral("backlog"),
          QStringLiteral("Listen backlog (default: the kernel's maximum)."), QStringLiteral("n")},
+        {QStringLiteral("lame-duck"),
+         QStringLiteral("On SIGTERM, serve on for this long (ms) while readiness already fails, "
+                        "then drain (default 0)."),
+         QStringLiteral("ms"), QStringLiteral("0")},
+        {QStringLiteral("health-port"),
+         QStringLiteral("Answer /readyz and /livez on this port, at the --bind address."),
+         QStringLiteral("port")},
         {QStringLiteral("fd-store"),
          QStringLiteral("Under systemd, keep the listening socket in the unit's file "
                         "descriptor store (FileDescriptorStoreMax=1), for the next start.")},
@@ -84,14 +92,19 @@ int main(int argc, char **argv)
     const auto backlog = options.isSet(QStringLiteral("backlog"))
                              ? number(options, QStringLiteral("backlog"), 1, INT_MAX)
                              : std::optional<qint64>(0);
+    const auto lameDuck = number(options, QStringLiteral("lame-duck"), 0, INT_MAX);
+    const auto healthPort = options.isSet(QStringLiteral("health-port"))
+                                ? number(options, QStringLiteral("health-port"), 0, 65535)
+                                : std::optional<qint64>(-1);
     const auto bind = address(options.value(QStringLiteral("bind")));
-    if (!port || !timeout || !maxPending || !backlog || !bind)
+    if (!port || !timeout || !maxPending || !backlog || !lameDuck || !healthPort || !bind)
         return 2;
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(*timeout));
+    lifecycle.setLameDuck(std::chrono::milliseconds(*lameDuck));
 
     canstop::GracefulTcpServer server; // was: QTcpServer server;
     server.setMaxPendingOutput(*maxPending);
@@ -118,5 +131,14 @@ int main(int argc, char **argv)
            server.serverPort());
     if (options.isSet(QStringLiteral("fd-store")) && !server.isInherited())
         server.storeListener(QStringLiteral("echo"));
+
+    // Readiness and liveness for a load balancer, on a port of their own.
+    canstop::HealthProbe health(&lifecycle);
+    if (*healthPort >= 0) {
+        if (!health.listen(*bind, quint16(*healthPort)))
+            return 2;
+        qCInfo(lcEcho, "health probe on %ls:%u", qUtf16Printable(bind->toString()),
+               health.serverPort());
+    }
     return lifecycle.exitCode(app.exec()); // 0 once every client has had its echo
 }

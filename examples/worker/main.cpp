@@ -2,8 +2,10 @@
 //   counter   a thread counting multiples of 4 in random numbers; reports on stop
 //   producer  ignores stop(): abandoned after its 5 s budget, so the exit code is 1
 //   flaky     fails now and then, and is restarted with backoff
+#include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -64,10 +66,30 @@ private:
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    QCommandLineParser options;
+    options.addHelpOption();
+    options.addOption({QStringLiteral("health-port"),
+                       QStringLiteral("Answer /readyz and /livez on 127.0.0.1:<port>."),
+                       QStringLiteral("port")});
+    options.process(app);
+
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(10s);
+
+    // Readiness for an orchestrator: 503 from the instant a shutdown begins.
+    canstop::HealthProbe health(&lifecycle);
+    if (options.isSet(QStringLiteral("health-port"))) {
+        bool ok = false;
+        const uint port = options.value(QStringLiteral("health-port")).toUInt(&ok);
+        if (!ok || port > 65535 || !health.listen(QHostAddress::LocalHost, quint16(port))) {
+            qCCritical(lcWorker, "--health-port %ls: not a port to listen on",
+                       qUtf16Printable(options.value(QStringLiteral("health-port"))));
+            return 2;
+        }
+        qCInfo(lcWorker, "health probe on 127.0.0.1:%u", health.serverPort());
+    }
 
     Counter counter;
     canstop::ServiceOptions counterOptions;

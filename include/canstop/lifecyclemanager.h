@@ -98,6 +98,17 @@ public:
     int shutdownTimeoutMs() const;
     void setShutdownTimeoutMs(int timeoutMs);
 
+    // Behind a load balancer: for this long after a shutdown begins, the
+    // program stays a "lame duck": readiness fails at once (isReady(), the
+    // health probe, systemd's STOPPING=1), but servers keep accepting and
+    // serving and sessions are still admitted, while the balancer notices;
+    // then drainStarted() and the drain proper. It counts inside the
+    // deadline; a second SIGINT/SIGTERM ends it at once (a third exits).
+    // Default 0. Negative, more than INT_MAX ms, or once a shutdown has
+    // begun: refused with a warning.
+    bool setLameDuck(std::chrono::milliseconds delay);
+    std::chrono::milliseconds lameDuck() const;
+
     // Whether the end of a shutdown calls QCoreApplication::exit(code)
     // (default true). Turn it off to run the sequence without ending the
     // program, e.g. in a test or a plugin host.
@@ -130,8 +141,10 @@ public:
     // Milliseconds left of the deadline while stopping (updated four times a
     // second, for display), 0 after, -1 before.
     int remainingMs() const;
-    // Running, and nothing holds readiness back: what systemd's READY=1 and
-    // a readiness probe report. False from the instant a shutdown begins.
+    // Thread-safe. Running, and nothing holds readiness back: what systemd's
+    // READY=1 and a readiness probe report. False from the instant a
+    // shutdown begins, and from the instant a watched SIGINT/SIGTERM
+    // arrives, even while this manager's thread is busy.
     bool isReady() const;
     // Holds readiness back while `what` is under way (start-up still
     // loading, a reload that finishes later), until released by the same
@@ -175,6 +188,10 @@ public:
     // change notification arrives, every property already has its new value.
 Q_SIGNALS:
     void shutdownRequested(const QString &reason, QPrivateSignal);
+    // After the lame duck (at once without one): servers stop accepting and
+    // close their connections as they become idle. GracefulTcpServer drains
+    // on this.
+    void drainStarted(QPrivateSignal);
     void reloadRequested(QPrivateSignal);
     void signalReceived(int signalNumber, QPrivateSignal);
     void stateChanged(canstop::LifecycleManager::State state, QPrivateSignal);

@@ -58,7 +58,9 @@ class CANSTOP_LIFECYCLE_EXPORT ShutdownReport
     Q_PROPERTY(QStringList abandonedSessions READ abandonedSessions)
 
 public:
-    enum class Phase { Announce, Services, Sessions, LateServices };
+    // In the order they run: Announce, LameDuck, Services, Sessions,
+    // LateServices (LameDuck came later, so its value is last).
+    enum class Phase { Announce, Services, Sessions, LateServices, LameDuck };
     Q_ENUM(Phase)
 
     ShutdownReport();

@@ -20,6 +20,10 @@ namespace {
 // The write end of the pipe of the HardStop that receives signals; the
 // handler reads nothing else.
 std::atomic<int> s_signalFd{-1};
+// SIGINTs and SIGTERMs the handler has seen, for readiness that fails the
+// instant one arrives.
+std::atomic<int> s_terminationSignals{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
 
 // One record per delivery, written whole (smaller than PIPE_BUF). Number 0
 // only wakes the thread to look at its state again.
@@ -110,12 +114,27 @@ bool HardStop::receiveSignals()
 {
     if (!startThread())
         return false;
+    m_signalsBefore = s_terminationSignals.load();
     s_signalFd.store(m_writeFd, std::memory_order_release);
     return true;
 }
 
+bool HardStop::terminationSignalled() const
+{
+    const int before = m_signalsBefore.load();
+    return before >= 0 && s_terminationSignals.load() != before;
+}
+
+void HardStop::setLameDuck(bool running, std::function<void()> skip)
+{
+    std::lock_guard lock(m_mutex);
+    m_lameDuck = running;
+    m_skipLameDuck = std::move(skip);
+}
+
 void HardStop::signalArrived(int signalNumber) noexcept
 {
+    s_terminationSignals.fetch_add(1);
     const int fd = s_signalFd.load(std::memory_order_acquire);
     if (fd >= 0)
         writeRecord(fd, signalNumber);
@@ -198,6 +217,18 @@ void HardStop::onSignal(int signalNumber, qint64 arrivedNs, std::unique_lock<std
             m_deadlineNs = arrivedNs + toNs(m_timeout);
             m_hardDeadlineNs = m_deadlineNs + toNs(Grace);
         }
+        return;
+    }
+    if (m_lameDuck && m_skipLameDuck) {
+        // The deliberate second signal ends the lame duck; a third one exits.
+        m_lameDuck = false;
+        m_firstSignalNs = arrivedNs;
+        qCInfo(lcSignals, "second %ls during the lame duck: draining now; another one exits",
+               qUtf16Printable(name));
+        const auto skip = std::exchange(m_skipLameDuck, {});
+        lock.unlock();
+        skip();
+        lock.lock();
         return;
     }
     end(lock, exitCode,

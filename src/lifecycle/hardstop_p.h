@@ -3,6 +3,7 @@
 #include <QDeadlineTimer>
 #include <QString>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -23,6 +24,8 @@ namespace canstop {
 //    twice (a wrapper forwarding the terminal's SIGINT), ignored;
 //  - the first one: starts (or joins) the shutdown, and its deadline
 //    counts from now even if the main thread has not noticed yet;
+//  - the next one during a lame duck: ends the lame duck (the drain starts
+//    at once), through the skip callback;
 //  - any later one, or any one after the shutdown finished: one critical
 //    line, then _exit(128 + signal).
 class HardStop
@@ -58,6 +61,12 @@ public:
     // The sequence is over: no deadline; a later terminating signal ends
     // the process at once.
     void finished();
+    // While a lame duck runs, a second signal calls `skip` (on the hard
+    // stop's thread) instead of ending the process.
+    void setLameDuck(bool running, std::function<void()> skip = {});
+    // Thread-safe: whether a SIGINT or SIGTERM has reached the handler since
+    // receiveSignals(), even if no thread has acted on it yet.
+    bool terminationSignalled() const;
 
 private:
     bool startThread();
@@ -75,6 +84,10 @@ private:
     qint64 m_deadlineNs = 0;            // the shutdown's own deadline, for the message
     std::optional<qint64> m_finishedNs; // when the sequence finished
     bool m_quit = false;
+    bool m_lameDuck = false;
+    std::function<void()> m_skipLameDuck;
+    // The handler's count when this began to receive; -1 before.
+    std::atomic<int> m_signalsBefore{-1};
 
     int m_readFd = -1;
     int m_writeFd = -1;

@@ -176,6 +176,7 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     const State before = state;
     const bool wasReady = ready;
     const int ms = static_cast<int>(std::max<qint64>(0, deadline.remainingTime()));
+    readyNow = false;
     Qt::beginPropertyUpdateGroup();
     state = State::Stopping;
     shuttingDown = true;
@@ -193,8 +194,16 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     remainingTimer.start(RemainingTickMs);
     if (systemd)
         systemd->stopping(deadline, QStringLiteral("stopping (%1)").arg(why));
+    const auto delay = std::min(
+        lameDuck, std::chrono::milliseconds(std::max<qint64>(0, deadline.remainingTime())));
+    if (delay.count() > 0) {
+        qCInfo(lcLifecycle, "lame duck: serving on for %lld ms before the drain",
+               static_cast<long long>(delay.count()));
+        hardStop.setLameDuck(true,
+                             [this] { postCall(q_ptr, [this] { sequence.skipLameDuck(); }); });
+    }
     Q_EMIT q->shutdownRequested(why, {});
-    sequence.begin(why, exitCode, deadline, services);
+    sequence.begin(why, exitCode, deadline, services, delay);
 }
 
 // Step 5, after the sequence's report.
@@ -305,6 +314,7 @@ void LifecycleManagerPrivate::updateReady()
     if (now == ready)
         return;
     ready = now;
+    readyNow = now;
     Q_EMIT q->readyChanged(now, {});
     if (systemd) {
         if (now)
@@ -397,6 +407,10 @@ LifecycleManager::LifecycleManager(QObject *parent)
     s_instance.compare_exchange_strong(none, this);
 
     d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); });
+    connect(&d->sequence, &ShutdownSequence::drainStarted, this, [this, d] {
+        d->hardStop.setLameDuck(false);
+        Q_EMIT drainStarted({});
+    });
     connect(&d->sequence, &ShutdownSequence::finished, this,
             [d](const ShutdownReport &report) { d->finished(report); });
     connect(&d->remainingTimer, &QTimer::timeout, this, [d] { d->updateRemainingMs(); });
@@ -708,7 +722,27 @@ QBindable<bool> LifecycleManager::bindableReady()
 bool LifecycleManager::isReady() const
 {
     Q_D(const LifecycleManager);
-    return d->ready;
+    return d->readyNow && !d->hardStop.terminationSignalled();
+}
+
+bool LifecycleManager::setLameDuck(std::chrono::milliseconds delay)
+{
+    Q_D(LifecycleManager);
+    if (delay.count() < 0 || delay.count() > std::numeric_limits<int>::max() ||
+        d->state == State::Stopping || d->state == State::Stopped) {
+        qCWarning(lcLifecycle,
+                  "setLameDuck(%lld ms): refused: it is 0 to %d ms, set before a shutdown",
+                  static_cast<long long>(delay.count()), std::numeric_limits<int>::max());
+        return false;
+    }
+    d->lameDuck = delay;
+    return true;
+}
+
+std::chrono::milliseconds LifecycleManager::lameDuck() const
+{
+    Q_D(const LifecycleManager);
+    return d->lameDuck;
 }
 
 bool LifecycleManager::holdReadiness(const QString &what)

@@ -63,9 +63,11 @@ public:
     QProperty<QString> reason;
     QProperty<int> remainingMs{-1};
     QProperty<bool> ready{false};
-    QStringList readinessHolds; // may name the same thing twice
+    std::atomic<bool> readyNow{false}; // ready, for other threads
+    QStringList readinessHolds;        // may name the same thing twice
     bool reloading = false;
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
+    std::chrono::milliseconds lameDuck{0};
     bool autoExit = true;
 
     std::shared_ptr<SessionGate> gate;

@@ -17,7 +17,7 @@ public:
     QDateTime startedAt;
     QDateTime finishedAt;
     qint64 totalMs = 0;
-    std::array<qint64, 4> phaseMs{};
+    std::array<qint64, 5> phaseMs{};
     QList<ServiceReport> services;
     int sessionsDrained = 0;
     int sessionsAbandoned = 0;

@@ -6,6 +6,7 @@
 #include "shutdownreport_p.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace canstop {
 
@@ -20,7 +21,8 @@ ShutdownSequence::ShutdownSequence(std::shared_ptr<SessionGate> gate, QObject *p
 }
 
 void ShutdownSequence::begin(const QString &reason, int exitCode, QDeadlineTimer deadline,
-                             const std::vector<ServiceEntry *> &services)
+                             const std::vector<ServiceEntry *> &services,
+                             std::chrono::milliseconds lameDuck)
 {
     Q_ASSERT(m_step == Step::Idle);
     m_totalClock.start();
@@ -28,6 +30,7 @@ void ShutdownSequence::begin(const QString &reason, int exitCode, QDeadlineTimer
     m_deadline = deadline;
     m_requestedExitCode = exitCode;
     m_services = services;
+    m_lameDuck = lameDuck;
     m_report.d->reason = reason;
     m_report.d->startedAt = QDateTime::currentDateTime();
     m_step = Step::Announce;
@@ -44,8 +47,21 @@ void ShutdownSequence::advance()
         case Step::Done:
             return;
         case Step::Announce:
-            // 1. Slots of shutdownRequested() may have started sessions;
-            // from now on nothing enters.
+            enter(Step::LameDuck);
+            break;
+        case Step::LameDuck:
+            // 1. Serving on while load balancers notice the failing
+            // readiness, within the deadline.
+            if (!m_lameDuckOver && m_lameDuck.count() > 0) {
+                if (!m_timer.isActive()) {
+                    m_timer.start(int(std::min<qint64>(m_lameDuck.count(), remainingMs())));
+                    publishPending();
+                }
+                return;
+            }
+            // Servers take what the kernel has queued while sessions are
+            // still admitted; from then on nothing enters.
+            Q_EMIT drainStarted();
             m_sessionsAtClose = m_gate->close();
             for (ServiceEntry *entry : m_services)
                 entry->stopSupervising();
@@ -83,10 +99,30 @@ void ShutdownSequence::advance()
 
 void ShutdownSequence::enter(Step next)
 {
-    if (m_step >= Step::Announce && m_step <= Step::LateServices) {
-        const auto phase = static_cast<size_t>(static_cast<int>(m_step) - int(Step::Announce));
-        m_report.d->phaseMs[phase] = m_stepClock.restart();
+    std::optional<Phase> phase;
+    switch (m_step) {
+    case Step::Announce:
+        phase = Phase::Announce;
+        break;
+    case Step::LameDuck:
+        phase = Phase::LameDuck;
+        break;
+    case Step::Services:
+        phase = Phase::Services;
+        break;
+    case Step::Sessions:
+        phase = Phase::Sessions;
+        break;
+    case Step::LateServices:
+        phase = Phase::LateServices;
+        break;
+    case Step::Idle:
+    case Step::Finish:
+    case Step::Done:
+        break;
     }
+    if (phase)
+        m_report.d->phaseMs[static_cast<size_t>(*phase)] = m_stepClock.restart();
     m_step = next;
     publishPending();
 }
@@ -172,10 +208,23 @@ void ShutdownSequence::sessionsChanged()
         advance();
 }
 
+void ShutdownSequence::skipLameDuck()
+{
+    if (m_step != Step::LameDuck || m_lameDuckOver)
+        return;
+    qCInfo(lcLifecycle, "lame duck cut short: draining now");
+    m_timer.stop();
+    m_lameDuckOver = true;
+    publishPending();
+    advance();
+}
+
 void ShutdownSequence::timerFired()
 {
     m_timer.stop();
-    if (m_step == Step::Sessions) {
+    if (m_step == Step::LameDuck) {
+        m_lameDuckOver = true;
+    } else if (m_step == Step::Sessions) {
         const int left = m_gate->count();
         const QStringList names = m_gate->describe(StragglersNamed);
         reportSessions(left, names);
@@ -225,6 +274,13 @@ void ShutdownSequence::addServiceReport(const ServiceEntry *entry, ServiceReport
 void ShutdownSequence::publishPending()
 {
     QStringList names;
+    if (m_step <= Step::LameDuck) {
+        // Nothing is queued yet: what will be, in stop order.
+        for (auto it = m_services.crbegin(); it != m_services.crend(); ++it) {
+            if (!(*it)->options().stopAfterSessions)
+                names.append((*it)->name());
+        }
+    }
     if (m_current)
         names.append(m_current->name());
     for (auto it = m_queue.crbegin(); it != m_queue.crend(); ++it)
@@ -238,6 +294,7 @@ void ShutdownSequence::publishPending()
     std::lock_guard lock(m_pendingMutex);
     m_pendingServices = names;
     m_pendingBegun = true;
+    m_pendingLameDuck = m_step == Step::LameDuck && !m_lameDuckOver;
 }
 
 QString ShutdownSequence::pendingDescription() const
@@ -248,6 +305,8 @@ QString ShutdownSequence::pendingDescription() const
         if (!m_pendingBegun)
             pending.append(
                 QStringLiteral("the whole sequence (the manager's thread has not started it)"));
+        if (m_pendingLameDuck)
+            pending.append(QStringLiteral("the lame duck (serving on)"));
         for (const QString &name : m_pendingServices)
             pending.append(QStringLiteral("service \"%1\"").arg(name));
     }

@@ -27,7 +27,7 @@ class ShutdownSequence : public QObject
     Q_OBJECT
 
 public:
-    enum class Step { Idle, Announce, Services, Sessions, LateServices, Finish, Done };
+    enum class Step { Idle, Announce, LameDuck, Services, Sessions, LateServices, Finish, Done };
     Q_ENUM(Step)
 
     static constexpr int StragglersNamed = 20;
@@ -35,14 +35,17 @@ public:
     explicit ShutdownSequence(std::shared_ptr<SessionGate> gate, QObject *parent = nullptr);
 
     // Starts the sequence; the announcement (state, shutdownRequested) has
-    // just been made, so the gate closes now. `services` oldest first.
+    // just been made. After the lame duck (serving on, sessions admitted)
+    // drainStarted() is emitted and the gate closes. `services` oldest first.
     void begin(const QString &reason, int exitCode, QDeadlineTimer deadline,
-               const std::vector<ServiceEntry *> &services);
+               const std::vector<ServiceEntry *> &services,
+               std::chrono::milliseconds lameDuck = std::chrono::milliseconds(0));
 
     // Events.
     void serviceEnded(ServiceEntry *entry);
     void sessionsChanged();
-    void timerFired(); // the wait timer: a service's budget or the drain's deadline
+    void timerFired(); // the wait timer: the lame duck, a service's budget or the deadline
+    void skipLameDuck();
 
     Step step() const { return m_step; }
     QDeadlineTimer deadline() const { return m_deadline; }
@@ -51,6 +54,7 @@ public:
     QString pendingDescription() const;
 
 Q_SIGNALS:
+    void drainStarted();
     void finished(const canstop::ShutdownReport &report);
 
 private:
@@ -69,6 +73,8 @@ private:
     Step m_step = Step::Idle;
     QDeadlineTimer m_deadline = QDeadlineTimer::Forever;
     int m_requestedExitCode = 0;
+    std::chrono::milliseconds m_lameDuck{0};
+    bool m_lameDuckOver = false;
     std::vector<ServiceEntry *> m_services; // oldest first
     std::vector<ServiceEntry *> m_queue;    // the next to stop is at the back
     ServiceEntry *m_current = nullptr;      // the service being waited for
@@ -83,6 +89,7 @@ private:
     mutable std::mutex m_pendingMutex;
     QStringList m_pendingServices; // for pendingDescription(), in stop order
     bool m_pendingBegun = false;
+    bool m_pendingLameDuck = false;
 };
 
 } // namespace canstop

@@ -70,7 +70,7 @@ void GracefulTcpServerPrivate::useManager(LifecycleManager *manager)
     }
     // Direct when in the manager's thread: the backlog is taken, and
     // counted, before the session gate closes.
-    QObject::connect(manager, &LifecycleManager::shutdownRequested, q, [this] { startDraining(); });
+    QObject::connect(manager, &LifecycleManager::drainStarted, q, [this] { startDraining(); });
 }
 
 void GracefulTcpServerPrivate::resolveManager()

@@ -1,5 +1,6 @@
 // A small program for the whole-program tests: each mode sets up one
 // situation, prints "ready" once it is set, and lets the test send signals.
+#include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QApplication>
@@ -100,6 +101,13 @@ int main(int argc, char **argv)
     if (!lifecycle.watchSignals())
         return 2;
     lifecycle.useSystemd(); // nothing unless NOTIFY_SOCKET is set
+    canstop::HealthProbe health(&lifecycle);
+    if (qEnvironmentVariableIsSet("CANSTOP_HELPER_HEALTH")) {
+        health.setLivenessBound(std::chrono::milliseconds(300));
+        if (!health.listen(QHostAddress::LocalHost))
+            return 2;
+        std::cout << "health port " << health.serverPort() << std::endl;
+    }
     std::cout << "NOTIFY_SOCKET=" << qgetenv("NOTIFY_SOCKET").constData() << std::endl;
 
     Stubborn stubborn;

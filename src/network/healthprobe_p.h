@@ -1,0 +1,41 @@
+#pragma once
+
+#include <canstop/healthprobe.h>
+
+#include "probeserver_p.h"
+
+#include <QPointer>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+
+namespace canstop {
+
+// The probe's two halves: this object, in the manager's thread, keeps the
+// heartbeat and mirrors what the answers need into atomics; the HTTP
+// server runs on `thread` and reads only those atomics and the manager's
+// thread-safe calls.
+class HealthProbePrivate
+{
+    Q_DECLARE_PUBLIC(HealthProbe)
+
+public:
+    explicit HealthProbePrivate(HealthProbe *probe) : q_ptr(probe) {}
+
+    void follow(LifecycleManager *manager);
+    ProbeServer::Answer answer(const QByteArray &path) const;
+    QByteArray body(bool ready) const;
+
+    HealthProbe *const q_ptr;
+    LifecycleManager *lifecycle = nullptr;
+    std::atomic<int> state{0};          // LifecycleManager::State
+    std::atomic<qint64> deadlineNs{-1}; // QDeadlineTimer::deadlineNSecs() while stopping
+    std::atomic<qint64> lastTurnNs{0};  // the manager's loop, last seen turning
+    std::atomic<qint64> boundMs{HealthProbe::DefaultLivenessBound.count()};
+    QTimer heartbeat;
+    QThread thread;
+    quint16 port = 0;
+};
+
+} // namespace canstop
