@@ -11,9 +11,11 @@
 
 #include <QByteArray>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -49,6 +51,18 @@ public:
     std::atomic<int> lost{0};            // short, wrong or timed-out replies
     std::atomic<int> longLivedEchoed{0}; // of echoed, those on long-lived connections
     std::atomic<int> reconnected{0};     // long-lived connections closed between requests
+
+    // Of the short clients' echoed requests, connect to reply, in µs.
+    qint64 latencyPercentileUs(double fraction)
+    {
+        std::lock_guard lock(m_latencyMutex);
+        if (m_latenciesUs.empty())
+            return 0;
+        std::vector<qint64> sorted = m_latenciesUs;
+        const auto at = sorted.begin() + qsizetype(fraction * double(sorted.size() - 1));
+        std::nth_element(sorted.begin(), at, sorted.end());
+        return *at;
+    }
 
 private:
     enum class Outcome { Echoed, Closed, Reset, Lost };
@@ -113,13 +127,21 @@ private:
     void runShort(quint16 port, int client)
     {
         for (int n = 0; !m_stop; ++n) {
+            const auto began = std::chrono::steady_clock::now();
             const int fd = connectTo(port);
             if (fd < 0) {
                 ++refused;
                 continue;
             }
-            count(request(fd, requestText(client, n)));
+            const Outcome outcome = request(fd, requestText(client, n));
             ::close(fd);
+            count(outcome);
+            if (outcome == Outcome::Echoed) {
+                const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - began);
+                std::lock_guard lock(m_latencyMutex);
+                m_latenciesUs.push_back(us.count());
+            }
         }
     }
 
@@ -157,5 +179,7 @@ private:
     }
 
     std::atomic<bool> m_stop{false};
+    std::mutex m_latencyMutex;
+    std::vector<qint64> m_latenciesUs;
     std::vector<std::thread> m_threads;
 };
