@@ -11,21 +11,16 @@
 // QTcpServer, listens afresh on the same port in each instance. Prints
 // figures; asserts nothing.
 #include "common/requestload.h"
+#include "common/spawn.h"
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char **environ;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -42,18 +37,7 @@ pid_t start(std::vector<std::string> argv, int listener)
                                    "LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=echo exec \"$0\" "
                                    "\"$@\""});
     }
-    std::vector<char *> args;
-    for (std::string &arg : argv)
-        args.push_back(arg.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (listener >= 0)
-        posix_spawn_file_actions_adddup2(&actions, listener, 3);
-    pid_t pid = -1;
-    posix_spawn(&pid, args.front(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    const pid_t pid = bench::spawn(std::move(argv), log, listener);
     for (int i = 0; i < 2000; ++i) {
         std::ifstream in(log);
         std::string line;
@@ -64,13 +48,6 @@ pid_t start(std::vector<std::string> argv, int listener)
         std::this_thread::sleep_for(2ms); // a benchmark may wait; tests may not
     }
     return pid;
-}
-
-void stop(pid_t pid)
-{
-    ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
 }
 
 struct Figures
@@ -89,13 +66,13 @@ Figures run(bool canstop, quint16 port, int listener, int restarts, int threads)
     const auto began = Clock::now();
     for (int i = 0; i < restarts; ++i) {
         std::this_thread::sleep_for(100ms); // serve a while, then restart at once
-        stop(server);
+        bench::stop(server);
         server = canstop ? start(canstopArgs, listener) : start(plainArgs, -1);
     }
     std::this_thread::sleep_for(100ms);
     load.stop();
     const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-    stop(server);
+    bench::stop(server);
     return {seconds, load.echoed / seconds, load.echoed, load.refused, load.reset, load.lost};
 }
 

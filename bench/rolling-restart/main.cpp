@@ -12,22 +12,17 @@
 // contrast. Needs haproxy (Debian package haproxy). Prints figures;
 // asserts nothing.
 #include "common/requestload.h"
+#include "common/spawn.h"
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <string>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char **environ;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -45,21 +40,6 @@ quint16 freePort()
     ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
     ::close(fd);
     return ntohs(address.sin_port);
-}
-
-pid_t spawn(std::vector<std::string> argv, const std::string &log)
-{
-    std::vector<char *> args;
-    for (std::string &arg : argv)
-        args.push_back(arg.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    posix_spawn(&pid, args.front(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
 }
 
 // The status of GET /readyz, 0 when nothing answers.
@@ -90,20 +70,14 @@ struct Instance
 
     void start(int lameDuckMs, const std::string &log)
     {
-        pid = spawn({CANSTOP_ECHO, "--port", std::to_string(port), "--health-port",
-                     std::to_string(healthPort), "--lame-duck", std::to_string(lameDuckMs),
-                     "--shutdown-timeout", "10000"},
-                    log);
+        pid = bench::spawn({CANSTOP_ECHO, "--port", std::to_string(port), "--health-port",
+                            std::to_string(healthPort), "--lame-duck", std::to_string(lameDuckMs),
+                            "--shutdown-timeout", "10000"},
+                           log);
         while (readiness(healthPort) != 200)
             std::this_thread::sleep_for(5ms); // a benchmark may wait; tests may not
     }
-    int stop()
-    {
-        ::kill(pid, SIGTERM);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
+    int stop() { return bench::stop(pid); }
 };
 
 struct Figures
@@ -138,8 +112,8 @@ Figures run(int rounds, int lameDuckMs)
                    << instances[i].healthPort << "\n";
         }
     }
-    const pid_t haproxy =
-        spawn({"/usr/sbin/haproxy", "-db", "-f", dir + "/haproxy.cfg"}, dir + "/haproxy.log");
+    const pid_t haproxy = bench::spawn({"/usr/sbin/haproxy", "-db", "-f", dir + "/haproxy.cfg"},
+                                       dir + "/haproxy.log");
     std::this_thread::sleep_for(1s); // its first health checks
 
     Figures figures{};
@@ -161,8 +135,7 @@ Figures run(int rounds, int lameDuckMs)
         figures.lost = load.lost;
         figures.p99Us = load.latencyPercentileUs(0.99);
     }
-    ::kill(haproxy, SIGTERM);
-    ::waitpid(haproxy, nullptr, 0);
+    bench::stop(haproxy);
     for (Instance &instance : instances)
         instance.stop();
     return figures;

@@ -27,7 +27,8 @@ class HealthProbePrivate;
 // milliseconds left of the shutdown deadline (-1 before one). Any other
 // path or method gets 404. The probe serves on a thread of its own
 // (Qt's QHttpServer), so it answers even while the manager's thread is
-// blocked, and it answers until it is destroyed.
+// blocked, and it answers until it is destroyed. Make it in the manager's
+// thread, after the manager, so that it is destroyed first.
 class CANSTOP_NETWORK_EXPORT HealthProbe : public QObject
 {
     Q_OBJECT

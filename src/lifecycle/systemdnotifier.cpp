@@ -1,5 +1,6 @@
 #include "systemdnotifier_p.h"
 
+#include "environment_p.h"
 #include "logging_p.h"
 
 #include <cerrno>
@@ -14,15 +15,6 @@
 namespace canstop {
 
 namespace {
-
-// Reads and unsets `name`: children must not think they are the service.
-QByteArray takeEnvironment(const char *name, bool *isSet)
-{
-    *isSet = qEnvironmentVariableIsSet(name);
-    const QByteArray value = qgetenv(name);
-    qunsetenv(name);
-    return value;
-}
 
 // The address of the notify socket, of exactly its length: an abstract name
 // padded to sizeof(sockaddr_un) would be another name, reaching nobody.
@@ -44,20 +36,17 @@ std::optional<QByteArray> notifyAddress(const QByteArray &where)
 }
 
 // Half of WATCHDOG_USEC, when the watchdog is meant for this process.
-std::optional<std::chrono::milliseconds> watchdogFromEnvironment()
+std::optional<std::chrono::milliseconds> watchdogInterval(const std::optional<QByteArray> &usec,
+                                                          const std::optional<QByteArray> &pid)
 {
-    bool usecSet = false;
-    bool pidSet = false;
-    const QByteArray usec = takeEnvironment("WATCHDOG_USEC", &usecSet);
-    const QByteArray pid = takeEnvironment("WATCHDOG_PID", &pidSet);
-    if (!usecSet)
+    if (!usec)
         return std::nullopt;
-    if (pidSet) {
+    if (pid) {
         bool ok = false;
-        const qlonglong owner = pid.toLongLong(&ok);
+        const qlonglong owner = pid->toLongLong(&ok);
         if (!ok || owner <= 0) {
             qCWarning(lcSystemd, "WATCHDOG_PID=\"%s\" is not a process id: no watchdog pings",
-                      pid.constData());
+                      pid->constData());
             return std::nullopt;
         }
         if (owner != ::getpid()) {
@@ -68,13 +57,13 @@ std::optional<std::chrono::milliseconds> watchdogFromEnvironment()
         }
     }
     bool ok = false;
-    const qulonglong micros = usec.toULongLong(&ok);
+    const qulonglong micros = usec->toULongLong(&ok);
     // Pinged at half the interval, by a QTimer counting in int milliseconds.
     if (!ok || micros < 2000 || micros / 2000 > qulonglong(INT_MAX)) {
         qCWarning(lcSystemd,
                   "WATCHDOG_USEC=\"%s\" is not an interval between 2 ms and %lld s: no watchdog "
                   "pings",
-                  usec.constData(), 2LL * INT_MAX / 1000);
+                  usec->constData(), 2LL * INT_MAX / 1000);
         return std::nullopt;
     }
     return std::chrono::milliseconds(micros / 2000);
@@ -97,16 +86,17 @@ QByteArray statusMessage(const QString &status)
 std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<QString()> status,
                                                                   QObject *parent)
 {
-    bool isSet = false;
-    const QByteArray where = takeEnvironment("NOTIFY_SOCKET", &isSet);
-    const auto watchdog = watchdogFromEnvironment();
-    // Set from systemd 254 on: how many descriptors the unit may store.
-    bool storeSet = false;
-    const QByteArray store = takeEnvironment("FDSTORE", &storeSet);
-    if (!isSet) {
+    // All of them are unset, whatever they hold; only with a notify socket
+    // do the others matter.
+    const auto notifySocket = takeEnvironment("NOTIFY_SOCKET");
+    const auto usec = takeEnvironment("WATCHDOG_USEC");
+    const auto pid = takeEnvironment("WATCHDOG_PID");
+    const auto store = takeEnvironment("FDSTORE"); // from systemd 254 on: how many it may store
+    if (!notifySocket) {
         qCDebug(lcSystemd, "NOTIFY_SOCKET is not set: not started by systemd");
         return nullptr;
     }
+    const QByteArray &where = *notifySocket;
     if (where.startsWith("vsock:")) {
         qCDebug(lcSystemd, "NOTIFY_SOCKET=\"%s\": only AF_UNIX sockets are supported",
                 where.constData());
@@ -127,14 +117,14 @@ std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<
     }
     std::unique_ptr<SystemdNotifier> notifier(
         new SystemdNotifier(fd, *address, std::move(status), parent));
-    if (storeSet) {
+    if (store) {
         bool ok = false;
-        notifier->m_storeOffered = store.toInt(&ok) > 0 && ok;
+        notifier->m_storeOffered = store->toInt(&ok) > 0 && ok;
         if (!ok)
             qCWarning(lcSystemd, "FDSTORE=\"%s\" is not a count: nothing will be stored",
-                      store.constData());
+                      store->constData());
     }
-    if (watchdog) {
+    if (const auto watchdog = watchdogInterval(usec, pid)) {
         notifier->m_watchdog.start(*watchdog);
         qCInfo(lcSystemd, "systemd watchdog: pinging every %lld ms",
                static_cast<long long>(watchdog->count()));

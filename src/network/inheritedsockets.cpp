@@ -1,5 +1,6 @@
 #include "inheritedsockets_p.h"
 
+#include "environment_p.h"
 #include "logging_p.h"
 
 #include <QByteArrayList>
@@ -27,21 +28,13 @@ struct Passed
     bool taken = false;
 };
 
-QByteArray take(const char *name)
-{
-    const QByteArray value = qgetenv(name);
-    qunsetenv(name);
-    return value;
-}
-
 // Reads the variables once; what is wrong is said once.
 QList<Passed> readEnvironment()
 {
-    const bool isSet = qEnvironmentVariableIsSet("LISTEN_FDS");
-    const QByteArray pid = take("LISTEN_PID");
-    const QByteArray fds = take("LISTEN_FDS");
-    const QByteArray names = take("LISTEN_FDNAMES");
-    if (!isSet)
+    const QByteArray pid = takeEnvironment("LISTEN_PID").value_or(QByteArray());
+    const std::optional<QByteArray> fds = takeEnvironment("LISTEN_FDS");
+    const QByteArray names = takeEnvironment("LISTEN_FDNAMES").value_or(QByteArray());
+    if (!fds)
         return {};
     bool ok = false;
     const qlonglong owner = pid.toLongLong(&ok);
@@ -51,9 +44,10 @@ QList<Passed> readEnvironment()
                   pid.constData(), static_cast<long long>(::getpid()));
         return {};
     }
-    const int count = fds.toInt(&ok);
+    const int count = fds->toInt(&ok);
     if (!ok || count < 0 || count > MaxFds) {
-        qCWarning(lcNetwork, "LISTEN_FDS=\"%s\" is not a count of passed sockets", fds.constData());
+        qCWarning(lcNetwork, "LISTEN_FDS=\"%s\" is not a count of passed sockets",
+                  fds->constData());
         return {};
     }
     QByteArrayList nameList = names.split(':');
