@@ -130,8 +130,10 @@ private Q_SLOTS:
         echo.signal(SIGTERM);
         QCOMPARE(echo.waitForExit(20000), 0);
         QVERIFY2(clock.elapsed() < 15000, QByteArray::number(clock.elapsed()).constData());
-        QVERIFY2(echo.stdErr().contains("lame duck: serving on for 1000 ms"),
-                 echo.stdErr().constData());
+        // Cut to what was left of the deadline, not the 60 s asked for.
+        const int served =
+            number(echo.stdErr(), QStringLiteral("lame duck: serving on for (\\d+) ms"));
+        QVERIFY2(served > 0 && served <= 1000, echo.stdErr().constData());
     }
 
     void secondSignalEndsTheLameDuck()
