@@ -25,9 +25,11 @@ class HealthProbePrivate;
 //
 // Both answer with a small JSON body: ready, state, sessions, and the
 // milliseconds left of the shutdown deadline (-1 before one). Any other
-// path or method gets 404. The probe serves on a thread of its own
-// (Qt's QHttpServer), so it answers even while the manager's thread is
-// blocked, and it answers until it is destroyed. Make it in the manager's
+// path or method gets 404, a malformed request 400, one over 8 KiB 431, one
+// not complete within 5 s 408; more than 64 connections at once are closed
+// unanswered. The probe serves on a thread of its own, so it answers even
+// while the manager's thread is blocked, and it answers until it is
+// destroyed. Make it in the manager's
 // thread, after the manager, so that it is destroyed first.
 class CANSTOP_NETWORK_EXPORT HealthProbe : public QObject
 {
