@@ -180,7 +180,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(get(port, "/readyz"), 200, 20000); // once its services run
         worker.signal(SIGINT);
         QTRY_COMPARE_WITH_TIMEOUT(get(port, "/readyz"), 503, 20000);
-        QCOMPARE(worker.waitForExit(30000), 1); // its producer ignores stop()
+        const int exitCode = worker.waitForExit(30000);
+        QVERIFY2(exitCode == 1, worker.stdErr().constData()); // its producer ignores stop()
     }
 
     void badRequestsGetClearAnswers_data()

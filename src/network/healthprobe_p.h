@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <mutex>
 
 namespace canstop {
 
@@ -33,6 +34,7 @@ public:
     std::atomic<qint64> deadlineNs{-1}; // QDeadlineTimer::deadlineNSecs() while stopping
     std::atomic<qint64> lastTurnNs{0};  // the manager's loop, last seen turning
     std::atomic<qint64> boundMs{HealthProbe::DefaultLivenessBound.count()};
+    mutable std::mutex answering; // held while the server's thread answers
     QTimer heartbeat;
     QThread thread;
     quint16 port = 0;
