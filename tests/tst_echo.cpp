@@ -51,15 +51,6 @@ public:
                extra;
     }
 
-    // The port it listens on, once it says so; 0 if it never does.
-    quint16 waitForPort()
-    {
-        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
-        if (!waitForOutput("listening on"))
-            return 0;
-        return listening.match(QString::fromLocal8Bit(stdErr())).captured(1).toUShort();
-    }
-
     void terminate() { signal(SIGTERM); }
 
     // User and system CPU time so far, in ms, from /proc.

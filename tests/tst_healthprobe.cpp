@@ -56,10 +56,8 @@ public:
                                    QStringLiteral("--health-port"), QStringLiteral("0")} +
                            extra)
     {
-        if (waitForOutput("health probe on")) {
-            port = number(stdErr(), QStringLiteral("listening on [^:]+:(\\d+)"));
-            healthPort = number(stdErr(), QStringLiteral("health probe on [^:]+:(\\d+)"));
-        }
+        port = waitForPort();
+        healthPort = waitForPort("health probe on");
     }
 
     // One echo on a new connection.
@@ -174,9 +172,8 @@ private Q_SLOTS:
     {
         ChildProcess worker(QString::fromLocal8Bit(qgetenv("CANSTOP_WORKER")),
                             {QStringLiteral("--health-port"), QStringLiteral("0")});
-        QVERIFY(worker.waitForOutput("health probe on"));
-        const quint16 port =
-            number(worker.stdErr(), QStringLiteral("health probe on [^:]+:(\\d+)"));
+        const quint16 port = worker.waitForPort("health probe on");
+        QVERIFY(port != 0);
         QTRY_COMPARE_WITH_TIMEOUT(get(port, "/readyz"), 200, 20000); // once its services run
         worker.signal(SIGINT);
         QTRY_COMPARE_WITH_TIMEOUT(get(port, "/readyz"), 503, 20000);

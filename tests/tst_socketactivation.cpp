@@ -2,6 +2,7 @@
 // systemd passes it, by Debian's systemd-socket-activate and by this test,
 // which holds the socket across restarts as systemd holds a .socket unit's.
 #include "common/childprocess.h"
+#include "common/loopback.h"
 #include "common/notifyreceiver.h"
 #include "common/requestload.h"
 
@@ -17,27 +18,6 @@
 #include <unistd.h>
 
 namespace {
-
-// A listening socket on 127.0.0.1 that this process holds.
-struct HeldListener
-{
-    int fd = -1;
-    quint16 port = 0;
-
-    HeldListener()
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 &&
-            ::listen(fd, SOMAXCONN) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
-            port = ntohs(address.sin_port);
-    }
-    ~HeldListener() { ::close(fd); }
-};
 
 // Places `fd` at descriptor 3, where a socket-activated program finds it,
 // with nothing open above it, as systemd starts a service.
@@ -81,14 +61,6 @@ public:
         environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("echo"));
         return environment;
     }
-
-    quint16 port()
-    {
-        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
-        if (!waitForOutput("listening on"))
-            return 0;
-        return listening.match(QString::fromLocal8Bit(stdErr())).captured(1).toUShort();
-    }
 };
 
 // Restarts canstop-echo on `listener` 20 times while `load` runs, each
@@ -100,7 +72,7 @@ void restartUnderLoad(int listener, RequestLoad &load, const QProcessEnvironment
     const int before = load.echoed;
     for (int i = 0; i < Restarts; ++i) {
         ActivatedEcho echo(listener, environment);
-        QVERIFY(echo.port() != 0);
+        QVERIFY(echo.waitForPort() != 0);
         const int served = load.echoed;
         const int servedLongLived = load.longLivedEchoed;
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -112,7 +84,7 @@ void restartUnderLoad(int listener, RequestLoad &load, const QProcessEnvironment
     }
     // One more instance serves whoever queued after the last restart.
     ActivatedEcho last(listener, environment);
-    QVERIFY(last.port() != 0);
+    QVERIFY(last.waitForPort() != 0);
     load.stop();
     last.signal(SIGTERM);
     QCOMPARE(last.waitForExit(20000), 0);
@@ -173,7 +145,7 @@ private Q_SLOTS:
 
     void restartsRefuseNoConnection()
     {
-        HeldListener listener;
+        LoopbackListener listener;
         QVERIFY(listener.port != 0);
         RequestLoad load(listener.port, 2, 4);
         restartUnderLoad(listener.fd, load, ActivatedEcho::defaults());
@@ -253,7 +225,7 @@ private Q_SLOTS:
         QFETCH(bool, notASocket);
         QFETCH(QByteArray, warning);
         QFETCH(bool, inherits);
-        HeldListener listener;
+        LoopbackListener listener;
         QFile devNull(QStringLiteral("/dev/null"));
         QVERIFY(devNull.open(QIODevice::ReadOnly));
         QProcessEnvironment environment = ActivatedEcho::defaults();
@@ -261,7 +233,7 @@ private Q_SLOTS:
             environment.insert(variable.section(QLatin1Char('='), 0, 0),
                                variable.section(QLatin1Char('='), 1));
         ActivatedEcho echo(notASocket ? devNull.handle() : listener.fd, environment, ownPid);
-        const quint16 port = echo.port();
+        const quint16 port = echo.waitForPort();
         QVERIFY2(port != 0, echo.stdErr().constData()); // it runs all the same
         QCOMPARE(port == listener.port, inherits);
         echo.signal(SIGTERM);

@@ -32,14 +32,6 @@ public:
                         QStringLiteral("--shutdown-timeout"), QString::number(shutdownTimeoutMs)},
                        environment)
     {}
-
-    quint16 port()
-    {
-        static const QRegularExpression listening(QStringLiteral("listening on [^:]+:(\\d+)"));
-        if (!waitForOutput("listening on"))
-            return 0;
-        return listening.match(QString::fromLocal8Bit(stdErr())).captured(1).toUShort();
-    }
 };
 
 class Helper : public ChildProcess
@@ -107,7 +99,7 @@ private Q_SLOTS:
         QVERIFY(receiver.isBound());
         Echo echo(environmentWith(
             {{QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(receiver.address())}}));
-        const quint16 port = echo.port();
+        const quint16 port = echo.waitForPort();
         QVERIFY(port != 0);
 
         const auto ready = receiver.waitFor("READY=1");
@@ -348,7 +340,7 @@ private Q_SLOTS:
              {QStringLiteral("WATCHDOG_USEC"), QStringLiteral("1000000")}});
         environment.insert(name, value);
         Echo echo(environment);
-        QVERIFY(echo.port() != 0); // it runs all the same
+        QVERIFY(echo.waitForPort() != 0); // it runs all the same
         if (notifies)
             QVERIFY(receiver.waitFor("READY=1"));
         echo.signal(SIGTERM);

@@ -8,6 +8,7 @@
 //       turn and compares them: throughput, time from SIGTERM to exit, and
 //       what interrupted clients lose. Prints figures; asserts nothing.
 #include "common/echoclient.h"
+#include "common/spawn.h"
 
 #include <QCoreApplication>
 
@@ -15,16 +16,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char **environ;
 
 using echoclient::Client;
 using echoclient::Driver;
@@ -42,16 +39,7 @@ public:
         m_log = "/tmp/canstop-bench-echo-" + std::to_string(::getpid()) + ".log";
         std::vector<std::string> args{program, "--port", "0"};
         args.insert(args.end(), extra);
-        std::vector<char *> argv;
-        for (std::string &arg : args)
-            argv.push_back(arg.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 2, m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn(&m_pid, program, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
+        m_pid = bench::spawn(std::move(args), m_log);
         for (int i = 0; i < 2000 && m_port == 0; ++i) {
             std::this_thread::sleep_for(5ms); // the benchmark may wait; tests may not
             std::ifstream log(m_log);

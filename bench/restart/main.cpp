@@ -10,6 +10,7 @@
 // holds a .socket unit's (socket activation); bench/plain-echo, a bare
 // QTcpServer, listens afresh on the same port in each instance. Prints
 // figures; asserts nothing.
+#include "common/loopback.h"
 #include "common/requestload.h"
 #include "common/spawn.h"
 
@@ -83,28 +84,16 @@ int main(int argc, char **argv)
     const int restarts = argc > 1 ? std::atoi(argv[1]) : 20;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 4;
 
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ::bind(listener, reinterpret_cast<sockaddr *>(&address), length);
-    ::listen(listener, SOMAXCONN);
-    ::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length);
-    const quint16 canstopPort = ntohs(address.sin_port);
-    // The plain server's port: one just free, taken afresh by every instance.
-    const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    address.sin_port = 0;
-    ::bind(probe, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    ::getsockname(probe, reinterpret_cast<sockaddr *>(&address), &length);
-    const quint16 plainPort = ntohs(address.sin_port);
-    ::close(probe);
+    // canstop-echo's socket, held here as systemd holds a .socket unit's;
+    // the plain server's port, taken afresh by every instance.
+    const LoopbackListener listener;
+    const quint16 plainPort = freeLoopbackPort();
 
     std::printf("%d restarts under %d short and %d long-lived clients\n", restarts, threads,
                 threads);
     std::printf("%-44s %8s %10s %8s %8s %8s %8s\n", "server", "seconds", "requests/s", "echoed",
                 "refused", "reset", "lost");
-    const Figures canstop = run(true, canstopPort, listener, restarts, threads);
+    const Figures canstop = run(true, listener.port, listener.fd, restarts, threads);
     std::printf("%-44s %8.1f %10.0f %8d %8d %8d %8d\n", "canstop-echo, socket held across restarts",
                 canstop.seconds, canstop.perSecond, canstop.echoed, canstop.refused, canstop.reset,
                 canstop.lost);
@@ -112,6 +101,5 @@ int main(int argc, char **argv)
     std::printf("%-44s %8.1f %10.0f %8d %8d %8d %8d\n", "plain QTcpServer, listen() per instance",
                 plain.seconds, plain.perSecond, plain.echoed, plain.refused, plain.reset,
                 plain.lost);
-    ::close(listener);
     return 0;
 }

@@ -11,6 +11,7 @@
 // Runs with the lame duck given (default 1000) and with none, for the
 // contrast. Needs haproxy (Debian package haproxy). Prints figures;
 // asserts nothing.
+#include "common/loopback.h"
 #include "common/requestload.h"
 #include "common/spawn.h"
 
@@ -29,29 +30,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-quint16 freePort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr *>(&address), length);
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 // The status of GET /readyz, 0 when nothing answers.
 int readiness(quint16 port)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
+    const sockaddr_in address = loopbackAddress(port);
     int status = 0;
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0) {
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
         const char request[] = "GET /readyz HTTP/1.1\r\n\r\n";
         ::send(fd, request, sizeof request - 1, MSG_NOSIGNAL);
         char answer[32] = {};
@@ -92,11 +77,11 @@ Figures run(int rounds, int lameDuckMs)
     ::mkdir(dir.c_str(), 0755);
     std::vector<Instance> instances(3);
     for (Instance &instance : instances) {
-        instance.port = freePort();
-        instance.healthPort = freePort();
+        instance.port = freeLoopbackPort();
+        instance.healthPort = freeLoopbackPort();
         instance.start(lameDuckMs, dir + "/echo.log");
     }
-    const quint16 front = freePort();
+    const quint16 front = freeLoopbackPort();
     {
         std::ofstream config(dir + "/haproxy.cfg");
         config << "global\n    maxconn 4000\n"

@@ -7,6 +7,7 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QRegularExpression>
 
 #include <csignal>
 #include <functional>
@@ -47,6 +48,19 @@ public:
             m_process.waitForReadyRead(100);
         }
         return true;
+    }
+
+    // The port in its line "<label> ADDRESS:PORT" ("listening on
+    // 127.0.0.1:4711"), once it prints one; 0 if it never does.
+    quint16 waitForPort(const QByteArray &label = "listening on")
+    {
+        if (!waitForOutput(label))
+            return 0;
+        const QRegularExpression line(QRegularExpression::escape(QString::fromLatin1(label)) +
+                                      QStringLiteral(" [^:]+:(\\d+)"));
+        return line.match(QString::fromLocal8Bit(stdErr() + '\n' + stdOut()))
+            .captured(1)
+            .toUShort();
     }
 
     // Without waiting: whether it has exited.

@@ -9,6 +9,8 @@
 // again, as any keep-alive client does; a partial reply is a loss. Used by
 // the tests and the restart benchmark.
 
+#include "loopback.h"
+
 #include <QByteArray>
 
 #include <algorithm>
@@ -73,11 +75,8 @@ private:
         const timeval timeout{20, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = htons(port);
-        if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0)
+        const sockaddr_in address = loopbackAddress(port);
+        if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0)
             return fd;
         ::close(fd);
         return -1;
