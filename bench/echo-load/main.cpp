@@ -3,6 +3,8 @@
 //   canstop-bench-echo-load --port P [--connections C] [--size M]
 //                           [--mode request-reply|stream] [--seconds D]
 //       loads a running echo server on 127.0.0.1:P and prints what it did.
+//   canstop-bench-echo-load drain COUNT...
+//       only the drain times, for each number of idle connections.
 //   canstop-bench-echo-load [rounds]
 //       starts canstop-echo and bench/plain-echo (a bare QTcpServer) in
 //       turn and compares them: throughput, time from SIGTERM to exit, and
@@ -60,7 +62,7 @@ public:
         ::unlink(m_log.c_str());
     }
     uint16_t port() const { return m_port; }
-    void terminate() { ::kill(m_pid, SIGTERM); }
+    bool signal(int number) { return ::kill(m_pid, number) == 0; }
     // Waits for the exit; returns its status.
     int wait()
     {
@@ -143,9 +145,19 @@ void throughput(const char *canstop, const char *plain, int connections, size_t 
                 withCanstop.roundTripsPerSecond / withPlain.roundTripsPerSecond);
 }
 
-void shutdownTime(const char *canstop, int idle)
+struct Drain
 {
-    Server server(canstop);
+    double allEof = 0; // ms from the signal to EOF at every client
+    double exited = 0; // ms from the signal to the exit
+    int exitCode = -1;
+};
+
+// `idle` connections, each confirmed by an echo, then `signal`; a second
+// SIGTERM follows `secondAfter` later if that is not negative.
+Drain shutdownTime(const char *program, int idle, int signal,
+                   std::chrono::milliseconds secondAfter = -1ms)
+{
+    Server server(program);
     Driver clients(server.port());
     // In batches inside the listen backlog, each confirmed by its echo.
     for (int added = 0; added < idle;) {
@@ -158,17 +170,47 @@ void shutdownTime(const char *canstop, int idle)
             },
             30s);
     }
+    // Idle means quiet for longer than canstop-echo's idle grace (250 ms).
+    clients.runUntil([] { return false; }, 300ms);
     const auto start = Clock::now();
-    server.terminate();
-    clients.runUntil([&] { return clients.allDone(); }, 60s);
-    const double allEof = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    server.signal(signal);
+    bool secondSent = secondAfter < 0ms;
+    clients.runUntil(
+        [&] {
+            if (!secondSent && Clock::now() - start >= secondAfter)
+                secondSent = server.signal(SIGTERM);
+            return clients.allDone();
+        },
+        60s);
+    Drain drain;
+    drain.allEof = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     const int status = server.wait();
-    const double exited = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    int eofs = 0;
-    for (const Client &client : clients.clients)
-        eofs += client.eof;
-    std::printf("  %5d idle connections: EOF at all %d in %.0f ms, exit %d after %.0f ms\n", idle,
-                eofs, allEof, WIFEXITED(status) ? WEXITSTATUS(status) : -1, exited);
+    drain.exited = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    drain.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return drain;
+}
+
+// SIGTERM to exit against the time the kernel takes to close the same
+// connections of a killed process.
+void drainTimes(const char *canstop, const char *plain, const std::vector<int> &counts)
+{
+    std::printf("idle connections: SIGTERM to exit (EOF at every client)\n"
+                "  %6s %22s %22s %18s %20s\n",
+                "conns", "canstop", "canstop QT_NO_GLIB=1", "plain, killed",
+                "2nd SIGTERM at 200ms");
+    for (const int count : counts) {
+        const Drain graceful = shutdownTime(canstop, count, SIGTERM);
+        ::setenv("QT_NO_GLIB", "1", 1);
+        const Drain noGlib = shutdownTime(canstop, count, SIGTERM);
+        ::unsetenv("QT_NO_GLIB");
+        const Drain killed = shutdownTime(plain, count, SIGKILL);
+        const Drain second = shutdownTime(canstop, count, SIGTERM, 200ms);
+        std::printf("  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d\n", count,
+                    graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, killed.allEof,
+                    graceful.exitCode || noGlib.exitCode ? "(exit != 0)" : "    ", second.exited,
+                    second.exitCode);
+        std::fflush(stdout);
+    }
 }
 
 void interrupted(const char *name, const char *program)
@@ -179,7 +221,7 @@ void interrupted(const char *name, const char *program)
         clients.add(Client::Mode::Stream);
     clients.runUntil([] { return false; }, 500ms);
     clients.mark();
-    server.terminate();
+    server.signal(SIGTERM);
     clients.runUntil([&] { return clients.allDone(); }, 30s);
     server.wait();
     uint64_t before = 0, lost = 0, refused = 0;
@@ -222,14 +264,19 @@ int main(int argc, char **argv)
              true);
         return 0;
     }
+    if (args.value(1) == QLatin1String("drain")) {
+        std::vector<int> counts;
+        for (int i = 2; i < argc; ++i)
+            counts.push_back(std::atoi(argv[i]));
+        drainTimes(CANSTOP_ECHO, PLAIN_ECHO, counts);
+        return 0;
+    }
     const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
 
     std::printf("echo throughput, request/reply, %d alternated rounds of 2 s each\n", rounds);
     throughput(CANSTOP_ECHO, PLAIN_ECHO, 64, 64, rounds);
     throughput(CANSTOP_ECHO, PLAIN_ECHO, 8, 65536, rounds);
-    std::printf("canstop-echo, SIGTERM to exit\n");
-    shutdownTime(CANSTOP_ECHO, 1000);
-    shutdownTime(CANSTOP_ECHO, 10000);
+    drainTimes(CANSTOP_ECHO, PLAIN_ECHO, {1000, 10000});
     std::printf("50 streaming clients interrupted by SIGTERM\n");
     interrupted("canstop", CANSTOP_ECHO);
     interrupted("plain", PLAIN_ECHO);

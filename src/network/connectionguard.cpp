@@ -2,8 +2,8 @@
 
 #include <canstop/gracefultcpserver.h>
 
+#include "lingerset_p.h"
 #include "logging_p.h"
-#include "socketlinger_p.h"
 
 #include <QScopedValueRollback>
 #include <QSocketNotifier>
@@ -69,6 +69,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
             m_token.reset(); // closed by the application or the peer: the session is over
     });
     refillReserve();
+    LingerSet::local(); // now, while there are descriptors for it
 }
 
 ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServer *server)
@@ -232,12 +233,10 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
         m_token.reset();
         return;
     }
-    // Without its server (gone, or in another thread), the linger owns itself.
-    GracefulTcpServer *owner = m_server && m_server->thread() == thread() ? m_server : nullptr;
     QDeadlineTimer end(m_server ? m_server->linger() : std::chrono::milliseconds(0));
     if (m_lingerEnd < end)
         end = m_lingerEnd;
-    new SocketLinger(fd, std::move(m_token), end, cut, owner);
+    LingerSet::local()->add(fd, std::move(m_token), end, cut);
     m_socket->abort();
     refillReserve(); // from the descriptor abort() gave back
 }

@@ -6,8 +6,8 @@
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
-#include "socketlinger_p.h"
 
+#include <QElapsedTimer>
 #include <QEvent>
 #include <QFile>
 #include <QSocketNotifier>
@@ -51,6 +51,8 @@ template <typename Function> void inGuardsThread(ConnectionGuard *guard, Functio
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server) : q_ptr(server)
 {
+    drainStep.setInterval(0);
+    QObject::connect(&drainStep, &QTimer::timeout, server, [this] { drainNextBatch(); });
     deadlineTimer.setSingleShot(true);
     QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
     retryTimer.setSingleShot(true);
@@ -79,13 +81,14 @@ void GracefulTcpServerPrivate::resolveManager()
         useManager(LifecycleManager::instance());
 }
 
-QList<ConnectionGuard *> GracefulTcpServerPrivate::guards() const
+QList<QTcpSocket *> GracefulTcpServerPrivate::socketsInOrder() const
 {
-    QList<ConnectionGuard *> result;
-    for (QTcpSocket *socket : sockets) {
-        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q_ptr))
-            result.append(guard);
-    }
+    // The order of their descriptors: the one in which Qt's event
+    // dispatchers let go of sockets fastest.
+    QList<QTcpSocket *> result = sockets.values();
+    std::sort(result.begin(), result.end(), [](QTcpSocket *a, QTcpSocket *b) {
+        return a->socketDescriptor() < b->socketDescriptor();
+    });
     return result;
 }
 
@@ -114,17 +117,37 @@ void GracefulTcpServerPrivate::startDraining()
         else
             outOfDescriptors();
     }
-    const QList<ConnectionGuard *> connections = guards();
+    toDrain = socketsInOrder();
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
            q->isListening() ? "listening on until the kernel's queue is taken"
            : inherited || stored
                ? "stopped accepting; the kernel's queue stays on the passed socket for the next "
                  "instance"
                : "stopped listening",
-           static_cast<long long>(connections.size()));
-    for (ConnectionGuard *guard : connections)
-        drain(guard);
+           static_cast<long long>(toDrain.size()));
+    drainNextBatch();
     Q_EMIT q->drainingStarted();
+}
+
+void GracefulTcpServerPrivate::drainNextBatch()
+{
+    // At most a few milliseconds per turn: timers and the deadline are
+    // served in between, however many connections there are.
+    QElapsedTimer turn;
+    turn.start();
+    qsizetype count = 0;
+    while (count < toDrain.size() && turn.elapsed() < 20) {
+        QTcpSocket *socket = toDrain.at(count++);
+        if (!sockets.contains(socket))
+            continue; // gone meanwhile
+        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q_ptr))
+            drain(guard);
+    }
+    toDrain.remove(0, count);
+    if (toDrain.isEmpty())
+        drainStep.stop();
+    else if (!drainStep.isActive())
+        drainStep.start();
 }
 
 void GracefulTcpServerPrivate::closeListener()
@@ -262,8 +285,12 @@ void GracefulTcpServerPrivate::closeRemaining()
             QStringLiteral("%1 never accepted: out of file descriptors").arg(left));
         closeListener();
     }
-    for (ConnectionGuard *guard : guards())
-        inGuardsThread(guard, [guard] { guard->closeNow(); });
+    toDrain.clear();
+    drainStep.stop();
+    for (QTcpSocket *socket : socketsInOrder()) {
+        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q))
+            inGuardsThread(guard, [guard] { guard->closeNow(); });
+    }
 }
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)

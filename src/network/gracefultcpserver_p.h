@@ -36,7 +36,8 @@ public:
     void outOfDescriptors();
     int kernelQueueLength() const;
     void drain(ConnectionGuard *guard);
-    QList<ConnectionGuard *> guards() const;
+    void drainNextBatch();
+    QList<QTcpSocket *> socketsInOrder() const;
 
     GracefulTcpServer *const q_ptr;
     QPointer<LifecycleManager> lifecycle;
@@ -53,6 +54,8 @@ public:
     QTimer retryTimer;           // accepting again after running out of descriptors
     int retryDelayMs = 0;
     SessionToken queuedInKernel; // a drain out of descriptors: what the kernel queued
+    QList<QTcpSocket *> toDrain; // not yet told of the drain
+    QTimer drainStep;            // tells them a batch per turn of the event loop
     QTimer deadlineTimer;        // closes what is still busy in time for the deadline
     QDeadlineTimer lingerEnd = QDeadlineTimer::Forever;
     // The context of the sockets' destroyed() handlers: they die with this

@@ -1,24 +1,29 @@
-// The linger of a graceful close, alone, on a real TCP connection over
+// The lingers of graceful closes, alone, on real TCP connections over
 // 127.0.0.1: the peer gets EOF, its input is discarded in bounded turns,
-// and the session ends when the peer closes.
-#include "socketlinger_p.h"
+// and each session ends when its peer closes or its linger does.
+#include "lingerset_p.h"
 
 #include <canstop/lifecyclemanager.h>
 
+#include <QSocketNotifier>
 #include <QTest>
+#include <QThread>
 
+#include <fcntl.h>
+#include <memory>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <vector>
 
 using canstop::LifecycleManager;
-using canstop::SocketLinger;
+using canstop::LingerSet;
 
 namespace {
 
 constexpr int Flood = 192 * 1024;         // three turns' worth
-constexpr int DiscardPerTurn = 64 * 1024; // the bound socketlinger.cpp promises
+constexpr int DiscardPerTurn = 64 * 1024; // the bound lingerset.cpp promises
 
 int unread(int fd)
 {
@@ -60,7 +65,7 @@ struct Connection
 
 } // namespace
 
-class TestSocketLinger : public QObject
+class TestLingerSet : public QObject
 {
     Q_OBJECT
 
@@ -75,8 +80,8 @@ private Q_SLOTS:
         QCOMPARE(::send(connection.client, flood.constData(), flood.size(), 0), ssize_t(Flood));
         QTRY_COMPARE(unread(connection.server), Flood); // all of it waits at our end
 
-        new SocketLinger(connection.server, manager.holdSession(QStringLiteral("flooder")),
-                         QDeadlineTimer(60000), QString(), &manager);
+        LingerSet::local()->add(connection.server, manager.holdSession(QStringLiteral("flooder")),
+                                QDeadlineTimer(60000), QString());
         QCOMPARE(manager.activeSessions(), 1);
 
         // One turn of the event loop at a time: each takes at most one chunk.
@@ -99,7 +104,63 @@ private Q_SLOTS:
         connection.client = -1;
         QTRY_COMPARE(manager.activeSessions(), 0);
     }
+
+    // A hundred lingers, one notifier: each ends when its peer closes, the
+    // others when their linger does.
+    void eachEndsByItsPeerOrItsLinger()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        LingerSet *set = LingerSet::local();
+        const qsizetype before = set->size();
+        std::vector<std::unique_ptr<Connection>> connections;
+        for (int i = 0; i < 100; ++i) {
+            connections.push_back(std::make_unique<Connection>());
+            QVERIFY(connections.back()->server >= 0);
+            // The odd ones' peers never close: their linger ends them.
+            set->add(connections.back()->server, manager.holdSession(QStringLiteral("peer")),
+                     QDeadlineTimer(i % 2 ? 2000 : 60000), QString());
+        }
+        QCOMPARE(set->size(), before + 100);
+        QCOMPARE(manager.activeSessions(), 100);
+#if defined(Q_OS_LINUX)
+        QCOMPARE(set->findChildren<QSocketNotifier *>().size(), 1);
+#endif
+        for (int i = 0; i < 100; i += 2) {
+            ::close(connections[i]->client);
+            connections[i]->client = -1;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 50, 1500);
+        QTRY_COMPARE(manager.activeSessions(), 0);
+        QCOMPARE(set->size(), before);
+    }
+
+    // A thread's lingers end with the thread: closed, their sessions over.
+    void threadsSetEndsWithTheThread()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        Connection connection;
+        QVERIFY(connection.server >= 0);
+        QThread thread;
+        const int fd = connection.server;
+        // In the thread as it starts: ThreadSanitizer sees the thread's start
+        // order this, not Qt's (uninstrumented) queue.
+        connect(
+            &thread, &QThread::started, &thread,
+            [&] {
+                LingerSet::local()->add(fd, manager.holdSession(QStringLiteral("in a thread")),
+                                        QDeadlineTimer::Forever, QString());
+            },
+            Qt::DirectConnection);
+        thread.start();
+        QTRY_COMPARE(manager.activeSessions(), 1);
+        thread.quit();
+        QVERIFY(thread.wait(10000));
+        QCOMPARE(manager.activeSessions(), 0);
+        QCOMPARE(::fcntl(fd, F_GETFD), -1);
+    }
 };
 
-QTEST_GUILESS_MAIN(TestSocketLinger)
-#include "tst_socketlinger.moc"
+QTEST_GUILESS_MAIN(TestLingerSet)
+#include "tst_lingerset.moc"
