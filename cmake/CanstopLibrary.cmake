@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The canstop authors
+# SPDX-License-Identifier: MIT
+
 # canstop_compile_settings(<target>)
 #
 # The strict settings every file of canstop's libraries compiles with.

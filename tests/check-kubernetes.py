@@ -1,4 +1,7 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The canstop authors
+# SPDX-License-Identifier: MIT
+
 """Checks the Kubernetes example: the manifests parse, and the three numbers
 keep their rule: lame duck < shutdown timeout, and the grace period above
 the shutdown timeout plus canstop's 0.5 s hard-stop grace."""

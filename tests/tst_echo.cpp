@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // canstop-echo as a child process, driven by real clients on 127.0.0.1.
 #include "common/childprocess.h"
 #include "common/echoclient.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // GracefulTcpServer in process: request boundaries marked by the
 // application, and bad input.
 #include <canstop/gracefultcpserver.h>

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The hard stop alone, with plain std::threads as the signal senders and an
 // exit that records instead of ending the test: the rules for a second
 // signal, a duplicate, a signal after the end, and a missed deadline.

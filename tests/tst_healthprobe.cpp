@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The health probe and the lame duck, in whole programs: canstop-echo with
 // --health-port and --lame-duck, and the test helper, whose main thread can
 // be blocked. Requests are raw bytes over TCP on 127.0.0.1.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The manager's states, properties, deadline and report, in process.
 #include <canstop/lifecyclemanager.h>
 

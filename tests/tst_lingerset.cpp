@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The lingers of graceful closes, alone, on real TCP connections over
 // 127.0.0.1: the peer gets EOF, its input is discarded in bounded turns,
 // and each session ends when its peer closes or its linger does.

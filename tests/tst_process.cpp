@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Whole-program behaviour: the helper program run as a child process and
 // sent real signals.
 #include "common/childprocess.h"

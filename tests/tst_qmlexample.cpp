@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // examples/qml-shutdown as a child process on the offscreen platform:
 // SIGTERM shows the overlay with the jobs left, and the program exits 0
 // once they are done.

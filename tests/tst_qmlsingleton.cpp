@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The QML singleton is the application's manager, and C++ bindings follow it.
 #include <canstop/lifecyclemanager.h>
 

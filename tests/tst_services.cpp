@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Services: start order, reverse stop order, budgets, laggards, threads.
 #include <canstop/lifecyclemanager.h>
 

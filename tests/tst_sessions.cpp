@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Sessions: counted from any thread, drained at shutdown, stragglers named.
 #include <canstop/lifecyclemanager.h>
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The shutdown sequence alone, driven by feeding it events: no manager, no
 // application exit.
 #include "hardstop_p.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The signal bridge, in process: real signals through raise() and kill().
 #include <canstop/lifecyclemanager.h>
 

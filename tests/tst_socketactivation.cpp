@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Socket activation: canstop-echo on a listening socket passed the way
 // systemd passes it, by Debian's systemd-socket-activate and by this test,
 // which holds the socket across restarts as systemd holds a .socket unit's.

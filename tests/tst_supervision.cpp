@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Supervision: failed services restarted with backoff, within an intensity limit.
 #include <canstop/lifecyclemanager.h>
 

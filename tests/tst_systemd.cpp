@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // systemd's notify protocol, spoken by whole programs (canstop-echo and the
 // test helper) to a receiver that first proves it hears systemd's own
 // systemd-notify as systemd would.

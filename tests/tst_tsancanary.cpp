@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Built only under ThreadSanitizer, and expected to fail: a queued call
 // that reads what another thread writes with nothing ordering the two. If
 // TSan stays silent here, the suppressions hide canstop's own races too.

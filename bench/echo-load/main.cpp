@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // An echo load client that checks every byte it gets back.
 //
 //   canstop-bench-echo-load --port P [--connections C] [--size M]

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The echo example with a bare QTcpServer and no canstop: what the
 // benchmark compares canstop-echo against.
 #include <QCoreApplication>

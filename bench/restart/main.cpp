@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // The restart proof as figures: 20 restarts of an echo server under a load
 // of one request per connection, and what the clients saw.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // A rolling restart through a real load balancer, as figures: HAProxy in
 // TCP mode in front of three canstop-echo instances, health-checked on
 // /readyz every 100 ms (fall 1), with no retries and no redispatch (like

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // What tracking costs: create, track and destroy sessions, against the same
 // without tracking, in one run; then the heap bytes each tracked session
 // adds while it is alive.

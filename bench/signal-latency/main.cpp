@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Time from kill() in another thread to the Qt slot that hears about it,
 // through canstop's signal bridge and through a bare socketpair +
 // QSocketNotifier bridge, measured the same way in the same run.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // canstop-echo: an ordinary Qt echo server, with QTcpServer swapped for
 // canstop::GracefulTcpServer and a few lines of lifecycle setup. On SIGTERM
 // it stops listening, lets every client have its echo, and exits 0.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // canstop-qml-shutdown: a window with three jobs. Closing it, or Ctrl+C,
 // shows how the shutdown is going; the program exits when the jobs are done
 // or the deadline passes.

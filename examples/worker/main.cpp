@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // canstop-worker: three services, stopped newest first on Ctrl+C.
 //   counter   a thread counting multiples of 4 in random numbers; reports on stop
 //   producer  ignores stop(): abandoned after its 5 s budget, so the exit code is 1

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #include "sessiongate_p.h"
 
 #include "queuedcall_p.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #pragma once
 
 // A program under test, run as a child process: started at once, killed if

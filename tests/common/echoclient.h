@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #pragma once
 
 // Many non-blocking echo clients in one poll() loop, on raw sockets so that

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #pragma once
 
 // TCP on 127.0.0.1 without Qt, for the tests and the benchmarks.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #pragma once
 
 // The service manager's end of the sd_notify protocol, as systemd has it: an

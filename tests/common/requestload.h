@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 #pragma once
 
 // Busy clients of a restarting echo server, in plain threads, every

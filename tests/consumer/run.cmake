@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The canstop authors
+# SPDX-License-Identifier: MIT
+
 # Installs canstop from BUILD_DIR into a fresh prefix, builds the consumer
 # project against it and runs it: find_package(Canstop) must work from the
 # installed files alone.

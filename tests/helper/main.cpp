@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // A small program for the whole-program tests: each mode sets up one
 // situation, prints "ready" once it is set, and lets the test send signals.
 #include <canstop/healthprobe.h>

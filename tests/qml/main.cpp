@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
 // Runs the tst_*.qml files with the application's manager in place.
 #include <canstop/lifecyclemanager.h>
 
