@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
@@ -218,6 +219,10 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("linger of -5 ms")));
         QVERIFY(!server.setLinger(-5ms));
         QCOMPARE(server.linger(), GracefulTcpServer::DefaultLinger);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("maxPendingInput of 0")));
+        QVERIFY(!server.setMaxPendingInput(0));
+        QCOMPARE(server.maxPendingInput(), GracefulTcpServer::DefaultMaxPendingInput);
 
         QTcpSocket stranger;
         QTest::ignoreMessage(QtWarningMsg,
@@ -226,6 +231,37 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("markIdle\\(\\): not")));
         server.markIdle(nullptr);
+    }
+
+    // A fast sender and an application that reads slowly: Qt holds at most
+    // maxPendingInput() of what was sent, and every byte arrives.
+    void readsAheadAtMostMaxPendingInput()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        constexpr qint64 Bound = 64 * 1024;
+        QVERIFY(server.setMaxPendingInput(Bound));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
+
+        QByteArray sent(4 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < sent.size(); ++i)
+            sent[i] = char(i * 7 + i / 4096);
+        client.write(sent);
+        QByteArray received;
+        qint64 mostHeld = 0;
+        QTimer reader;
+        connect(&reader, &QTimer::timeout, connection, [&] {
+            mostHeld = std::max(mostHeld, connection->bytesAvailable());
+            received += connection->read(16 * 1024);
+        });
+        reader.start(1);
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), sent.size(), 60000);
+        QVERIFY(received == sent);
+        QVERIFY2(mostHeld <= Bound, QByteArray::number(mostHeld));
     }
 
     void withoutAManagerItIsAPlainServer()

@@ -8,6 +8,8 @@
 //       loads a running echo server on 127.0.0.1:P and prints what it did.
 //   canstop-bench-echo-load drain COUNT...
 //       only the drain times, for each number of idle connections.
+//   canstop-bench-echo-load interrupted
+//       only the 50 streaming clients interrupted by SIGTERM.
 //   canstop-bench-echo-load [rounds]
 //       starts canstop-echo and bench/plain-echo (a bare QTcpServer) in
 //       turn and compares them: throughput, time from SIGTERM to exit, and
@@ -66,6 +68,17 @@ public:
     }
     uint16_t port() const { return m_port; }
     bool signal(int number) { return ::kill(m_pid, number) == 0; }
+    // A line of /proc/<pid>/status in KiB: "VmRSS" now, "VmHWM" at its peak.
+    long memoryKiB(const char *field) const
+    {
+        std::ifstream status("/proc/" + std::to_string(m_pid) + "/status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind(field, 0) == 0)
+                return std::stol(line.substr(line.find(':') + 1));
+        }
+        return -1;
+    }
     // Waits for the exit; returns its status.
     int wait()
     {
@@ -153,6 +166,7 @@ struct Drain
     double allEof = 0; // ms from the signal to EOF at every client
     double exited = 0; // ms from the signal to the exit
     int exitCode = -1;
+    double bytesPerConnection = 0; // resident memory the connections added
 };
 
 // `idle` connections, each confirmed by an echo, then `signal`; a second
@@ -161,6 +175,7 @@ Drain shutdownTime(const char *program, int idle, int signal,
                    std::chrono::milliseconds secondAfter = -1ms)
 {
     Server server(program);
+    const long startKiB = server.memoryKiB("VmRSS");
     Driver clients(server.port());
     // In batches inside the listen backlog, each confirmed by its echo.
     for (int added = 0; added < idle;) {
@@ -175,6 +190,8 @@ Drain shutdownTime(const char *program, int idle, int signal,
     }
     // Idle means quiet for longer than canstop-echo's idle grace (250 ms).
     clients.runUntil([] { return false; }, 300ms);
+    Drain drain;
+    drain.bytesPerConnection = (server.memoryKiB("VmRSS") - startKiB) * 1024.0 / idle;
     const auto start = Clock::now();
     server.signal(signal);
     bool secondSent = secondAfter < 0ms;
@@ -185,7 +202,6 @@ Drain shutdownTime(const char *program, int idle, int signal,
             return clients.allDone();
         },
         60s);
-    Drain drain;
     drain.allEof = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     const int status = server.wait();
     drain.exited = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -208,10 +224,12 @@ void drainTimes(const char *canstop, const char *plain, const std::vector<int> &
         ::unsetenv("QT_NO_GLIB");
         const Drain killed = shutdownTime(plain, count, SIGKILL);
         const Drain second = shutdownTime(canstop, count, SIGTERM, 200ms);
-        std::printf("  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d\n", count,
-                    graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, killed.allEof,
-                    graceful.exitCode || noGlib.exitCode ? "(exit != 0)" : "    ", second.exited,
-                    second.exitCode);
+        std::printf(
+            "  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d %6.0f B / "
+            "%4.0f B\n",
+            count, graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, killed.allEof,
+            graceful.exitCode || noGlib.exitCode ? "(exit != 0)" : "    ", second.exited,
+            second.exitCode, graceful.bytesPerConnection, killed.bytesPerConnection);
         std::fflush(stdout);
     }
 }
@@ -221,11 +239,18 @@ void interrupted(const char *name, const char *program)
     Server server(program);
     Driver clients(server.port());
     for (int i = 0; i < 50; ++i)
-        clients.add(Client::Mode::Stream);
+        clients.add(Client::Mode::Stream).window =
+            16 * 1024 * 1024; // as fast as the kernel takes it
     clients.runUntil([] { return false; }, 500ms);
     clients.mark();
+    long peakKiB = server.memoryKiB("VmHWM"); // and through the drain, until the server exits
     server.signal(SIGTERM);
-    clients.runUntil([&] { return clients.allDone(); }, 30s);
+    clients.runUntil(
+        [&] {
+            peakKiB = std::max(peakKiB, server.memoryKiB("VmHWM"));
+            return clients.allDone();
+        },
+        30s);
     server.wait();
     uint64_t before = 0, lost = 0, refused = 0;
     int resets = 0;
@@ -238,8 +263,9 @@ void interrupted(const char *name, const char *program)
         resets += client.reset;
     }
     std::printf("  %-8s %6.1f MB sent before SIGTERM: %llu bytes lost, %d of 50 connections "
-                "reset\n",
-                name, before / 1e6, static_cast<unsigned long long>(lost), resets);
+                "reset; server's peak resident memory %.0f MB\n",
+                name, before / 1e6, static_cast<unsigned long long>(lost), resets,
+                peakKiB / 1024.0);
 }
 
 } // namespace
@@ -272,6 +298,11 @@ int main(int argc, char **argv)
         for (int i = 2; i < argc; ++i)
             counts.push_back(std::atoi(argv[i]));
         drainTimes(CANSTOP_ECHO, PLAIN_ECHO, counts);
+        return 0;
+    }
+    if (args.value(1) == QLatin1String("interrupted")) {
+        interrupted("canstop", CANSTOP_ECHO);
+        interrupted("plain", PLAIN_ECHO);
         return 0;
     }
     const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;

@@ -72,8 +72,8 @@ int main(int argc, char **argv)
          QStringLiteral("Shutdown deadline in ms (default 30000)."), QStringLiteral("ms"),
          QStringLiteral("30000")},
         {QStringLiteral("max-pending"),
-         QStringLiteral("Unsent bytes per client before reading from it pauses "
-                        "(default 1048576)."),
+         QStringLiteral("Bytes per client held unsent, and read ahead, before reading "
+                        "from it pauses (default 1048576)."),
          QStringLiteral("bytes"), QStringLiteral("1048576")},
         {QStringLiteral("backlog"),
          QStringLiteral("Listen backlog (default: the kernel's maximum)."), QStringLiteral("n")},
@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 
     canstop::GracefulTcpServer server; // was: QTcpServer server;
     server.setMaxPendingOutput(*maxPending);
+    server.setMaxPendingInput(*maxPending);
     if (*backlog > 0)
         server.setListenBacklogSize(int(*backlog));
     QObject::connect(&server, &QTcpServer::newConnection, &server, [&server] {

@@ -55,10 +55,12 @@ class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
 {
     Q_OBJECT
     Q_PROPERTY(qint64 maxPendingOutput READ maxPendingOutput WRITE setMaxPendingOutput)
+    Q_PROPERTY(qint64 maxPendingInput READ maxPendingInput WRITE setMaxPendingInput)
     Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
 
 public:
     static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
+    static constexpr qint64 DefaultMaxPendingInput = 1024 * 1024;
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
     static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
 
@@ -73,6 +75,14 @@ public:
     // For connections accepted from now on. Refused with a warning unless
     // 1 <= bytes <= INT_MAX.
     bool setMaxPendingOutput(qint64 bytes);
+
+    // How far Qt reads ahead of the application on each connection (its
+    // read buffer size), so that a fast sender cannot grow the server's
+    // memory. For connections accepted from now on; refused with a warning
+    // unless 1 <= bytes <= INT_MAX. A connection that must hold a larger
+    // message whole can lift it with QAbstractSocket::setReadBufferSize(0).
+    qint64 maxPendingInput() const;
+    bool setMaxPendingInput(qint64 bytes);
 
     std::chrono::milliseconds idleGrace() const;
     // For auto mode; refused with a warning unless 0 <= grace <= INT_MAX ms.

@@ -65,6 +65,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
         check();
     });
     m_lastActivity.start();
+    socket->setReadBufferSize(server->maxPendingInput());
     socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption,
                             QVariant::fromValue(server->maxPendingOutput()));
     connect(socket, &QAbstractSocket::disconnected, this, [this] {

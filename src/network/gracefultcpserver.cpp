@@ -322,15 +322,40 @@ qint64 GracefulTcpServer::maxPendingOutput() const
     return d->maxPendingOutput;
 }
 
+namespace {
+
+bool validBufferSize(const char *name, qint64 bytes)
+{
+    if (bytes > 0 && bytes <= std::numeric_limits<int>::max())
+        return true;
+    qCWarning(lcNetwork, "%s of %lld refused: it must be between 1 and %d", name,
+              static_cast<long long>(bytes), std::numeric_limits<int>::max());
+    return false;
+}
+
+} // namespace
+
 bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 {
     Q_D(GracefulTcpServer);
-    if (bytes <= 0 || bytes > std::numeric_limits<int>::max()) {
-        qCWarning(lcNetwork, "maxPendingOutput of %lld refused: it must be between 1 and %d",
-                  static_cast<long long>(bytes), std::numeric_limits<int>::max());
+    if (!validBufferSize("maxPendingOutput", bytes))
         return false;
-    }
     d->maxPendingOutput = bytes;
+    return true;
+}
+
+qint64 GracefulTcpServer::maxPendingInput() const
+{
+    Q_D(const GracefulTcpServer);
+    return d->maxPendingInput;
+}
+
+bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
+{
+    Q_D(GracefulTcpServer);
+    if (!validBufferSize("maxPendingInput", bytes))
+        return false;
+    d->maxPendingInput = bytes;
     return true;
 }
 

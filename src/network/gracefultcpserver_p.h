@@ -46,6 +46,7 @@ public:
     QPointer<LifecycleManager> lifecycle;
     bool followsInstance = false;
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
+    qint64 maxPendingInput = GracefulTcpServer::DefaultMaxPendingInput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
