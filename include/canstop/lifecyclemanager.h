@@ -127,10 +127,12 @@ public:
 
     // Thread-safe. Counts `session` until it is destroyed, in any thread.
     // False once a shutdown has begun: the caller decides what to do with
-    // the object.
+    // the object. The first refusal of a shutdown logs a warning; the rest
+    // are counted, and the count is logged once when the shutdown ends.
     Q_INVOKABLE bool trackSession(QObject *session);
     // Thread-safe. A session that is not a QObject, for as long as the token
-    // lives; an empty token once a shutdown has begun.
+    // lives; an empty token once a shutdown has begun (refusals are logged
+    // as for trackSession()).
     [[nodiscard]] SessionToken holdSession(const QString &what);
 
     State state() const;

@@ -218,6 +218,9 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     if (systemd)
         systemd->finished(report.summary());
     updateActiveSessions(); // the count the sequence ended on, not a queued one
+    if (const int refused = refusals.exchange(0); refused > 1)
+        qCWarning(lcSessions, "%d session(s) in all were refused after the shutdown began",
+                  refused);
     Qt::beginPropertyUpdateGroup();
     state = State::Stopped;
     remainingMs = 0;
@@ -614,8 +617,11 @@ bool LifecycleManager::trackSession(QObject *session)
             d->updateActiveSessions();
         return true;
     case SessionGate::TrackResult::Closed:
-        qCWarning(lcSessions, "trackSession(): %s refused: the shutdown has begun",
-                  session->metaObject()->className());
+        if (d->refusals.fetch_add(1) == 0)
+            qCWarning(lcSessions,
+                      "trackSession(): %s refused: the shutdown has begun (further refusals "
+                      "are counted, not logged)",
+                      session->metaObject()->className());
         return false;
     }
     return false;
@@ -628,8 +634,11 @@ SessionToken LifecycleManager::holdSession(const QString &what)
         return {};
     const quint64 id = d->gate->hold(what);
     if (id == 0) {
-        qCWarning(lcSessions, "holdSession(\"%ls\") refused: the shutdown has begun",
-                  qUtf16Printable(what));
+        if (d->refusals.fetch_add(1) == 0)
+            qCWarning(lcSessions,
+                      "holdSession(\"%ls\") refused: the shutdown has begun (further refusals "
+                      "are counted, not logged)",
+                      qUtf16Printable(what));
         return {};
     }
     if (d->isInManagerThread())

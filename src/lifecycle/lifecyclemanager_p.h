@@ -67,7 +67,10 @@ public:
     QProperty<int> remainingMs{-1};
     QProperty<bool> ready{false};
     std::atomic<bool> readyNow{false}; // ready, for other threads
-    QStringList readinessHolds;        // may name the same thing twice
+    // Sessions refused since the gate closed: the first is logged, the
+    // count once the shutdown ends (callers are told by the return value).
+    std::atomic<int> refusals{0};
+    QStringList readinessHolds; // may name the same thing twice
     bool reloading = false;
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
     std::chrono::milliseconds lameDuck{0};
