@@ -213,10 +213,10 @@ Drain shutdownTime(const char *program, int idle, int signal,
 // connections of a killed process.
 void drainTimes(const char *canstop, const char *plain, const std::vector<int> &counts)
 {
-    std::printf("idle connections: SIGTERM to exit (EOF at every client)\n"
-                "  %6s %22s %22s %18s %20s\n",
-                "conns", "canstop", "canstop QT_NO_GLIB=1", "plain, killed",
-                "2nd SIGTERM at 200ms");
+    std::printf("idle connections: SIGTERM to exit (EOF at every client); resident memory per "
+                "connection\n  %6s %22s %22s %18s %20s %18s\n",
+                "conns", "canstop", "canstop QT_NO_GLIB=1", "plain, killed", "2nd SIGTERM at 200ms",
+                "canstop / plain");
     for (const int count : counts) {
         const Drain graceful = shutdownTime(canstop, count, SIGTERM);
         ::setenv("QT_NO_GLIB", "1", 1);
