@@ -11,13 +11,16 @@ function(canstop_compile_settings target)
 endfunction()
 
 # canstop_finish_library(<target> EXPORT_NAME <Name> OUTPUT_NAME <file name>
-#                        [EXPORT_HEADER <base name>] [HEADERS <public headers>...])
+#                        [EXPORT_HEADER <base name>] [HEADERS <public headers>...]
+#                        [PKGCONFIG_REQUIRES <pkg-config modules>...])
 #
 # What every canstop library shares: the Canstop::<Name> alias, versioned
 # file names, an optional generated export header, strict private
-# compile settings, and installation with its own <Name> export set.
+# compile settings, and installation with its own <Name> export set and,
+# with PKGCONFIG_REQUIRES, a pkg-config file <file name>.pc.
 function(canstop_finish_library target)
-    cmake_parse_arguments(arg "" "EXPORT_NAME;OUTPUT_NAME;EXPORT_HEADER" "HEADERS" ${ARGN})
+    cmake_parse_arguments(arg "" "EXPORT_NAME;OUTPUT_NAME;EXPORT_HEADER"
+                          "HEADERS;PKGCONFIG_REQUIRES" ${ARGN})
     add_library(Canstop::${arg_EXPORT_NAME} ALIAS ${target})
     set_target_properties(${target} PROPERTIES
         OUTPUT_NAME ${arg_OUTPUT_NAME}
@@ -47,4 +50,16 @@ function(canstop_finish_library target)
     install(EXPORT Canstop${arg_EXPORT_NAME}Targets
         NAMESPACE Canstop::
         DESTINATION ${CANSTOP_INSTALL_CMAKEDIR})
+
+    if(arg_PKGCONFIG_REQUIRES)
+        # Relocatable: the prefix is found from the .pc file's own place.
+        file(RELATIVE_PATH pc_to_prefix "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+        string(REGEX REPLACE "/$" "" pc_to_prefix "${pc_to_prefix}")
+        set(pc_name ${arg_OUTPUT_NAME})
+        list(JOIN arg_PKGCONFIG_REQUIRES " " pc_requires)
+        configure_file(${PROJECT_SOURCE_DIR}/cmake/canstop.pc.in
+                       ${CMAKE_CURRENT_BINARY_DIR}/${pc_name}.pc @ONLY)
+        install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc_name}.pc
+                DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+    endif()
 endfunction()

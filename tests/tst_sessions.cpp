@@ -295,10 +295,13 @@ private Q_SLOTS:
                 if (type == QtWarningMsg)
                     warnings.append(message);
             });
+        // Held until the threads are done, so every refusal comes before the end.
+        canstop::SessionToken running = manager.holdSession(QStringLiteral("running"));
         manager.requestShutdown();
         closed.store(true);
         for (auto &thread : threads)
             thread.join();
+        running.reset();
         QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 60000);
         qInstallMessageHandler(handler);
 

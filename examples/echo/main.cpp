@@ -7,6 +7,7 @@
 #include <canstop/gracefultcpserver.h>
 #include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
+#include <canstop/version.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -53,7 +54,7 @@ std::optional<QHostAddress> address(const QString &text)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION));
+    app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION_STRING));
     QCommandLineParser options;
     options.setApplicationDescription(
         QStringLiteral("An echo server that drains gracefully: on SIGTERM or SIGINT it stops "

@@ -218,7 +218,7 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     if (systemd)
         systemd->finished(report.summary());
     updateActiveSessions(); // the count the sequence ended on, not a queued one
-    if (const int refused = refusals.exchange(0); refused > 1)
+    if (const int refused = refusals.load(); refused > 1)
         qCWarning(lcSessions, "%d session(s) in all were refused after the shutdown began",
                   refused);
     Qt::beginPropertyUpdateGroup();

@@ -68,7 +68,8 @@ public:
     QProperty<bool> ready{false};
     std::atomic<bool> readyNow{false}; // ready, for other threads
     // Sessions refused since the gate closed: the first is logged, the
-    // count once the shutdown ends (callers are told by the return value).
+    // count once the shutdown ends, later ones not at all (callers are told
+    // by the return value).
     std::atomic<int> refusals{0};
     QStringList readinessHolds; // may name the same thing twice
     bool reloading = false;

@@ -31,3 +31,31 @@ if(NOT result EQUAL 42)
     message(FATAL_ERROR "the consumer exited with ${result}, expected 42")
 endif()
 message(STATUS "consumer built against the installed package and exited with 42")
+
+# The same libraries through pkg-config, with no CMake at all.
+set(ENV{PKG_CONFIG_PATH} "${WORK_DIR}/prefix/${LIBDIR}/pkgconfig")
+execute_process(COMMAND pkg-config --cflags --libs canstop-network
+                OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE result)
+if(result)
+    message(FATAL_ERROR "pkg-config canstop-network failed")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+separate_arguments(consumer_flags UNIX_COMMAND "${CONSUMER_FLAGS}")
+execute_process(
+    COMMAND "${CXX}" -std=c++17 -fPIC ${consumer_flags} "${SOURCE_DIR}/pkgconfig.cpp" ${flags}
+            "-Wl,-rpath,${WORK_DIR}/prefix/${LIBDIR}" -o "${WORK_DIR}/pkgconfig-consumer"
+    RESULT_VARIABLE result)
+if(result)
+    message(FATAL_ERROR "building with pkg-config's flags failed")
+endif()
+execute_process(COMMAND "${WORK_DIR}/pkgconfig-consumer" RESULT_VARIABLE result)
+if(NOT result EQUAL 42)
+    message(FATAL_ERROR "the pkg-config consumer exited with ${result}, expected 42")
+endif()
+
+foreach(file "${DATADIR}/licenses/canstop/MIT.txt" "${DATADIR}/qlogging-categories6/canstop.categories")
+    if(NOT EXISTS "${WORK_DIR}/prefix/${file}")
+        message(FATAL_ERROR "not installed: ${file}")
+    endif()
+endforeach()
+message(STATUS "pkg-config consumer exited with 42; licence and logging categories installed")
