@@ -1,0 +1,29 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+// The types the README's snippets say are the reader's own; nothing else.
+// Each snippet must include what it uses of Qt and canstop itself.
+#include <QObject>
+
+class QueueConsumer : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() {}
+};
+
+class Job : public QObject
+{
+    Q_OBJECT
+public:
+    void reject() {}
+};
+
+class JobServer : public QObject
+{
+    Q_OBJECT
+Q_SIGNALS:
+    void newJob(Job *job);
+};

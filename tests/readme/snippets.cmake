@@ -1,0 +1,42 @@
+# SPDX-FileCopyrightText: 2026 The canstop authors
+# SPDX-License-Identifier: MIT
+
+# Compiles every C++ snippet of the README, so that none can drift from
+# the API. A snippet with a main() is a whole file and must include what
+# it uses; any other is the body of a function, with canstop's headers.
+set(readme ${PROJECT_SOURCE_DIR}/README.md)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
+file(READ ${readme} text)
+# Out of the way of CMake's list syntax while the blocks are a list.
+string(REPLACE ";" "@semicolon@" text "${text}")
+string(REPLACE "[" "@open@" text "${text}")
+string(REPLACE "]" "@close@" text "${text}")
+string(REGEX MATCHALL "```cpp\n[^`]*```" blocks "${text}")
+
+set(sources ${CMAKE_CURRENT_LIST_DIR}/context.h)
+set(index 0)
+foreach(block IN LISTS blocks)
+    math(EXPR index "${index} + 1")
+    string(REGEX REPLACE "^```cpp\n(.*)```$" "\\1" code "${block}")
+    set(semicolon ";")
+    set(open "[")
+    set(close "]")
+    set(file ${CMAKE_CURRENT_BINARY_DIR}/readme/snippet${index}.cpp)
+    if(code MATCHES "int main\\(")
+        set(content "#include \"context.h\"\n${code}")
+    else()
+        string(CONCAT content "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
+                    "#include <canstop/lifecyclemanager.h>\n\n#include <QTcpSocket>\n\n"
+                    "void snippet${index}()\n{\n${code}}\n")
+    endif()
+    file(CONFIGURE OUTPUT ${file} CONTENT "${content}" @ONLY)
+    list(APPEND sources ${file})
+endforeach()
+if(index LESS 3)
+    message(FATAL_ERROR "found ${index} C++ snippets in README.md, expected at least 3")
+endif()
+
+# Compiled, not linked: a snippet that does not compile fails the build.
+add_library(readme_snippets OBJECT ${sources})
+target_include_directories(readme_snippets PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network)
