@@ -21,9 +21,10 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString grab = dir.filePath(QStringLiteral("overlay.png"));
 
+        // As built, with no import path set: it finds `import Canstop` itself.
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("QML_IMPORT_PATH"),
-                           environment.value(QStringLiteral("CANSTOP_QML_IMPORT_PATH")));
+        environment.remove(QStringLiteral("QML_IMPORT_PATH"));
+        environment.remove(QStringLiteral("QML2_IMPORT_PATH"));
         ChildProcess example(QString::fromLocal8Bit(qgetenv("CANSTOP_QML_EXAMPLE")),
                              {QStringLiteral("--grab"), grab}, environment);
         QVERIFY2(example.waitForOutput("3 jobs running"), example.stdErr().constData());

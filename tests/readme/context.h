@@ -5,6 +5,9 @@
 
 // The types the README's snippets say are the reader's own; nothing else.
 // Each snippet must include what it uses of Qt and canstop itself.
+#include <canstop/lifecyclemanager.h>
+
+#include <QMainWindow>
 #include <QObject>
 
 class QueueConsumer : public QObject
@@ -26,4 +29,14 @@ class JobServer : public QObject
     Q_OBJECT
 Q_SIGNALS:
     void newJob(Job *job);
+};
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    canstop::LifecycleManager *m_lifecycle = nullptr;
 };

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 
 # Compiles every C++ snippet of the README, so that none can drift from
-# the API. A snippet with a main() is a whole file and must include what
-# it uses; any other is the body of a function, with canstop's headers.
+# the API. A snippet with a main(), or that begins with an #include, is a
+# whole file and must include what it uses; any other is the body of a
+# function, with canstop's headers.
 set(readme ${PROJECT_SOURCE_DIR}/README.md)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
 file(READ ${readme} text)
@@ -14,6 +15,7 @@ string(REPLACE "]" "@close@" text "${text}")
 string(REGEX MATCHALL "```cpp\n[^`]*```" blocks "${text}")
 
 set(sources ${CMAKE_CURRENT_LIST_DIR}/context.h)
+file(REMOVE_RECURSE ${CMAKE_CURRENT_BINARY_DIR}/readme) # snippets since removed
 set(index 0)
 foreach(block IN LISTS blocks)
     math(EXPR index "${index} + 1")
@@ -22,7 +24,7 @@ foreach(block IN LISTS blocks)
     set(open "[")
     set(close "]")
     set(file ${CMAKE_CURRENT_BINARY_DIR}/readme/snippet${index}.cpp)
-    if(code MATCHES "int main\\(")
+    if(code MATCHES "int main\\(" OR code MATCHES "^#include")
         set(content "#include \"context.h\"\n${code}")
     else()
         string(CONCAT content "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
@@ -39,4 +41,5 @@ endif()
 # Compiled, not linked: a snippet that does not compile fails the build.
 add_library(readme_snippets OBJECT ${sources})
 target_include_directories(readme_snippets PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network)
+find_package(Qt6 REQUIRED COMPONENTS Widgets)
+target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network Qt6::Widgets)
