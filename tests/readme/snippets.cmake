@@ -2,16 +2,21 @@
 # SPDX-License-Identifier: MIT
 
 # Compiles every C++ snippet of the README, so that none can drift from
-# the API. A snippet with a main(), or that begins with an #include, is a
-# whole file and must include what it uses; any other is the body of a
-# function, with canstop's headers.
+# the API, and writes its QML snippets out for the qmllint test
+# (CANSTOP_README_QML_SNIPPETS). A C++ snippet with a main(), or that
+# begins with an #include, is a whole file and must include what it uses;
+# any other is the body of a function, with canstop's headers.
 set(readme ${PROJECT_SOURCE_DIR}/README.md)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
 file(READ ${readme} text)
-# Out of the way of CMake's list syntax while the blocks are a list.
+# Out of the way of CMake's list syntax while the blocks are a list;
+# file(CONFIGURE) puts them back.
 string(REPLACE ";" "@semicolon@" text "${text}")
 string(REPLACE "[" "@open@" text "${text}")
 string(REPLACE "]" "@close@" text "${text}")
+set(semicolon ";")
+set(open "[")
+set(close "]")
 string(REGEX MATCHALL "```cpp\n[^`]*```" blocks "${text}")
 
 set(sources ${CMAKE_CURRENT_LIST_DIR}/context.h)
@@ -20,9 +25,6 @@ set(index 0)
 foreach(block IN LISTS blocks)
     math(EXPR index "${index} + 1")
     string(REGEX REPLACE "^```cpp\n(.*)```$" "\\1" code "${block}")
-    set(semicolon ";")
-    set(open "[")
-    set(close "]")
     set(file ${CMAKE_CURRENT_BINARY_DIR}/readme/snippet${index}.cpp)
     if(code MATCHES "int main\\(" OR code MATCHES "^#include")
         set(content "#include \"context.h\"\n${code}")
@@ -37,6 +39,17 @@ endforeach()
 if(index LESS 3)
     message(FATAL_ERROR "found ${index} C++ snippets in README.md, expected at least 3")
 endif()
+
+string(REGEX MATCHALL "```qml\n[^`]*```" blocks "${text}")
+set(CANSTOP_README_QML_SNIPPETS "")
+set(index 0)
+foreach(block IN LISTS blocks)
+    math(EXPR index "${index} + 1")
+    string(REGEX REPLACE "^```qml\n(.*)```$" "\\1" code "${block}")
+    set(file ${CMAKE_CURRENT_BINARY_DIR}/readme/Snippet${index}.qml)
+    file(CONFIGURE OUTPUT ${file} CONTENT "${code}" @ONLY)
+    list(APPEND CANSTOP_README_QML_SNIPPETS ${file})
+endforeach()
 
 # Compiled, not linked: a snippet that does not compile fails the build.
 add_library(readme_snippets OBJECT ${sources})
