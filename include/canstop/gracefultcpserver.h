@@ -21,36 +21,36 @@ namespace canstop {
 class LifecycleManager;
 class GracefulTcpServerPrivate;
 
-// A drop-in QTcpServer whose connections survive a shutdown: every
-// accepted socket counts as a session, listening stops the moment a
-// shutdown begins (connections the kernel had already accepted are still
-// taken and served), and each connection is closed gracefully once it is
-// idle, or at the deadline: its output is flushed, its write side closed,
-// and its input read and discarded until the peer closes or the linger
-// passes, so a peer never sees a reset nor loses a byte the server wrote.
-//
-// A connection is busy while it has unread input (in Qt's buffer or the
-// kernel's) or unsent output, and it is closed only once it has also been
-// quiet (no byte read or written) for idleGrace(), 250 ms by default: long
-// enough for a stream's sender to get past a delayed ACK or one
-// retransmission timeout (200 ms minimum on Linux) without being cut in the
-// pause, short enough that a drain barely waits for it. Connections quiet
-// longer than that close at once. An application that knows its own
-// request boundaries says so with markBusy() and markIdle(), and then the
-// grace does not apply.
-//
-// Threads: call the server in its own thread; markBusy() and markIdle() in
-// the connection's thread.
-//
-// The listen backlog defaults to the kernel's maximum (somaxconn), not
-// QTcpServer's 50, so a burst of connects is queued, not retried;
-// setListenBacklogSize() before listen() changes it.
-//
-// A connection is not read while Qt holds unsent output for it (QTcpSocket
-// drops that output when it reads the peer's EOF), and the kernel holds at
-// most maxPendingOutput() of it (the send buffer): a peer that half-closes
-// gets every reply, and one that sends but never reads cannot grow the
-// server's memory.
+/// A drop-in QTcpServer whose connections survive a shutdown: every
+/// accepted socket counts as a session, listening stops the moment a
+/// shutdown begins (connections the kernel had already accepted are still
+/// taken and served), and each connection is closed gracefully once it is
+/// idle, or at the deadline: its output is flushed, its write side closed,
+/// and its input read and discarded until the peer closes or the linger
+/// passes, so a peer never sees a reset nor loses a byte the server wrote.
+///
+/// A connection is busy while it has unread input (in Qt's buffer or the
+/// kernel's) or unsent output, and it is closed only once it has also been
+/// quiet (no byte read or written) for idleGrace(), 250 ms by default: long
+/// enough for a stream's sender to get past a delayed ACK or one
+/// retransmission timeout (200 ms minimum on Linux) without being cut in the
+/// pause, short enough that a drain barely waits for it. Connections quiet
+/// longer than that close at once. An application that knows its own
+/// request boundaries says so with markBusy() and markIdle(), and then the
+/// grace does not apply.
+///
+/// Threads: call the server in its own thread; markBusy() and markIdle() in
+/// the connection's thread.
+///
+/// The listen backlog defaults to the kernel's maximum (somaxconn), not
+/// QTcpServer's 50, so a burst of connects is queued, not retried;
+/// setListenBacklogSize() before listen() changes it.
+///
+/// A connection is not read while Qt holds unsent output for it (QTcpSocket
+/// drops that output when it reads the peer's EOF), and the kernel holds at
+/// most maxPendingOutput() of it (the send buffer): a peer that half-closes
+/// gets every reply, and one that sends but never reads cannot grow the
+/// server's memory.
 class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -59,80 +59,110 @@ class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
     Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
 
 public:
+    /// maxPendingOutput() unless set: 1 MiB.
     static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
+    /// maxPendingInput() unless set: 1 MiB.
     static constexpr qint64 DefaultMaxPendingInput = 1024 * 1024;
+    /// linger() unless set: 1 s.
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
+    /// idleGrace() unless set: 250 ms.
     static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
 
-    // Follows LifecycleManager::instance(), asked for when the server first
-    // needs it (listen(), a connection), so it may be made before the manager.
+    /// Follows LifecycleManager::instance(), asked for when the server first
+    /// needs it (listen(), a connection), so it may be made before the manager.
     explicit GracefulTcpServer(QObject *parent = nullptr);
+    /// The same, with no parent (`GracefulTcpServer server(nullptr);`).
     explicit GracefulTcpServer(std::nullptr_t);
+    /// Drains on `lifecycle`'s drainStarted(). A null `lifecycle` makes a
+    /// plain QTcpServer that never drains, with one warning.
     explicit GracefulTcpServer(LifecycleManager *lifecycle, QObject *parent = nullptr);
+    /// Connections still lingering finish on their own.
     ~GracefulTcpServer() override;
 
+    /// Output a connection may hold unsent in the kernel (its send buffer)
+    /// before Qt holds any. For connections accepted from now on; refused
+    /// with a warning unless 1 <= bytes <= INT_MAX.
+    ///@{
     qint64 maxPendingOutput() const;
-    // For connections accepted from now on. Refused with a warning unless
-    // 1 <= bytes <= INT_MAX.
     bool setMaxPendingOutput(qint64 bytes);
+    ///@}
 
-    // How far Qt reads ahead of the application on each connection (its
-    // read buffer size), so that a fast sender cannot grow the server's
-    // memory. For connections accepted from now on; refused with a warning
-    // unless 1 <= bytes <= INT_MAX. A connection that must hold a larger
-    // message whole can lift it with QAbstractSocket::setReadBufferSize(0).
+    /// How far Qt reads ahead of the application on each connection (its
+    /// read buffer size), so that a fast sender cannot grow the server's
+    /// memory. For connections accepted from now on; refused with a warning
+    /// unless 1 <= bytes <= INT_MAX. A connection that must hold a larger
+    /// message whole can lift it with QAbstractSocket::setReadBufferSize(0).
+    ///@{
     qint64 maxPendingInput() const;
     bool setMaxPendingInput(qint64 bytes);
+    ///@}
 
+    /// How long a connection must be quiet before a drain closes it, unless
+    /// the application marks it (markBusy(), markIdle()); refused with a
+    /// warning unless 0 <= grace <= INT_MAX ms.
+    ///@{
     std::chrono::milliseconds idleGrace() const;
-    // For auto mode; refused with a warning unless 0 <= grace <= INT_MAX ms.
     bool setIdleGrace(std::chrono::milliseconds grace);
+    ///@}
 
+    /// How long a graceful close waits for the peer to close its side after
+    /// getting EOF (never past the shutdown's deadline); refused with a
+    /// warning if negative.
+    ///@{
     std::chrono::milliseconds linger() const;
     bool setLinger(std::chrono::milliseconds linger);
+    ///@}
 
-    // From now on the application says when `connection` is busy (a request
-    // is in progress) and when it is idle (between requests).
+    /// From now on the application says when `connection` is busy (a request
+    /// is in progress) and when it is idle (between requests). One warning,
+    /// and nothing else, for a connection this server did not accept.
+    ///@{
     void markBusy(QTcpSocket *connection);
     void markIdle(QTcpSocket *connection);
+    ///@}
 
+    /// True once the drain has begun (drainingStarted()).
     bool isDraining() const;
 
-    // As QTcpServer's; then the server accepts by itself: out of file
-    // descriptors (EMFILE), it pauses and retries as they free up, where
-    // QTcpServer spins, and a drain takes the kernel's queue once it can.
-    // (Called through a QTcpServer pointer, QTcpServer's accepting stays.)
+    /// As QTcpServer's; then the server accepts by itself: out of file
+    /// descriptors (EMFILE), it pauses and retries as they free up, where
+    /// QTcpServer spins, and a drain takes the kernel's queue once it can.
+    /// (Called through a QTcpServer pointer, QTcpServer's accepting stays.)
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
 
-    // Socket activation: listens on a socket the service manager passed
-    // (LISTEN_FDS, when LISTEN_PID is this process), the one `name`d in
-    // LISTEN_FDNAMES or, without a name, the first listening TCP socket not
-    // yet taken. False when there is none: silently when nothing (or nothing
-    // by that name) was passed, with one warning when what was passed does
-    // not fit. The variables are read and unset on first use.
-    // A drain stops accepting but leaves the kernel's queue on the socket,
-    // which its owner keeps: clients that connect during a restart wait
-    // there for the next instance instead of being refused.
+    /// Socket activation: listens on a socket the service manager passed
+    /// (LISTEN_FDS, when LISTEN_PID is this process), the one `name`d in
+    /// LISTEN_FDNAMES or, without a name, the first listening TCP socket not
+    /// yet taken. False when there is none: silently when nothing (or nothing
+    /// by that name) was passed, with one warning when what was passed does
+    /// not fit. The variables are read and unset on first use.
+    /// A drain stops accepting but leaves the kernel's queue on the socket,
+    /// which its owner keeps: clients that connect during a restart wait
+    /// there for the next instance instead of being refused.
     bool listenInherited(const QString &name = QString());
-    // Whether the socket came from listenInherited().
+    /// Whether the socket came from listenInherited().
     bool isInherited() const;
-    // Hands the listening socket to systemd's file descriptor store (see
-    // LifecycleManager::storeFileDescriptor()), so that the next start of
-    // the service takes it with listenInherited(name) even without a .socket
-    // unit; then a drain leaves the kernel's queue to systemd, as for an
-    // inherited socket. False when not listening or nothing was stored.
+    /// Hands the listening socket to systemd's file descriptor store (see
+    /// LifecycleManager::storeFileDescriptor()), so that the next start of
+    /// the service takes it with listenInherited(name) even without a .socket
+    /// unit; then a drain leaves the kernel's queue to systemd, as for an
+    /// inherited socket. False when not listening or nothing was stored.
     bool storeListener(const QString &name);
 
-    // As QTcpServer's. A connection is not drained before the application
-    // has taken it: until the deadline it stays pending, to be taken late.
+    /// As QTcpServer's. A connection is not drained before the application
+    /// has taken it: until the deadline it stays pending, to be taken late.
+    ///@{
     bool hasPendingConnections() const override;
     QTcpSocket *nextPendingConnection() override;
+    ///@}
 
 Q_SIGNALS:
-    // Listening has stopped; connections close as they become idle.
+    /// Listening has stopped; connections close as they become idle.
     void drainingStarted();
 
 protected:
+    /// Wraps the descriptor in a QTcpSocket that counts as a session. A
+    /// subclass that overrides it loses the drain for its connections.
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:

@@ -25,16 +25,16 @@ namespace canstop {
 
 class LifecycleManagerPrivate;
 
-// The program's lifecycle: turns SIGINT/SIGTERM (once watchSignals() is
-// called), requestShutdown() and QCoreApplication::quit() into one shutdown
-// that stops the services newest first, drains the sessions and then exits
-// the application, all within one deadline.
-//
-// Threads: the manager lives in the main thread, and every function here
-// belongs to it, except the ones marked thread-safe: requestShutdown(),
-// trackSession(), holdSession(), activeSessions() and instance() (which
-// makes a manager only in the main thread). Properties change, and signals
-// are emitted, in the main thread only.
+/// The program's lifecycle: turns SIGINT/SIGTERM (once watchSignals() is
+/// called), requestShutdown() and QCoreApplication::quit() into one shutdown
+/// that stops the services newest first, drains the sessions and then exits
+/// the application, all within one deadline.
+///
+/// Threads: the manager lives in the main thread, and every function here
+/// belongs to it, except the ones marked thread-safe: requestShutdown(),
+/// trackSession(), holdSession(), activeSessions() and instance() (which
+/// makes a manager only in the main thread). Properties change, and signals
+/// are emitted, in the main thread only.
 class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
 {
     Q_OBJECT
@@ -55,114 +55,142 @@ class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
     Q_PROPERTY(bool ready READ isReady NOTIFY readyChanged BINDABLE bindableReady)
 
 public:
-    enum class State { Starting, Running, Stopping, Stopped };
+    /// Where the program is in its life. It only moves forward.
+    enum class State {
+        Starting, ///< made; the event loop has not run yet
+        Running,  ///< the event loop runs; no shutdown has begun
+        Stopping, ///< a shutdown is under way (lame duck, services, sessions)
+        Stopped   ///< the shutdown is over; report() has its report
+    };
     Q_ENUM(State)
 
+    /// The shutdown's budget unless setShutdownTimeout() says otherwise.
     static constexpr std::chrono::milliseconds DefaultShutdownTimeout{30000};
 
+    /// Makes a manager; make the application's one first thing in main(),
+    /// after the QCoreApplication.
     explicit LifecycleManager(QObject *parent = nullptr);
+    /// Warns if a direct QCoreApplication::exit() was never reconciled
+    /// through exitCode().
     ~LifecycleManager() override;
 
-    // The application's manager: the first one made while a QCoreApplication
-    // exists, or, if there is none yet, one made now as a child of the
-    // application. Null before the QCoreApplication exists. A manager made
-    // after instance() had to make one does nothing, with one warning:
-    // make the application's manager first.
+    /// The application's manager: the first one made while a QCoreApplication
+    /// exists, or, if there is none yet, one made now as a child of the
+    /// application. Null before the QCoreApplication exists. A manager made
+    /// after instance() had to make one does nothing, with one warning:
+    /// make the application's manager first.
     static LifecycleManager *instance();
 
-    // Opt-in: route SIGINT and SIGTERM to a shutdown and SIGHUP to
-    // reloadRequested(). Only one manager in a process may watch signals.
+    /// Opt-in: route SIGINT and SIGTERM to a shutdown and SIGHUP to
+    /// reloadRequested(). Only one manager in a process may watch signals.
     bool watchSignals();
+    /// The same for the given signals (SIGINT, SIGTERM and SIGHUP only). False
+    /// with one warning for any other, or when another manager already
+    /// watches signals; then none of them is watched.
     bool watchSignals(const QList<int> &signalNumbers);
 
-    // Opt-in: when systemd started the program (NOTIFY_SOCKET is set), tell
-    // it READY=1 once the program is ready (see isReady()), STATUS= lines,
-    // STOPPING=1 when the shutdown begins, RELOADING=1 and READY=1 around a
-    // SIGHUP's reloadRequested(), EXTEND_TIMEOUT_USEC= while the drain makes
-    // progress (never past the deadline), and WATCHDOG=1 at half of
-    // WATCHDOG_USEC from this manager's event loop, so a stalled loop gets
-    // the program restarted. Unsets the variables, so children do not
-    // inherit them. False, with a warning if it is garbled, when there is no
-    // usable notify socket; then nothing is ever sent.
+    /// Opt-in: when systemd started the program (NOTIFY_SOCKET is set), tell
+    /// it READY=1 once the program is ready (see isReady()), STATUS= lines,
+    /// STOPPING=1 when the shutdown begins, RELOADING=1 and READY=1 around a
+    /// SIGHUP's reloadRequested(), EXTEND_TIMEOUT_USEC= while the drain makes
+    /// progress (never past the deadline), and WATCHDOG=1 at half of
+    /// WATCHDOG_USEC from this manager's event loop, so a stalled loop gets
+    /// the program restarted. Unsets the variables, so children do not
+    /// inherit them. False, with a warning if it is garbled, when there is no
+    /// usable notify socket; then nothing is ever sent.
     bool useSystemd();
-    // systemd's file descriptor store (FileDescriptorStoreMax= in the unit):
-    // systemd keeps a duplicate of `fd` and passes it to the next start of
-    // the service through LISTEN_FDS, named `name` in LISTEN_FDNAMES. False
-    // without a word when useSystemd() found no systemd; with one warning
-    // for a descriptor that is not open, a name systemd refuses (empty,
-    // longer than 255, a space, ':' or a control character) or a unit
-    // without a store.
+    /// systemd's file descriptor store (FileDescriptorStoreMax= in the unit):
+    /// systemd keeps a duplicate of `fd` and passes it to the next start of
+    /// the service through LISTEN_FDS, named `name` in LISTEN_FDNAMES. False
+    /// without a word when useSystemd() found no systemd; with one warning
+    /// for a descriptor that is not open, a name systemd refuses (empty,
+    /// longer than 255, a space, ':' or a control character) or a unit
+    /// without a store.
     bool storeFileDescriptor(int fd, const QString &name);
 
-    // The whole shutdown's budget (default 30 s). Zero, negative or more
-    // than INT_MAX ms is refused, and so is any change once it has begun.
+    /// The whole shutdown's budget (default 30 s). Zero, negative or more
+    /// than INT_MAX ms is refused, and so is any change once it has begun.
     bool setShutdownTimeout(std::chrono::milliseconds timeout);
+    /// The whole shutdown's budget.
     std::chrono::milliseconds shutdownTimeout() const;
+    /// The `shutdownTimeout` property, in milliseconds, for QML.
+    ///@{
     int shutdownTimeoutMs() const;
     void setShutdownTimeoutMs(int timeoutMs);
+    ///@}
 
-    // Behind a load balancer: for this long after a shutdown begins, the
-    // program stays a "lame duck": readiness fails at once (isReady(), the
-    // health probe, systemd's STOPPING=1), but servers keep accepting and
-    // serving and sessions are still admitted, while the balancer notices;
-    // then drainStarted() and the drain proper. It counts inside the
-    // deadline; a second SIGINT/SIGTERM ends it at once (a third exits).
-    // Default 0. Negative, more than INT_MAX ms, or once a shutdown has
-    // begun: refused with a warning.
+    /// Behind a load balancer: for this long after a shutdown begins, the
+    /// program stays a "lame duck": readiness fails at once (isReady(), the
+    /// health probe, systemd's STOPPING=1), but servers keep accepting and
+    /// serving and sessions are still admitted, while the balancer notices;
+    /// then drainStarted() and the drain proper. It counts inside the
+    /// deadline; a second SIGINT/SIGTERM ends it at once (a third exits).
+    /// Default 0. Negative, more than INT_MAX ms, or once a shutdown has
+    /// begun: refused with a warning.
     bool setLameDuck(std::chrono::milliseconds delay);
+    /// The lame duck's length (see setLameDuck()).
     std::chrono::milliseconds lameDuck() const;
 
-    // Whether the end of a shutdown calls QCoreApplication::exit(code)
-    // (default true). Turn it off to run the sequence without ending the
-    // program, e.g. in a test or a plugin host.
+    /// Whether the end of a shutdown calls QCoreApplication::exit(code)
+    /// (default true). Turn it off to run the sequence without ending the
+    /// program, e.g. in a test or a plugin host.
+    ///@{
     bool autoExit() const;
     void setAutoExit(bool enabled);
+    ///@}
 
-    // A service has a stop() slot; it is done when it emits stopped() or
-    // finished(), when it is destroyed, or else when stop() returns.
+    /// A service has a stop() slot; it is done when it emits stopped() or
+    /// finished(), when it is destroyed, or else when stop() returns.
     bool addService(QObject *service, const ServiceOptions &options = {});
-    // A thread is started if it is not running, and stopped with
-    // requestInterruption() and quit().
+    /// A thread is started if it is not running, and stopped with
+    /// requestInterruption() and quit().
     bool addService(QThread *thread, const ServiceOptions &options = {});
 
-    // Thread-safe. Counts `session` until it is destroyed, in any thread.
-    // False once a shutdown has begun: the caller decides what to do with
-    // the object. The first refusal of a shutdown logs a warning; the rest
-    // are counted, and the count is logged once when the shutdown ends.
+    /// Thread-safe. Counts `session` until it is destroyed, in any thread.
+    /// False once a shutdown has begun: the caller decides what to do with
+    /// the object. The first refusal of a shutdown logs a warning; the rest
+    /// are counted, and the count is logged once when the shutdown ends.
     Q_INVOKABLE bool trackSession(QObject *session);
-    // Thread-safe. A session that is not a QObject, for as long as the token
-    // lives; an empty token once a shutdown has begun (refusals are logged
-    // as for trackSession()).
+    /// Thread-safe. A session that is not a QObject, for as long as the token
+    /// lives; an empty token once a shutdown has begun (refusals are logged
+    /// as for trackSession()).
     [[nodiscard]] SessionToken holdSession(const QString &what);
 
+    /// Where the program is in its life.
     State state() const;
+    /// True from the moment a shutdown begins: state() is Stopping or Stopped.
     bool isShuttingDown() const;
-    // Thread-safe, and exact: the count now. The bindable property and
-    // activeSessionsChanged() follow in the manager's thread (at once when
-    // the session was tracked or held there).
+    /// Thread-safe, and exact: the count now. The bindable property and
+    /// activeSessionsChanged() follow in the manager's thread (at once when
+    /// the session was tracked or held there).
     int activeSessions() const;
+    /// Services started and not yet stopped.
     int runningServices() const;
+    /// Why the shutdown began ("SIGTERM", "requested", "application quit", or the reason
+    /// given to requestShutdownWithReason()); empty before one.
     QString shutdownReason() const;
-    // Milliseconds left of the deadline while stopping (updated four times a
-    // second, for display), 0 after, -1 before.
+    /// Milliseconds left of the deadline while stopping (updated four times a
+    /// second, for display), 0 after, -1 before.
     int remainingMs() const;
-    // Thread-safe. Running, and nothing holds readiness back: what systemd's
-    // READY=1 and a readiness probe report. False from the instant a
-    // shutdown begins, and from the instant a watched SIGINT/SIGTERM
-    // arrives, even while this manager's thread is busy.
+    /// Thread-safe. Running, and nothing holds readiness back: what systemd's
+    /// READY=1 and a readiness probe report. False from the instant a
+    /// shutdown begins, and from the instant a watched SIGINT/SIGTERM
+    /// arrives, even while this manager's thread is busy.
     bool isReady() const;
-    // Holds readiness back while `what` is under way (start-up still
-    // loading, a reload that finishes later), until released by the same
-    // name. A reload that is done when the slots of reloadRequested() return
-    // needs no hold. False, with a warning, for an empty name or a release
-    // of nothing held. In the manager's thread.
+    /// Holds readiness back while `what` is under way (start-up still
+    /// loading, a reload that finishes later), until released by the same
+    /// name. A reload that is done when the slots of reloadRequested() return
+    /// needs no hold. False, with a warning, for an empty name or a release
+    /// of nothing held. In the manager's thread.
     bool holdReadiness(const QString &what);
+    /// Ends a holdReadiness() of the same name.
     bool releaseReadiness(const QString &what);
-    // The shutdown's deadline: QDeadlineTimer::Forever until one begins.
-    // What code that must finish in time (a server's drain) works against.
+    /// The shutdown's deadline: QDeadlineTimer::Forever until one begins.
+    /// What code that must finish in time (a server's drain) works against.
     QDeadlineTimer shutdownDeadline() const;
 
-    // Read-only, for C++ property bindings, as QML binds.
+    /// Read-only, for C++ property bindings, as QML binds.
+    ///@{
     QBindable<State> bindableState();
     QBindable<bool> bindableShuttingDown();
     QBindable<int> bindableActiveSessions();
@@ -170,35 +198,44 @@ public:
     QBindable<QString> bindableShutdownReason();
     QBindable<int> bindableRemainingMs();
     QBindable<bool> bindableReady();
+    ///@}
 
-    // The last shutdown's report; invalid until one has finished.
+    /// The last shutdown's report; invalid until one has finished.
     ShutdownReport report() const;
 
-    // The code the process should exit with, given what exec() returned:
-    //     return lifecycle.exitCode(app.exec());
-    // keeps the exit status and the report in agreement on every path, even
-    // a direct QCoreApplication::exit(0), which fixes exec()'s result before
-    // the shutdown has run. A nonzero code the application gave exit() wins.
+    /// The code the process should exit with, given what exec() returned:
+    ///     return lifecycle.exitCode(app.exec());
+    /// keeps the exit status and the report in agreement on every path, even
+    /// a direct QCoreApplication::exit(0), which fixes exec()'s result before
+    /// the shutdown has run. A nonzero code the application gave exit() wins.
     int exitCode(int execResult) const;
 
 public Q_SLOTS:
-    // Thread-safe. Only the first call (or signal, or quit) starts a shutdown.
+    /// Thread-safe. Only the first call (or signal, or quit) starts a shutdown.
     void requestShutdown(int exitCode = 0);
 
 public:
-    // The same, with the reason that shutdownRequested() and the report carry.
+    /// The same, with the reason that shutdownRequested() and the report carry.
     void requestShutdownWithReason(const QString &reason, int exitCode = 0);
 
     // Only the manager emits these: connect to them, never emit them. When a
     // change notification arrives, every property already has its new value.
 Q_SIGNALS:
+    /// A shutdown has begun, for `reason` (see shutdownReason()). Emitted
+    /// before the session gate closes: a slot in the manager's thread may
+    /// still start a session (a last save).
     void shutdownRequested(const QString &reason, QPrivateSignal);
-    // After the lame duck (at once without one): servers stop accepting and
-    // close their connections as they become idle. GracefulTcpServer drains
-    // on this.
+    /// After the lame duck (at once without one): servers stop accepting and
+    /// close their connections as they become idle. GracefulTcpServer drains
+    /// on this.
     void drainStarted(QPrivateSignal);
+    /// SIGHUP arrived (with watchSignals()): reload the configuration.
+    /// Readiness is held back while the slots run.
     void reloadRequested(QPrivateSignal);
+    /// Any watched signal arrived, before the manager acts on it.
     void signalReceived(int signalNumber, QPrivateSignal);
+    /// Change notifications of the properties of the same names.
+    ///@{
     void stateChanged(canstop::LifecycleManager::State state, QPrivateSignal);
     void shuttingDownChanged(bool shuttingDown, QPrivateSignal);
     void activeSessionsChanged(int activeSessions, QPrivateSignal);
@@ -208,6 +245,9 @@ Q_SIGNALS:
     void remainingMsChanged(int remainingMs, QPrivateSignal);
     void autoExitChanged(bool autoExit, QPrivateSignal);
     void readyChanged(bool ready, QPrivateSignal);
+    ///@}
+    /// The shutdown is over; `report` says how it went (also report()).
+    /// With autoExit(), QCoreApplication::exit() follows.
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);
 
 private:

@@ -16,41 +16,47 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
-// What to do when a service fails while the program runs: it emitted
-// failed(QString), its thread finished, or it was destroyed.
+/// What to do when a service fails while the program runs: it emitted
+/// failed(QString), its thread finished, or it was destroyed.
 struct CANSTOP_LIFECYCLE_EXPORT RestartPolicy
 {
-    // Makes a fresh instance (a QObject with a stop() slot, or a QThread).
-    // Empty: a failed service stays stopped. Instances it makes belong to
-    // the manager, which deletes them once they have ended.
+    /// Makes a fresh instance (a QObject with a stop() slot, or a QThread).
+    /// Empty: a failed service stays stopped. Instances it makes belong to
+    /// the manager, which deletes them once they have ended.
     std::function<QObject *()> factory;
-    // Intensity limit: a failure after `maxRestarts` restarts within
-    // `window` gives up instead of restarting.
+    /// Intensity limit: a failure after `maxRestarts` restarts within
+    /// `window` gives up instead of restarting.
+    ///@{
     int maxRestarts = 5;
     std::chrono::milliseconds window{60000};
-    // Backoff from the rate of recent failures: none for a lone failure,
-    // then `backoff`, twice that, four times, at most `maxBackoff`.
+    ///@}
+    /// Backoff from the rate of recent failures: none for a lone failure,
+    /// then `backoff`, twice that, four times, at most `maxBackoff`.
+    ///@{
     std::chrono::milliseconds backoff{1000};
     std::chrono::milliseconds maxBackoff{8000};
-    // Giving up shuts the program down with exit code 1, or, if false,
-    // leaves the service stopped and the program running.
+    ///@}
+    /// Giving up shuts the program down with exit code 1, or, if false,
+    /// leaves the service stopped and the program running.
     bool shutdownOnGiveUp = true;
 
-    // The wait before restarting after `recentFailures` failures within the
-    // window, this one included (only the last five count).
+    /// The wait before restarting after `recentFailures` failures within the
+    /// window, this one included (only the last five count).
     std::chrono::milliseconds delayAfter(int recentFailures) const;
 };
 
-// How a service is stopped (and restarted). Every field has a sensible default.
+/// How a service is stopped (and restarted). Every field has a sensible default.
 struct ServiceOptions
 {
-    // Used in logs and the report; empty means objectName(), else the class name.
+    /// Used in logs and the report; empty means objectName(), else the class name.
     QString name;
-    // The service's own stop budget; zero means "whatever is left of the
-    // shutdown deadline". The smaller of the two always applies.
+    /// The service's own stop budget; zero means "whatever is left of the
+    /// shutdown deadline". The smaller of the two always applies.
     std::chrono::milliseconds stopTimeout{0};
-    // Stop after the sessions have drained (for what sessions use: a database pool).
+    /// Stop after the sessions have drained (for what sessions use: a database pool).
     bool stopAfterSessions = false;
+    /// What happens when it fails while the program runs: by default it
+    /// stays stopped (no factory).
     RestartPolicy restart;
 };
 

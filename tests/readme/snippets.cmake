@@ -1,14 +1,19 @@
 # SPDX-FileCopyrightText: 2026 The canstop authors
 # SPDX-License-Identifier: MIT
 
-# Compiles every C++ snippet of the README, so that none can drift from
-# the API, and writes its QML snippets out for the qmllint test
-# (CANSTOP_README_QML_SNIPPETS). A C++ snippet with a main(), or that
+# Compiles every C++ snippet of the README and the guides, so that none can
+# drift from the API, and writes their QML snippets out for the qmllint
+# test (CANSTOP_README_QML_SNIPPETS). A C++ snippet with a main(), or that
 # begins with an #include, is a whole file and must include what it uses;
-# any other is the body of a function, with canstop's headers.
-set(readme ${PROJECT_SOURCE_DIR}/README.md)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
-file(READ ${readme} text)
+# any other is the body of a function, with canstop's headers and, unless
+# it makes its own, the application's `lifecycle`.
+file(GLOB guides ${PROJECT_SOURCE_DIR}/docs/guides/*.md)
+set(text "")
+foreach(document ${PROJECT_SOURCE_DIR}/README.md ${guides})
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${document})
+    file(READ ${document} content)
+    string(APPEND text "${content}")
+endforeach()
 # Out of the way of CMake's list syntax while the blocks are a list;
 # file(CONFIGURE) puts them back.
 string(REPLACE ";" "@semicolon@" text "${text}")
@@ -29,15 +34,20 @@ foreach(block IN LISTS blocks)
     if(code MATCHES "int main\\(" OR code MATCHES "^#include")
         set(content "#include \"context.h\"\n${code}")
     else()
-        string(CONCAT content "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
+        set(parameters "canstop::LifecycleManager &lifecycle")
+        if(code MATCHES "LifecycleManager lifecycle")
+            set(parameters "")
+        endif()
+        string(CONCAT content "#include \"context.h\"\n\n"
+                    "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
                     "#include <canstop/lifecyclemanager.h>\n\n#include <QTcpSocket>\n\n"
-                    "void snippet${index}()\n{\n${code}}\n")
+                    "void snippet${index}(${parameters})\n{\n${code}}\n")
     endif()
     file(CONFIGURE OUTPUT ${file} CONTENT "${content}" @ONLY)
     list(APPEND sources ${file})
 endforeach()
 if(index LESS 3)
-    message(FATAL_ERROR "found ${index} C++ snippets in README.md, expected at least 3")
+    message(FATAL_ERROR "found ${index} C++ snippets in the README and guides, expected more")
 endif()
 
 string(REGEX MATCHALL "```qml\n[^`]*```" blocks "${text}")
