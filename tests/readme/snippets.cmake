@@ -25,7 +25,6 @@ set(close "]")
 string(REGEX MATCHALL "```cpp\n[^`]*```" blocks "${text}")
 
 set(sources ${CMAKE_CURRENT_LIST_DIR}/context.h)
-file(REMOVE_RECURSE ${CMAKE_CURRENT_BINARY_DIR}/readme) # snippets since removed
 set(index 0)
 foreach(block IN LISTS blocks)
     math(EXPR index "${index} + 1")
@@ -60,6 +59,14 @@ foreach(block IN LISTS blocks)
     file(CONFIGURE OUTPUT ${file} CONTENT "${code}" @ONLY)
     list(APPEND CANSTOP_README_QML_SNIPPETS ${file})
 endforeach()
+
+# Snippets since removed from the documents; the others keep their files,
+# which file(CONFIGURE) rewrites only when they change.
+file(GLOB written ${CMAKE_CURRENT_BINARY_DIR}/readme/*)
+list(REMOVE_ITEM written ${sources} ${CANSTOP_README_QML_SNIPPETS})
+if(written)
+    file(REMOVE ${written})
+endif()
 
 # Compiled, not linked: a snippet that does not compile fails the build.
 add_library(readme_snippets OBJECT ${sources})
