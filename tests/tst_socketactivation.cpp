@@ -22,20 +22,6 @@
 
 namespace {
 
-// Places `fd` at descriptor 3, where a socket-activated program finds it,
-// with nothing open above it, as systemd starts a service.
-std::function<void()> atFd3(int fd)
-{
-    return [fd] {
-        if (fd == 3)
-            ::fcntl(3, F_SETFD, 0);
-        else
-            ::dup2(fd, 3);
-        for (int other = 4; other < 1024; ++other)
-            ::close(other);
-    };
-}
-
 QString echoPath()
 {
     return QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO"));

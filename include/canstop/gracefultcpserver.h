@@ -46,6 +46,12 @@ class GracefulTcpServerPrivate;
 /// QTcpServer's 50, so a burst of connects is queued, not retried;
 /// setListenBacklogSize() before listen() changes it.
 ///
+/// A server that speaks HTTP/1.1 (QHttpServer, bound with
+/// QAbstractHttpServer::bind()) says so with setProtocol(Protocol::Http1):
+/// then a connection is busy from the first byte of a request to the last
+/// byte of its response, however long the application takes to answer, and
+/// once the drain has begun every response carries "Connection: close".
+///
 /// A connection is not read while Qt holds unsent output for it (QTcpSocket
 /// drops that output when it reads the peer's EOF), and the kernel holds at
 /// most maxPendingOutput() of it (the send buffer): a peer that half-closes
@@ -57,8 +63,23 @@ class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
     Q_PROPERTY(qint64 maxPendingOutput READ maxPendingOutput WRITE setMaxPendingOutput)
     Q_PROPERTY(qint64 maxPendingInput READ maxPendingInput WRITE setMaxPendingInput)
     Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
+    Q_PROPERTY(Protocol protocol READ protocol WRITE setProtocol)
 
 public:
+    /// What the connections speak, as far as a drain needs to know.
+    enum class Protocol {
+        /// Bytes: a connection is busy while it has unread input or unsent
+        /// output, or has not been quiet for idleGrace().
+        Raw,
+        /// HTTP/1.1 (RFC 9112): a connection is also busy from the first byte
+        /// of a request to the last byte of its response; in a drain every
+        /// response carries "Connection: close" and a connection closes once
+        /// the response that said so has ended. A connection upgraded to
+        /// another protocol (101), or that is not HTTP/1.1, is drained as Raw.
+        Http1,
+    };
+    Q_ENUM(Protocol)
+
     /// maxPendingOutput() unless set: 1 MiB.
     static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
     /// maxPendingInput() unless set: 1 MiB.
@@ -95,6 +116,13 @@ public:
     ///@{
     qint64 maxPendingInput() const;
     bool setMaxPendingInput(qint64 bytes);
+    ///@}
+
+    /// What the connections speak; for connections accepted from now on.
+    /// Refused with a warning if not a Protocol.
+    ///@{
+    Protocol protocol() const;
+    bool setProtocol(Protocol protocol);
     ///@}
 
     /// How long a connection must be quiet before a drain closes it, unless

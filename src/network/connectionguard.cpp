@@ -5,6 +5,7 @@
 
 #include <canstop/gracefultcpserver.h>
 
+#include "httpsocket_p.h"
 #include "lingerset_p.h"
 #include "logging_p.h"
 
@@ -53,7 +54,8 @@ int copyDescriptor(int fd)
 } // namespace
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server)
-    : QObject(socket), m_socket(socket), m_server(server), m_token(std::move(token))
+    : QObject(socket), m_socket(socket), m_http(qobject_cast<HttpSocket *>(socket)),
+      m_server(server), m_token(std::move(token))
 {
     // Checked after the application's own readyRead handlers have run.
     connect(socket, &QIODevice::readyRead, this, [this] {
@@ -72,6 +74,8 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
         if (!m_closing)
             m_token.reset(); // closed by the application or the peer: the session is over
     });
+    if (m_http)
+        m_http->watchReads(readNotifier());
     refillReserve();
     LingerSet::local(); // now, while there are descriptors for it
 }
@@ -117,12 +121,14 @@ bool ConnectionGuard::isBusy() const
     case Mode::Auto:
         break;
     }
-    return m_socket->bytesToWrite() > 0 || unreadBytes() > 0;
+    return (m_http && m_http->isBusy()) || m_socket->bytesToWrite() > 0 || unreadBytes() > 0;
 }
 
 void ConnectionGuard::drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace)
 {
     m_draining = true;
+    if (m_http)
+        m_http->closeAfterResponses();
     m_lingerEnd = lingerEnd;
     m_idleGrace = idleGrace;
     check();
@@ -132,7 +138,8 @@ void ConnectionGuard::drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds 
 // grace, so a stream that pauses for a moment is not cut in the pause.
 bool ConnectionGuard::quietLongEnough()
 {
-    if (m_mode != Mode::Auto)
+    // A client told "Connection: close" sends nothing more.
+    if (m_mode != Mode::Auto || (m_http && m_http->hasSaidClose()))
         return true;
     const qint64 wait = m_idleGrace.count() - m_lastActivity.elapsed();
     if (wait <= 0)
@@ -157,6 +164,8 @@ void ConnectionGuard::closeNow()
         cut.append(QStringLiteral("never taken by the application"));
     else if (m_mode == Mode::Busy)
         cut.append(QStringLiteral("marked busy"));
+    else if (m_http && m_http->isBusy())
+        cut.append(m_http->busyWith());
     if (const qint64 unsent = m_socket->bytesToWrite())
         cut.append(QStringLiteral("%1 byte(s) its peer never took").arg(unsent));
     if (const int unread = unreadBytes())

@@ -18,6 +18,7 @@ QT_END_NAMESPACE
 namespace canstop {
 
 class GracefulTcpServer;
+class HttpSocket;
 
 // Watches one accepted socket, as its child: holds its session, pauses
 // reading while Qt holds unsent output, and closes it gracefully when the
@@ -56,6 +57,7 @@ private:
     bool quietLongEnough();
 
     QTcpSocket *const m_socket;
+    HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
     const QPointer<GracefulTcpServer> m_server;
     SessionToken m_token;
     QPointer<QSocketNotifier> m_readNotifier;

@@ -6,6 +6,7 @@
 
 #include "connectionguard_p.h"
 #include "gracefultcpserver_p.h"
+#include "httpsocket_p.h"
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
@@ -359,6 +360,24 @@ bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
     return true;
 }
 
+GracefulTcpServer::Protocol GracefulTcpServer::protocol() const
+{
+    Q_D(const GracefulTcpServer);
+    return d->protocol;
+}
+
+bool GracefulTcpServer::setProtocol(Protocol protocol)
+{
+    Q_D(GracefulTcpServer);
+    if (protocol != Protocol::Raw && protocol != Protocol::Http1) {
+        qCWarning(lcNetwork, "protocol %d refused: not a GracefulTcpServer::Protocol",
+                  static_cast<int>(protocol));
+        return false;
+    }
+    d->protocol = protocol;
+    return true;
+}
+
 std::chrono::milliseconds GracefulTcpServer::idleGrace() const
 {
     Q_D(const GracefulTcpServer);
@@ -421,7 +440,8 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     Q_D(GracefulTcpServer);
     d->resolveManager();
-    auto *socket = new QTcpSocket(this);
+    QTcpSocket *socket =
+        d->protocol == Protocol::Http1 ? new HttpSocket(this) : new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                   qUtf16Printable(socket->errorString()));

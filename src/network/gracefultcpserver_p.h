@@ -45,6 +45,7 @@ public:
     GracefulTcpServer *const q_ptr;
     QPointer<LifecycleManager> lifecycle;
     bool followsInstance = false;
+    GracefulTcpServer::Protocol protocol = GracefulTcpServer::Protocol::Raw;
     qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
     qint64 maxPendingInput = GracefulTcpServer::DefaultMaxPendingInput;
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;

@@ -13,7 +13,9 @@
 #include <QRegularExpression>
 
 #include <csignal>
+#include <fcntl.h>
 #include <functional>
+#include <unistd.h>
 
 class ChildProcess
 {
@@ -125,3 +127,17 @@ private:
     QByteArray m_out;
     QByteArray m_err;
 };
+
+// For a child: places `fd` at descriptor 3, where a socket-activated program
+// finds it, with nothing open above it, as systemd starts a service.
+inline std::function<void()> atFd3(int fd)
+{
+    return [fd] {
+        if (fd == 3)
+            ::fcntl(3, F_SETFD, 0);
+        else
+            ::dup2(fd, 3);
+        for (int other = 4; other < 1024; ++other)
+            ::close(other);
+    };
+}

@@ -71,5 +71,6 @@ endif()
 # Compiled, not linked: a snippet that does not compile fails the build.
 add_library(readme_snippets OBJECT ${sources})
 target_include_directories(readme_snippets PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-find_package(Qt6 REQUIRED COMPONENTS Widgets)
-target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network Qt6::Widgets)
+find_package(Qt6 REQUIRED COMPONENTS Widgets HttpServer)
+target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network Qt6::Widgets
+                                              Qt6::HttpServer)

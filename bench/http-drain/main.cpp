@@ -1,0 +1,166 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+// HTTP keep-alive under load, SIGTERM mid-run: what happened to every
+// request, for canstop-http beside a bare QHttpServer on a plain QTcpServer.
+// The benchmark holds the listening socket (as systemd would), so that a
+// connection made after the server has gone waits for a next instance
+// instead of being refused; wrk cannot tell a reset from a refusal, so the
+// clients are this program's own.
+//   canstop-bench-http-drain [connections] [rounds]
+#include "common/loopback.h"
+#include "common/spawn.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <poll.h>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Outcome
+{
+    long completed = 0; // responses received whole
+    long saidClose = 0; // of those, with Connection: close
+    long failed = 0;    // EOF before the response was whole
+    long reset = 0;     // ECONNRESET or EPIPE
+    long waiting = 0;   // sent, unanswered at the end: in the held queue
+};
+
+struct Client
+{
+    int fd = -1;
+    QByteArray in;
+};
+
+const QByteArray Request = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+bool open(Client &client, quint16 port)
+{
+    client.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_in address = loopbackAddress(port);
+    client.in.clear();
+    return ::connect(client.fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) ==
+               0 &&
+           ::send(client.fd, Request.constData(), Request.size(), MSG_NOSIGNAL) == Request.size();
+}
+
+void close(Client &client)
+{
+    ::close(client.fd);
+    client.fd = -1;
+}
+
+// Reads what arrived; false once the connection is over.
+bool read(Client &client, Outcome &outcome)
+{
+    char buffer[4096];
+    const ssize_t n = ::recv(client.fd, buffer, sizeof buffer, 0);
+    if (n < 0 && (errno == ECONNRESET || errno == EPIPE))
+        ++outcome.reset;
+    if (n == 0)
+        ++outcome.failed;
+    if (n <= 0)
+        return false;
+    client.in.append(buffer, n);
+    const qsizetype headEnd = client.in.indexOf("\r\n\r\n");
+    if (headEnd < 0)
+        return true;
+    const QByteArray head = client.in.left(headEnd).toLower();
+    const qsizetype at = head.indexOf("content-length:");
+    const qsizetype length =
+        at < 0 ? 0 : head.mid(at + 15, head.indexOf('\r', at) - at - 15).trimmed().toLongLong();
+    if (client.in.size() < headEnd + 4 + length)
+        return true;
+    ++outcome.completed;
+    if (head.contains("connection: close")) {
+        ++outcome.saidClose;
+        return false;
+    }
+    client.in.clear();
+    if (::send(client.fd, Request.constData(), Request.size(), MSG_NOSIGNAL) != Request.size()) {
+        ++outcome.reset;
+        return false;
+    }
+    return true;
+}
+
+Outcome run(const char *program, bool activated, int connections, std::chrono::milliseconds length)
+{
+    const LoopbackListener listener;
+    std::vector<std::string> argv{program};
+    if (activated)
+        argv = {"/bin/sh",
+                "-c",
+                "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\"",
+                program,
+                "--shutdown-timeout",
+                "10000"};
+    const pid_t pid = bench::spawn(argv, "/tmp/canstop-bench-http.log", listener.fd);
+    std::vector<Client> clients(connections);
+    for (Client &client : clients)
+        open(client, listener.port);
+
+    Outcome outcome;
+    QElapsedTimer clock;
+    clock.start();
+    bool terminated = false;
+    std::vector<pollfd> polled(clients.size());
+    while (clock.elapsed() < length.count()) {
+        if (!terminated && clock.elapsed() >= length.count() / 3) {
+            ::kill(pid, SIGTERM);
+            terminated = true;
+        }
+        for (size_t i = 0; i < clients.size(); ++i) {
+            if (clients[i].fd < 0 && !open(clients[i], listener.port))
+                ++outcome.reset;
+            polled[i] = {clients[i].fd, POLLIN, 0};
+        }
+        ::poll(polled.data(), polled.size(), 10);
+        for (size_t i = 0; i < clients.size(); ++i) {
+            if (polled[i].revents && !read(clients[i], outcome))
+                close(clients[i]);
+        }
+    }
+    for (Client &client : clients) {
+        if (client.fd >= 0) {
+            ++outcome.waiting;
+            close(client);
+        }
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return outcome;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const int connections = argc > 1 ? std::atoi(argv[1]) : 50;
+    const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+    std::printf("HTTP keep-alive, %d connections, 3 s per run, SIGTERM at 1 s; the listener "
+                "outlives the server\n\n",
+                connections);
+    std::printf("| server | run | completed | said close | failed | reset | waiting |\n");
+    std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (int round = 1; round <= rounds; ++round) {
+        for (const auto &[name, program, activated] :
+             {std::tuple{"canstop-http", CANSTOP_HTTP, true},
+              std::tuple{"bare QHttpServer", PLAIN_HTTP, false}}) {
+            const Outcome o = run(program, activated, connections, std::chrono::seconds(3));
+            std::printf("| %s | %d | %ld | %ld | %ld | %ld | %ld |\n", name, round, o.completed,
+                        o.saidClose, o.failed, o.reset, o.waiting);
+            std::fflush(stdout);
+        }
+    }
+    std::printf("\nfailed: the connection ended before the response was whole; reset: "
+                "ECONNRESET or EPIPE; waiting: a request sent after the server had gone, "
+                "queued for its next instance.\n");
+    return 0;
+}

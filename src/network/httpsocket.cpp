@@ -1,0 +1,132 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#include "httpsocket_p.h"
+
+#include "logging_p.h"
+
+#include <QEvent>
+#include <QSocketNotifier>
+
+namespace canstop {
+
+HttpSocket::HttpSocket(QObject *parent) : QTcpSocket(parent)
+{
+    // Connected before anyone else: it sees what Qt read before the
+    // application has taken any of it.
+    connect(this, &QIODevice::readyRead, this, &HttpSocket::frameInput);
+}
+
+void HttpSocket::watchReads(QSocketNotifier *readNotifier)
+{
+    if (readNotifier)
+        readNotifier->installEventFilter(this);
+    else
+        stopFraming("its reads cannot be watched");
+}
+
+bool HttpSocket::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::SockAct)
+        m_availableBeforeRead = bytesAvailable();
+    return QTcpSocket::eventFilter(watched, event);
+}
+
+bool HttpSocket::isBusy() const
+{
+    return m_framed &&
+           (m_requests.inMessage() || !m_unanswered.isEmpty() || m_responses.inMessage());
+}
+
+QString HttpSocket::busyWith() const
+{
+    if (!isBusy())
+        return {};
+    if (m_requests.inMessage())
+        return QStringLiteral("a request half received");
+    if (m_responses.inMessage())
+        return QStringLiteral("a response half sent");
+    return QStringLiteral("%1 request(s) unanswered").arg(m_unanswered.size());
+}
+
+void HttpSocket::frameInput()
+{
+    if (!m_framed || m_availableBeforeRead < 0)
+        return; // nothing new: readyRead emitted again by the application
+    const qint64 available = bytesAvailable();
+    const qint64 fresh = available - std::exchange(m_availableBeforeRead, -1);
+    if (fresh <= 0)
+        return;
+    const QByteArray unread = peek(available);
+    if (unread.size() != available)
+        return stopFraming("its input cannot be read ahead");
+    const char *data = unread.constData() + (available - fresh);
+    qint64 left = fresh;
+    while (left > 0 && m_framed) {
+        HttpFramer::Event event;
+        const qsizetype taken = m_requests.feed(data, left, &event);
+        data += taken;
+        left -= taken;
+        if (event == HttpFramer::Event::Ended)
+            m_unanswered.append(m_requests.method() == "HEAD");
+        else if (event == HttpFramer::Event::Garbled)
+            stopFraming("a request is not HTTP/1.1");
+    }
+}
+
+qint64 HttpSocket::writeData(const char *data, qint64 size)
+{
+    if (!m_framed)
+        return QTcpSocket::writeData(data, size);
+    QByteArray rewritten; // only when a header is added
+    qint64 at = 0;
+    while (at < size && m_framed) {
+        HttpFramer::Event event;
+        const qsizetype taken = m_responses.feed(data + at, size - at, &event);
+        if (!rewritten.isNull())
+            rewritten.append(data + at, taken);
+        at += taken;
+        switch (event) {
+        case HttpFramer::Event::Begun:
+            m_responses.setAnswersHead(!m_unanswered.isEmpty() && m_unanswered.first());
+            m_markedClose = false;
+            break;
+        case HttpFramer::Event::LineInHead:
+            if (m_closing && !m_markedClose) {
+                if (rewritten.isNull())
+                    rewritten = QByteArray(data, at);
+                rewritten.append("Connection: close\r\n");
+                m_markedClose = true;
+            }
+            break;
+        case HttpFramer::Event::Ended:
+            if (!m_unanswered.isEmpty())
+                m_unanswered.removeFirst();
+            m_saidClose = m_markedClose;
+            break;
+        case HttpFramer::Event::Upgraded:
+            stopFraming("it switched to another protocol");
+            break;
+        case HttpFramer::Event::Garbled:
+            stopFraming("a response is not HTTP/1.1");
+            break;
+        case HttpFramer::Event::None:
+        case HttpFramer::Event::HeadEnded:
+            break;
+        }
+    }
+    if (rewritten.isNull())
+        return QTcpSocket::writeData(data, size);
+    rewritten.append(data + at, size - at);
+    const qint64 written = QTcpSocket::writeData(rewritten.constData(), rewritten.size());
+    return written < 0 ? written : size;
+}
+
+void HttpSocket::stopFraming(const char *why)
+{
+    m_framed = false;
+    qCDebug(lcNetwork, "connection from %ls:%u: %s; drained as a byte stream from now on",
+            qUtf16Printable(peerAddress().toString()), peerPort(), why);
+}
+
+} // namespace canstop

@@ -1,0 +1,62 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include "httpframer_p.h"
+
+#include <QList>
+#include <QTcpSocket>
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+// An accepted connection that speaks HTTP/1.1: it frames the requests Qt
+// reads and the responses the application writes, so that a drain knows
+// when a request is in progress, and it adds "Connection: close" to every
+// response once the drain has begun. Whatever it cannot frame (a
+// protocol upgrade, a garbled stream) it leaves to the byte-level rules.
+class HttpSocket : public QTcpSocket
+{
+    Q_OBJECT
+
+public:
+    explicit HttpSocket(QObject *parent);
+
+    // Frames what Qt reads from now on; `readNotifier` is the socket's own.
+    void watchReads(QSocketNotifier *readNotifier);
+    bool isFramed() const { return m_framed; }
+    // A request has begun and its response has not ended.
+    bool isBusy() const;
+    // What isBusy() waits for, for the report of an abandoned connection.
+    QString busyWith() const;
+    // Every response from now on carries Connection: close (RFC 9112 §9.6).
+    void closeAfterResponses() { m_closing = true; }
+    // The last response that ended said Connection: close: the client
+    // sends nothing more on this connection.
+    bool hasSaidClose() const { return m_saidClose; }
+
+protected:
+    qint64 writeData(const char *data, qint64 size) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void frameInput();
+    void stopFraming(const char *why);
+
+    HttpFramer m_requests{HttpFramer::Side::Requests};
+    HttpFramer m_responses{HttpFramer::Side::Responses};
+    QList<bool> m_unanswered; // requests received whole, oldest first: whether each is HEAD
+    // bytesAvailable() just before Qt reads from the kernel: what it reads
+    // is what is available beyond it when readyRead comes.
+    qint64 m_availableBeforeRead = -1;
+    bool m_framed = true;
+    bool m_closing = false;
+    bool m_markedClose = false; // the response in progress carries Connection: close
+    bool m_saidClose = false;
+};
+
+} // namespace canstop
