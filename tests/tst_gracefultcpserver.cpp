@@ -3,14 +3,19 @@
 
 // GracefulTcpServer in process: request boundaries marked by the
 // application, and bad input.
+#include "common/loopback.h"
+
 #include <canstop/gracefultcpserver.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+
+#include <cerrno>
 
 using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
@@ -103,6 +108,56 @@ private Q_SLOTS:
         QCOMPARE(manager.report().sessionsAbandoned(), 1);
         QVERIFY(
             manager.report().abandonedSessions().at(0).endsWith(QStringLiteral(" (marked busy)")));
+    }
+
+    // The application (or QWebSocket, or QHttpServer) closes a connection
+    // while its peer is still sending: the peer gets the reply and an EOF,
+    // never a reset, and the session lasts until the peer has closed too.
+    void applicationCloseIsGraceful()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const auto closeClient = qScopeGuard([client] { ::close(client); });
+        const sockaddr_in address = loopbackAddress(server.serverPort());
+        QCOMPARE(::connect(client, reinterpret_cast<const sockaddr *>(&address), sizeof address),
+                 0);
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        QTcpSocket *connection = server.nextPendingConnection();
+        QSignalSpy disconnected(connection, &QTcpSocket::disconnected);
+
+        connection->write("reply");
+        connection->disconnectFromHost();
+        QTRY_COMPARE_WITH_TIMEOUT(disconnected.count(), 1, 10000);
+        QCOMPARE(manager.activeSessions(), 1); // lingering: the peer has not closed
+        // Sent after the close: a closed descriptor would answer with a reset.
+        QCOMPARE(::send(client, "late", 4, MSG_NOSIGNAL), 4);
+
+        QByteArray received;
+        int end = 1; // what the last recv() returned: 0 at EOF, -1 with errno
+        int error = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                char buffer[64];
+                const ssize_t n = ::recv(client, buffer, sizeof buffer, MSG_DONTWAIT);
+                if (n > 0)
+                    received.append(buffer, n);
+                else if (n == 0 || errno != EAGAIN)
+                    std::tie(end, error) = std::pair(int(n), n < 0 ? errno : 0);
+                return end <= 0;
+            }(),
+            10000);
+        QCOMPARE(received, QByteArray("reply"));
+        QCOMPARE(error, 0);
+        QCOMPARE(end, 0);
+        ::shutdown(client, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+        int socketError = -1;
+        socklen_t size = sizeof socketError;
+        QCOMPARE(::getsockopt(client, SOL_SOCKET, SO_ERROR, &socketError, &size), 0);
+        QCOMPARE(socketError, 0); // no reset came
     }
 
     void untakenConnectionsStayPendingThroughTheDrain()

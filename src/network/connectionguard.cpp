@@ -178,6 +178,15 @@ void ConnectionGuard::closeNow()
     handOver(true, cut.join(QStringLiteral(", ")));
 }
 
+bool ConnectionGuard::closeGracefully()
+{
+    if (m_closing)
+        return false;
+    m_closeAsked = true;
+    check();
+    return true;
+}
+
 void ConnectionGuard::scheduleCheck()
 {
     if (m_checkPending)
@@ -199,7 +208,7 @@ void ConnectionGuard::check()
     // kernel's share is capped by the send buffer (maxPendingOutput).
     setReading(m_socket->bytesToWrite() == 0);
 
-    if (m_draining && !isBusy() && quietLongEnough())
+    if (m_closeAsked || (m_draining && !isBusy() && quietLongEnough()))
         handOver(false);
 }
 
@@ -242,7 +251,7 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
                   "cannot close a connection gracefully: no descriptor for it (%s); "
                   "closing it",
                   std::strerror(errno));
-        m_socket->disconnectFromHost();
+        m_socket->QTcpSocket::disconnectFromHost(); // Qt's own close, not ServerSocket's
         m_token.reset();
         return;
     }

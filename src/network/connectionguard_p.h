@@ -46,6 +46,9 @@ public:
     void drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace);
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
+    // The application closes it: gracefully, once Qt holds no output for
+    // it. False if the guard is closing it already (abort() comes here too).
+    bool closeGracefully();
 
 private:
     void scheduleCheck();
@@ -72,6 +75,7 @@ private:
     bool m_paused = false;
     bool m_draining = false;
     bool m_closing = false;
+    bool m_closeAsked = false; // by the application
 };
 
 } // namespace canstop

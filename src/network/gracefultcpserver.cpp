@@ -441,7 +441,7 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
     Q_D(GracefulTcpServer);
     d->resolveManager();
     QTcpSocket *socket =
-        d->protocol == Protocol::Http1 ? new HttpSocket(this) : new QTcpSocket(this);
+        d->protocol == Protocol::Http1 ? new HttpSocket(this) : new ServerSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                   qUtf16Printable(socket->errorString()));

@@ -10,7 +10,7 @@
 
 namespace canstop {
 
-HttpSocket::HttpSocket(QObject *parent) : QTcpSocket(parent)
+HttpSocket::HttpSocket(QObject *parent) : ServerSocket(parent)
 {
     // Connected before anyone else: it sees what Qt read before the
     // application has taken any of it.
@@ -29,7 +29,7 @@ bool HttpSocket::eventFilter(QObject *watched, QEvent *event)
 {
     if (event->type() == QEvent::SockAct)
         m_availableBeforeRead = bytesAvailable();
-    return QTcpSocket::eventFilter(watched, event);
+    return ServerSocket::eventFilter(watched, event);
 }
 
 bool HttpSocket::isBusy() const
@@ -77,7 +77,7 @@ void HttpSocket::frameInput()
 qint64 HttpSocket::writeData(const char *data, qint64 size)
 {
     if (!m_framed)
-        return QTcpSocket::writeData(data, size);
+        return ServerSocket::writeData(data, size);
     QByteArray rewritten; // only when a header is added
     qint64 at = 0;
     while (at < size && m_framed) {
@@ -116,9 +116,9 @@ qint64 HttpSocket::writeData(const char *data, qint64 size)
         }
     }
     if (rewritten.isNull())
-        return QTcpSocket::writeData(data, size);
+        return ServerSocket::writeData(data, size);
     rewritten.append(data + at, size - at);
-    const qint64 written = QTcpSocket::writeData(rewritten.constData(), rewritten.size());
+    const qint64 written = ServerSocket::writeData(rewritten.constData(), rewritten.size());
     return written < 0 ? written : size;
 }
 

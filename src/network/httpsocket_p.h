@@ -4,9 +4,9 @@
 #pragma once
 
 #include "httpframer_p.h"
+#include "serversocket_p.h"
 
 #include <QList>
-#include <QTcpSocket>
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -19,7 +19,7 @@ namespace canstop {
 // when a request is in progress, and it adds "Connection: close" to every
 // response once the drain has begun. Whatever it cannot frame (a
 // protocol upgrade, a garbled stream) it leaves to the byte-level rules.
-class HttpSocket : public QTcpSocket
+class HttpSocket : public ServerSocket
 {
     Q_OBJECT
 
