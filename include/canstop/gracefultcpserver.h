@@ -141,6 +141,17 @@ public:
     bool setLinger(std::chrono::milliseconds linger);
     ///@}
 
+    /// Whether, in a drain, a graceful close waits for the peer to close
+    /// its side until the shutdown's deadline rather than for linger(), and
+    /// names a peer that has not closed by then (abandoned: "its peer never
+    /// closed its side"): for protocols with a closing handshake, such as
+    /// WebSocket, where the peer answers the server's close before closing.
+    /// Off by default.
+    ///@{
+    bool awaitsPeerClose() const;
+    void setAwaitPeerClose(bool await);
+    ///@}
+
     /// From now on the application says when `connection` is busy (a request
     /// is in progress) and when it is idle (between requests). One warning,
     /// and nothing else, for a connection this server did not accept.

@@ -256,9 +256,14 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
         return;
     }
     QDeadlineTimer end(m_server ? m_server->linger() : std::chrono::milliseconds(0));
-    if (m_lingerEnd < end)
+    // A protocol with a closing handshake: in a drain, the peer has until
+    // the deadline to close, and one that does not is named.
+    const bool awaitPeer = m_draining && m_server && m_server->awaitsPeerClose();
+    if (awaitPeer || m_lingerEnd < end)
         end = m_lingerEnd;
-    LingerSet::local()->add(fd, std::move(m_token), end, cut);
+    LingerSet::local()->add(fd, std::move(m_token), end, cut,
+                            awaitPeer ? QStringLiteral("its peer never closed its side")
+                                      : QString());
     m_socket->abort();
     refillReserve(); // from the descriptor abort() gave back
 }

@@ -58,6 +58,7 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server) : 
     drainStep.setInterval(0);
     QObject::connect(&drainStep, &QTimer::timeout, server, [this] { drainNextBatch(); });
     deadlineTimer.setSingleShot(true);
+    deadlineTimer.setTimerType(Qt::PreciseTimer); // 200 ms before the deadline, not 5 % after
     QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
     retryTimer.setSingleShot(true);
     QObject::connect(&retryTimer, &QTimer::timeout, server,
@@ -412,6 +413,18 @@ bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
     }
     d->lingerTime = linger;
     return true;
+}
+
+bool GracefulTcpServer::awaitsPeerClose() const
+{
+    Q_D(const GracefulTcpServer);
+    return d->awaitPeerClose;
+}
+
+void GracefulTcpServer::setAwaitPeerClose(bool await)
+{
+    Q_D(GracefulTcpServer);
+    d->awaitPeerClose = await;
 }
 
 void GracefulTcpServer::markBusy(QTcpSocket *connection)

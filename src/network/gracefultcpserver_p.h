@@ -51,6 +51,7 @@ public:
     std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
     std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
     bool draining = false;
+    bool awaitPeerClose = false;
     bool inherited = false;      // from listenInherited(): its queue is not ours to take
     bool stored = false;         // in systemd's fd store: neither
     QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed

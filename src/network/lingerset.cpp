@@ -92,6 +92,9 @@ LingerSet *LingerSet::local()
 LingerSet::LingerSet()
 {
     m_timer.setSingleShot(true);
+    // Ends are set just before the shutdown's deadline: a coarse timer
+    // (5 % late at most) would miss it.
+    m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &LingerSet::finishExpired);
     watching();
 }
@@ -130,7 +133,8 @@ LingerSet::~LingerSet()
         ::close(m_epoll);
 }
 
-void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut)
+void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut,
+                    const QString &ifPeerSilent)
 {
     const quint64 id = ++m_lastId;
     ::shutdown(fd, SHUT_WR);
@@ -138,6 +142,7 @@ void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QStrin
     entry.fd = fd;
     entry.token = std::move(token);
     entry.cut = cut;
+    entry.ifPeerSilent = ifPeerSilent;
 #if defined(Q_OS_LINUX)
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
@@ -159,7 +164,7 @@ void LingerSet::discardInput(quint64 id)
 {
     const auto found = m_entries.find(id);
     if (found != m_entries.end() && !discard(found->second.fd, DiscardPerTurn))
-        finish(id);
+        finish(id, true);
 }
 
 void LingerSet::finishExpired()
@@ -172,7 +177,7 @@ void LingerSet::finishExpired()
         }
         const quint64 id = m_ends.top().second;
         m_ends.pop();
-        finish(id);
+        finish(id, false);
     }
     startTimer();
 }
@@ -190,7 +195,7 @@ void LingerSet::startTimer()
     m_timer.start(int(std::clamp<qint64>(wait, 0, std::numeric_limits<int>::max())));
 }
 
-void LingerSet::finish(quint64 id)
+void LingerSet::finish(quint64 id, bool peerClosed)
 {
     const auto found = m_entries.find(id);
     if (found == m_entries.end())
@@ -198,7 +203,10 @@ void LingerSet::finish(quint64 id)
     Entry entry = std::move(found->second);
     m_entries.erase(found);
     // Whatever arrived last is read first: closing with unread input resets.
-    discard(entry.fd, DiscardPerTurn);
+    // The peer may have closed just now, too.
+    peerClosed = !discard(entry.fd, DiscardPerTurn) || peerClosed;
+    if (entry.cut.isEmpty() && !peerClosed)
+        entry.cut = entry.ifPeerSilent;
     if (entry.cut.isEmpty()) {
         if (const int queued = unacknowledged(entry.fd))
             entry.cut = QStringLiteral("%1 byte(s) its peer had not acknowledged").arg(queued);

@@ -44,8 +44,11 @@ public:
     static LingerSet *local();
     ~LingerSet() override;
 
-    // Takes ownership of `fd` and of the session `token`.
-    void add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut);
+    // Takes ownership of `fd` and of the session `token`. With
+    // `ifPeerSilent`, a linger that ends before the peer has closed
+    // abandons the session for that reason.
+    void add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut,
+             const QString &ifPeerSilent = {});
     qsizetype size() const { return qsizetype(m_entries.size()); }
 
 private:
@@ -54,6 +57,7 @@ private:
         int fd = -1;
         SessionToken token;
         QString cut;
+        QString ifPeerSilent;
 #if !defined(Q_OS_LINUX)
         std::unique_ptr<QSocketNotifier> notifier;
 #endif
@@ -65,7 +69,7 @@ private:
     bool watching();
     void discardInput(quint64 id);
     void finishExpired();
-    void finish(quint64 id);
+    void finish(quint64 id, bool peerClosed);
     void startTimer();
 
     std::unordered_map<quint64, Entry> m_entries;

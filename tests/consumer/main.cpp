@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 #include <canstop/gracefultcpserver.h>
+#include <canstop/gracefulwebsocketserver.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QCoreApplication>
@@ -18,6 +19,9 @@ int main(int argc, char **argv)
     canstop::GracefulTcpServer server(&lifecycle);
     if (!server.listen(QHostAddress::LocalHost))
         return 3;
+    canstop::GracefulWebSocketServer webSockets(&lifecycle, QStringLiteral("consumer"));
+    if (!webSockets.listen(QHostAddress::LocalHost))
+        return 5;
 
     // `import Canstop` from the installed module: the singleton is this manager.
     QQmlEngine engine;

@@ -72,5 +72,5 @@ endif()
 add_library(readme_snippets OBJECT ${sources})
 target_include_directories(readme_snippets PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 find_package(Qt6 REQUIRED COMPONENTS Widgets HttpServer)
-target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network Qt6::Widgets
-                                              Qt6::HttpServer)
+target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network
+                                              Canstop::WebSockets Qt6::Widgets Qt6::HttpServer)

@@ -1,0 +1,81 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include <canstop/canstop_websockets_export.h>
+
+#include <QHostAddress>
+#include <QWebSocketServer>
+
+#include <memory>
+
+namespace canstop {
+
+class GracefulTcpServer;
+class LifecycleManager;
+class GracefulWebSocketServerPrivate;
+
+/// A drop-in QWebSocketServer (non-secure mode) whose WebSockets end
+/// politely at shutdown. Each connection is a session. When the drain
+/// begins, listening stops and every open WebSocket is closed with code
+/// 1001 (Going Away) and closeReason(), after the messages already sent on
+/// it; the server then waits for each client to answer and close, until
+/// the shutdown's deadline, and names a client that has not (abandoned: "its
+/// peer never closed its side"). A connection still in its opening
+/// handshake finishes it and is then closed the same way; one whose client
+/// has sent nothing is closed cleanly.
+///
+/// It listens through a GracefulTcpServer, tcpServer(), which accepts,
+/// drains and holds the sessions. So listen(), isListening(), serverPort(),
+/// serverAddress(), close() and hasPendingConnections() must be called on
+/// this class: through a QWebSocketServer pointer they reach the base
+/// class's own listener, which stays idle.
+class CANSTOP_WEBSOCKETS_EXPORT GracefulWebSocketServer : public QWebSocketServer
+{
+    Q_OBJECT
+
+public:
+    /// Follows LifecycleManager::instance(), as GracefulTcpServer does.
+    explicit GracefulWebSocketServer(const QString &serverName, QObject *parent = nullptr);
+    /// Drains on `lifecycle`'s drainStarted(); a null `lifecycle` makes a
+    /// server that never drains, with one warning.
+    GracefulWebSocketServer(LifecycleManager *lifecycle, const QString &serverName,
+                            QObject *parent = nullptr);
+    /// WebSockets the application never took are closed (1001) and deleted.
+    ~GracefulWebSocketServer() override;
+
+    /// As QWebSocketServer's, through tcpServer().
+    ///@{
+    bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
+    bool isListening() const;
+    quint16 serverPort() const;
+    QHostAddress serverAddress() const;
+    void close();
+    ///@}
+    /// Socket activation: see GracefulTcpServer::listenInherited().
+    bool listenInherited(const QString &name = QString());
+
+    /// The server that accepts and drains the connections, for its options
+    /// (idle grace, backlog, buffer sizes). Owned by this server.
+    GracefulTcpServer *tcpServer() const;
+
+    /// The reason sent with code 1001 at shutdown, "server shutting down"
+    /// unless set; at most 123 bytes of it in UTF-8 are sent.
+    ///@{
+    QString closeReason() const;
+    void setCloseReason(const QString &reason);
+    ///@}
+
+    /// As QWebSocketServer's, from this server's own queue.
+    ///@{
+    bool hasPendingConnections() const;
+    QWebSocket *nextPendingConnection() override;
+    ///@}
+
+private:
+    Q_DECLARE_PRIVATE(GracefulWebSocketServer)
+    std::unique_ptr<GracefulWebSocketServerPrivate> d_ptr;
+};
+
+} // namespace canstop

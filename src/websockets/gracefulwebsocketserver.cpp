@@ -1,0 +1,181 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#include <canstop/gracefultcpserver.h>
+#include <canstop/gracefulwebsocketserver.h>
+
+#include "gracefulwebsocketserver_p.h"
+#include "logging_p.h"
+
+#include <QTimer>
+#include <QWebSocket>
+
+#include <algorithm>
+
+namespace canstop {
+
+GracefulWebSocketServerPrivate::GracefulWebSocketServerPrivate(GracefulWebSocketServer *server,
+                                                               GracefulTcpServer *tcpServer)
+    : q_ptr(server), tcp(tcpServer)
+{
+    // The client's close frame comes before its FIN: wait for both.
+    tcp->setAwaitPeerClose(true);
+    QObject::connect(tcp, &QTcpServer::newConnection, &context, [this] { takeConnections(); });
+    QObject::connect(tcp, &GracefulTcpServer::drainingStarted, &context,
+                     [this] { startDraining(); });
+    // Connected before the application's handlers, which then find the
+    // WebSockets in this server's queue.
+    QObject::connect(server, &QWebSocketServer::newConnection, &context,
+                     [this] { takeWebSockets(); });
+}
+
+void GracefulWebSocketServerPrivate::takeConnections()
+{
+    Q_Q(GracefulWebSocketServer);
+    while (QTcpSocket *socket = tcp->nextPendingConnection()) {
+        handshaking.append(socket);
+        q->handleConnection(socket);
+    }
+}
+
+void GracefulWebSocketServerPrivate::takeWebSockets()
+{
+    Q_Q(GracefulWebSocketServer);
+    handshaking.removeAll(nullptr);
+    while (q->QWebSocketServer::hasPendingConnections()) {
+        QWebSocket *webSocket = q->QWebSocketServer::nextPendingConnection();
+        // Its connection is the one with its peer's address and port; busy
+        // from now on, for it ends with the WebSocket's closing handshake.
+        const auto connection = std::find_if(
+            handshaking.begin(), handshaking.end(), [webSocket](const QPointer<QTcpSocket> &s) {
+                return s->peerPort() == webSocket->peerPort() &&
+                       s->peerAddress() == webSocket->peerAddress();
+            });
+        if (connection != handshaking.end()) {
+            tcp->markBusy(*connection);
+            handshaking.erase(connection);
+        }
+        pending.enqueue(webSocket);
+        open.append(webSocket);
+        QObject::connect(webSocket, &QWebSocket::disconnected, &context,
+                         [this, webSocket] { open.removeAll(webSocket); });
+        // Upgraded in the drain: the application gets it, then it goes.
+        if (draining)
+            QTimer::singleShot(0, webSocket, [this, webSocket] { goAway(webSocket); });
+    }
+}
+
+void GracefulWebSocketServerPrivate::startDraining()
+{
+    draining = true;
+    open.removeAll(nullptr);
+    qCInfo(lcWebSockets, "closing %lld WebSocket(s) with 1001 (Going Away)",
+           static_cast<long long>(open.size()));
+    const QList<QPointer<QWebSocket>> closing = open;
+    for (QWebSocket *webSocket : closing)
+        goAway(webSocket);
+}
+
+void GracefulWebSocketServerPrivate::goAway(QWebSocket *webSocket)
+{
+    // Its close frame follows the messages already sent; then the
+    // connection closes gracefully and waits for the client's answer.
+    if (webSocket && webSocket->state() == QAbstractSocket::ConnectedState)
+        webSocket->close(QWebSocketProtocol::CloseCodeGoingAway, closeReason);
+}
+
+GracefulWebSocketServer::GracefulWebSocketServer(const QString &serverName, QObject *parent)
+    : QWebSocketServer(serverName, NonSecureMode, parent),
+      d_ptr(std::make_unique<GracefulWebSocketServerPrivate>(
+          this, new GracefulTcpServer(static_cast<QObject *>(this))))
+{}
+
+GracefulWebSocketServer::GracefulWebSocketServer(LifecycleManager *lifecycle,
+                                                 const QString &serverName, QObject *parent)
+    : QWebSocketServer(serverName, NonSecureMode, parent),
+      d_ptr(std::make_unique<GracefulWebSocketServerPrivate>(
+          this, new GracefulTcpServer(lifecycle, this)))
+{}
+
+GracefulWebSocketServer::~GracefulWebSocketServer()
+{
+    Q_D(GracefulWebSocketServer);
+    for (QWebSocket *webSocket : std::as_const(d->pending)) {
+        d->goAway(webSocket);
+        delete webSocket;
+    }
+}
+
+bool GracefulWebSocketServer::listen(const QHostAddress &address, quint16 port)
+{
+    Q_D(GracefulWebSocketServer);
+    return d->tcp->listen(address, port);
+}
+
+bool GracefulWebSocketServer::listenInherited(const QString &name)
+{
+    Q_D(GracefulWebSocketServer);
+    return d->tcp->listenInherited(name);
+}
+
+bool GracefulWebSocketServer::isListening() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return d->tcp->isListening();
+}
+
+quint16 GracefulWebSocketServer::serverPort() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return d->tcp->serverPort();
+}
+
+QHostAddress GracefulWebSocketServer::serverAddress() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return d->tcp->serverAddress();
+}
+
+void GracefulWebSocketServer::close()
+{
+    Q_D(GracefulWebSocketServer);
+    d->tcp->close();
+    QWebSocketServer::close();
+}
+
+GracefulTcpServer *GracefulWebSocketServer::tcpServer() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return d->tcp;
+}
+
+QString GracefulWebSocketServer::closeReason() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return d->closeReason;
+}
+
+void GracefulWebSocketServer::setCloseReason(const QString &reason)
+{
+    Q_D(GracefulWebSocketServer);
+    d->closeReason = reason;
+}
+
+bool GracefulWebSocketServer::hasPendingConnections() const
+{
+    Q_D(const GracefulWebSocketServer);
+    return std::any_of(d->pending.cbegin(), d->pending.cend(),
+                       [](const QPointer<QWebSocket> &webSocket) { return !webSocket.isNull(); });
+}
+
+QWebSocket *GracefulWebSocketServer::nextPendingConnection()
+{
+    Q_D(GracefulWebSocketServer);
+    while (!d->pending.isEmpty()) {
+        if (QWebSocket *webSocket = d->pending.dequeue())
+            return webSocket;
+    }
+    return nullptr;
+}
+
+} // namespace canstop
