@@ -278,6 +278,10 @@ private Q_SLOTS:
                              QRegularExpression(QStringLiteral("maxPendingInput of 0")));
         QVERIFY(!server.setMaxPendingInput(0));
         QCOMPARE(server.maxPendingInput(), GracefulTcpServer::DefaultMaxPendingInput);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("protocol 7 refused")));
+        QVERIFY(!server.setProtocol(static_cast<GracefulTcpServer::Protocol>(7)));
+        QCOMPARE(server.protocol(), GracefulTcpServer::Protocol::Raw);
 
         QTcpSocket stranger;
         QTest::ignoreMessage(QtWarningMsg,

@@ -3,8 +3,6 @@
 
 #include "connectionguard_p.h"
 
-#include <canstop/gracefultcpserver.h>
-
 #include "httpsocket_p.h"
 #include "lingerset_p.h"
 #include "logging_p.h"
@@ -19,6 +17,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace canstop {
@@ -53,24 +52,26 @@ int copyDescriptor(int fd)
 
 } // namespace
 
-ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server)
-    : QObject(socket), m_socket(socket), m_http(qobject_cast<HttpSocket *>(socket)),
-      m_server(server), m_token(std::move(token))
+ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
+                                 std::shared_ptr<const DrainSettings> settings)
+    : QObject(socket.device()), m_socket(socket),
+      m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server),
+      m_settings(std::move(settings)), m_token(std::move(token))
 {
     // Checked after the application's own readyRead handlers have run.
-    connect(socket, &QIODevice::readyRead, this, [this] {
+    connect(socket.device(), &QIODevice::readyRead, this, [this] {
         m_lastActivity.start();
         scheduleCheck();
     });
-    connect(socket, &QIODevice::bytesWritten, this, [this] {
+    connect(socket.device(), &QIODevice::bytesWritten, this, [this] {
         m_lastActivity.start();
         check();
     });
     m_lastActivity.start();
-    socket->setReadBufferSize(server->maxPendingInput());
-    socket->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption,
-                            QVariant::fromValue(server->maxPendingOutput()));
-    connect(socket, &QAbstractSocket::disconnected, this, [this] {
+    m_socket.setReadBufferSize(m_settings->maxPendingInput);
+    const int sendBuffer = static_cast<int>(m_settings->maxPendingOutput);
+    ::setsockopt(m_socket.descriptor(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
+    m_socket.onDisconnected(this, [this] {
         if (!m_closing)
             m_token.reset(); // closed by the application or the peer: the session is over
     });
@@ -80,7 +81,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, SessionToken token, Gracefu
     LingerSet::local(); // now, while there are descriptors for it
 }
 
-ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket, const GracefulTcpServer *server)
+ConnectionGuard *ConnectionGuard::of(QIODevice *socket, const QObject *server)
 {
     ConnectionGuard *guard =
         socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
@@ -103,9 +104,9 @@ void ConnectionGuard::markTaken()
 int ConnectionGuard::unreadBytes() const
 {
     int unread = 0;
-    if (::ioctl(static_cast<int>(m_socket->socketDescriptor()), FIONREAD, &unread) != 0)
+    if (::ioctl(m_socket.descriptor(), FIONREAD, &unread) != 0)
         unread = 0;
-    return unread + static_cast<int>(m_socket->bytesAvailable());
+    return unread + static_cast<int>(m_socket.device()->bytesAvailable());
 }
 
 bool ConnectionGuard::isBusy() const
@@ -121,16 +122,16 @@ bool ConnectionGuard::isBusy() const
     case Mode::Auto:
         break;
     }
-    return (m_http && m_http->isBusy()) || m_socket->bytesToWrite() > 0 || unreadBytes() > 0;
+    return (m_http && m_http->isBusy()) || m_socket.device()->bytesToWrite() > 0 ||
+           unreadBytes() > 0;
 }
 
-void ConnectionGuard::drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace)
+void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
 {
     m_draining = true;
     if (m_http)
         m_http->closeAfterResponses();
     m_lingerEnd = lingerEnd;
-    m_idleGrace = idleGrace;
     check();
 }
 
@@ -141,7 +142,7 @@ bool ConnectionGuard::quietLongEnough()
     // A client told "Connection: close" sends nothing more.
     if (m_mode != Mode::Auto || (m_http && m_http->hasSaidClose()))
         return true;
-    const qint64 wait = m_idleGrace.count() - m_lastActivity.elapsed();
+    const qint64 wait = m_settings->idleGrace.count() - m_lastActivity.elapsed();
     if (wait <= 0)
         return true;
     if (!m_quietCheckPending) {
@@ -156,7 +157,7 @@ bool ConnectionGuard::quietLongEnough()
 
 void ConnectionGuard::closeNow()
 {
-    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+    if (m_closing || !m_socket.isConnected())
         return;
     // What closing now cuts off makes the connection abandoned, not drained.
     QStringList cut;
@@ -166,13 +167,13 @@ void ConnectionGuard::closeNow()
         cut.append(QStringLiteral("marked busy"));
     else if (m_http && m_http->isBusy())
         cut.append(m_http->busyWith());
-    if (const qint64 unsent = m_socket->bytesToWrite())
+    if (const qint64 unsent = m_socket.device()->bytesToWrite())
         cut.append(QStringLiteral("%1 byte(s) its peer never took").arg(unsent));
     if (const int unread = unreadBytes())
         cut.append(QStringLiteral("%1 byte(s) never read").arg(unread));
     if (!cut.isEmpty()) {
-        qCWarning(lcNetwork, "connection from %ls:%u closed at the shutdown deadline: %ls",
-                  qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(),
+        qCWarning(lcNetwork, "%ls closed at the shutdown deadline: %ls",
+                  qUtf16Printable(m_socket.name()),
                   qUtf16Printable(cut.join(QStringLiteral(", "))));
     }
     handOver(true, cut.join(QStringLiteral(", ")));
@@ -198,15 +199,15 @@ void ConnectionGuard::scheduleCheck()
 void ConnectionGuard::check()
 {
     m_checkPending = false;
-    if (m_checking || m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+    if (m_checking || m_closing || !m_socket.isConnected())
         return;
     const QScopedValueRollback<bool> checking(m_checking, true);
-    if (m_socket->bytesToWrite() > 0)
-        m_socket->flush();
+    if (m_socket.device()->bytesToWrite() > 0)
+        m_socket.flush();
     // Qt closes a socket the moment it reads the peer's EOF, dropping any
     // output it still holds; so it may read only while it holds none. The
     // kernel's share is capped by the send buffer (maxPendingOutput).
-    setReading(m_socket->bytesToWrite() == 0);
+    setReading(m_socket.device()->bytesToWrite() == 0);
 
     if (m_closeAsked || (m_draining && !isBusy() && quietLongEnough()))
         handOver(false);
@@ -217,7 +218,7 @@ QSocketNotifier *ConnectionGuard::readNotifier()
     // Qt keeps its read notifier inside the socket's engine, a child of the
     // socket; pausing it is the only way to stop Qt reading from the kernel.
     if (!m_readNotifier) {
-        const auto notifiers = m_socket->findChildren<QSocketNotifier *>();
+        const auto notifiers = m_socket.device()->findChildren<QSocketNotifier *>();
         for (QSocketNotifier *notifier : notifiers) {
             if (notifier->type() == QSocketNotifier::Read)
                 m_readNotifier = notifier;
@@ -232,7 +233,7 @@ void ConnectionGuard::setReading(bool reading)
     if (!notifier)
         return;
     if (m_paused != !reading)
-        qCDebug(lcNetwork, "connection %p: %s reading", static_cast<void *>(m_socket),
+        qCDebug(lcNetwork, "connection %p: %s reading", static_cast<void *>(m_socket.device()),
                 reading ? "resumed" : "paused");
     m_paused = !reading;
     notifier->setEnabled(reading);
@@ -240,31 +241,31 @@ void ConnectionGuard::setReading(bool reading)
 
 void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
 {
-    if (!dropOutput && m_socket->bytesToWrite() > 0)
+    if (!dropOutput && m_socket.device()->bytesToWrite() > 0)
         return; // check() comes back with bytesWritten
     m_closing = true;
     // Take the descriptor over, then let Qt close its own: the connection
     // lives on in the copy, which the linger closes without a reset.
-    const int fd = copyDescriptor(static_cast<int>(m_socket->socketDescriptor()));
+    const int fd = copyDescriptor(m_socket.descriptor());
     if (fd < 0) {
         qCWarning(lcNetwork,
                   "cannot close a connection gracefully: no descriptor for it (%s); "
                   "closing it",
                   std::strerror(errno));
-        m_socket->QTcpSocket::disconnectFromHost(); // Qt's own close, not ServerSocket's
+        m_socket.closeByQt();
         m_token.reset();
         return;
     }
-    QDeadlineTimer end(m_server ? m_server->linger() : std::chrono::milliseconds(0));
+    QDeadlineTimer end(m_server ? m_settings->linger : std::chrono::milliseconds(0));
     // A protocol with a closing handshake: in a drain, the peer has until
     // the deadline to close, and one that does not is named.
-    const bool awaitPeer = m_draining && m_server && m_server->awaitsPeerClose();
+    const bool awaitPeer = m_draining && m_server && m_settings->awaitPeerClose;
     if (awaitPeer || m_lingerEnd < end)
         end = m_lingerEnd;
     LingerSet::local()->add(fd, std::move(m_token), end, cut,
                             awaitPeer ? QStringLiteral("its peer never closed its side")
                                       : QString());
-    m_socket->abort();
+    m_socket.abort();
     refillReserve(); // from the descriptor abort() gave back
 }
 

@@ -5,26 +5,40 @@
 
 #include <canstop/sessiontoken.h>
 
+#include "socketaccess_p.h"
+
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 
+#include <chrono>
+#include <memory>
+
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
-class QTcpSocket;
 QT_END_NAMESPACE
 
 namespace canstop {
 
-class GracefulTcpServer;
 class HttpSocket;
 
-// Watches one accepted socket, as its child: holds its session, pauses
-// reading while Qt holds unsent output, and closes it gracefully when the
-// server drains and the connection is idle (or the deadline has come).
-// Lives in the socket's thread; the server may go first (the guard then
-// closes with no linger).
+// A graceful server's options for its connections, shared with their
+// guards (which may outlive the server).
+struct DrainSettings
+{
+    qint64 maxPendingOutput = 1024 * 1024;
+    qint64 maxPendingInput = 1024 * 1024;
+    std::chrono::milliseconds linger{1000};
+    std::chrono::milliseconds idleGrace{250};
+    bool awaitPeerClose = false;
+};
+
+// Watches one accepted socket (TCP or local), as its child: holds its
+// session, pauses reading while Qt holds unsent output, and closes it
+// gracefully when the server drains and the connection is idle (or the
+// deadline has come). Lives in the socket's thread; the server may go first
+// (the guard then closes with no linger).
 class ConnectionGuard : public QObject
 {
     Q_OBJECT
@@ -32,18 +46,20 @@ class ConnectionGuard : public QObject
 public:
     enum class Mode { Auto, Busy, Idle };
 
-    ConnectionGuard(QTcpSocket *socket, SessionToken token, GracefulTcpServer *server);
+    ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
+                    std::shared_ptr<const DrainSettings> settings);
 
     // The guard of `socket`, if `server` accepted it.
-    static ConnectionGuard *of(QTcpSocket *socket, const GracefulTcpServer *server);
+    static ConnectionGuard *of(QIODevice *socket, const QObject *server);
 
+    int descriptor() const { return m_socket.descriptor(); }
     void setMode(Mode mode);
     // The application took it with nextPendingConnection().
     void markTaken();
     bool isBusy() const;
     // Closes the connection as soon as it is idle (in auto mode: and quiet
-    // for `idleGrace`); its linger ends by `lingerEnd`.
-    void drain(QDeadlineTimer lingerEnd, std::chrono::milliseconds idleGrace);
+    // for the idle grace); its linger ends by `lingerEnd`.
+    void drain(QDeadlineTimer lingerEnd);
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
     // The application closes it: gracefully, once Qt holds no output for
@@ -59,16 +75,16 @@ private:
     int unreadBytes() const;
     bool quietLongEnough();
 
-    QTcpSocket *const m_socket;
+    SocketAccess m_socket;
     HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
-    const QPointer<GracefulTcpServer> m_server;
+    const QPointer<QObject> m_server;
+    const std::shared_ptr<const DrainSettings> m_settings;
     SessionToken m_token;
     QPointer<QSocketNotifier> m_readNotifier;
     Mode m_mode = Mode::Auto;
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
     bool m_taken = false;
     bool m_quietCheckPending = false;
-    std::chrono::milliseconds m_idleGrace{0};
     QElapsedTimer m_lastActivity; // the last byte read or written
     bool m_checkPending = false;
     bool m_checking = false;

@@ -9,14 +9,11 @@
 #include "httpsocket_p.h"
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
-#include "queuedcall_p.h"
 
-#include <QElapsedTimer>
 #include <QEvent>
 #include <QFile>
 #include <QSocketNotifier>
 #include <QTcpSocket>
-#include <QThread>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,24 +39,12 @@ int kernelListenBacklog()
     return ok && size > 0 ? size : SOMAXCONN;
 }
 
-// The application may have moved the socket, and its guard, to another thread.
-template <typename Function> void inGuardsThread(ConnectionGuard *guard, Function &&function)
-{
-    if (guard->thread() == QThread::currentThread())
-        function();
-    else
-        postCall(guard, std::forward<Function>(function));
-}
-
 } // namespace
 
-GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server) : q_ptr(server)
+GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
+    : q_ptr(server), connections(server, settings)
 {
-    drainStep.setInterval(0);
-    QObject::connect(&drainStep, &QTimer::timeout, server, [this] { drainNextBatch(); });
-    deadlineTimer.setSingleShot(true);
-    deadlineTimer.setTimerType(Qt::PreciseTimer); // 200 ms before the deadline, not 5 % after
-    QObject::connect(&deadlineTimer, &QTimer::timeout, server, [this] { closeRemaining(); });
+    connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
     retryTimer.setSingleShot(true);
     QObject::connect(&retryTimer, &QTimer::timeout, server,
                      [server] { server->resumeAccepting(); });
@@ -86,32 +71,12 @@ void GracefulTcpServerPrivate::resolveManager()
         useManager(LifecycleManager::instance());
 }
 
-QList<QTcpSocket *> GracefulTcpServerPrivate::socketsInOrder() const
-{
-    // The order of their descriptors: the one in which Qt's event
-    // dispatchers let go of sockets fastest.
-    QList<QTcpSocket *> result = sockets.values();
-    std::sort(result.begin(), result.end(), [](QTcpSocket *a, QTcpSocket *b) {
-        return a->socketDescriptor() < b->socketDescriptor();
-    });
-    return result;
-}
-
 void GracefulTcpServerPrivate::startDraining()
 {
     Q_Q(GracefulTcpServer);
     if (draining)
         return;
     draining = true;
-    // Every linger ends a little before the deadline, so the sessions are
-    // counted by then; what is still busy is closed a little before that.
-    if (const QDeadlineTimer deadline =
-            lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
-        !deadline.isForever()) {
-        const qint64 left = deadline.remainingTime();
-        lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
-        deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
-    }
     if (q->isListening() && (inherited || stored)) {
         // The socket's owner keeps it, and its queue, for the next instance.
         closeListener();
@@ -122,37 +87,16 @@ void GracefulTcpServerPrivate::startDraining()
         else
             outOfDescriptors();
     }
-    toDrain = socketsInOrder();
+    const qsizetype count = connections.startDraining(
+        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever));
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
            q->isListening() ? "listening on until the kernel's queue is taken"
            : inherited || stored
                ? "stopped accepting; the kernel's queue stays on the passed socket for the next "
                  "instance"
                : "stopped listening",
-           static_cast<long long>(toDrain.size()));
-    drainNextBatch();
+           static_cast<long long>(count));
     Q_EMIT q->drainingStarted();
-}
-
-void GracefulTcpServerPrivate::drainNextBatch()
-{
-    // At most a few milliseconds per turn: timers and the deadline are
-    // served in between, however many connections there are.
-    QElapsedTimer turn;
-    turn.start();
-    qsizetype count = 0;
-    while (count < toDrain.size() && turn.elapsed() < 20) {
-        QTcpSocket *socket = toDrain.at(count++);
-        if (!sockets.contains(socket))
-            continue; // gone meanwhile
-        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q_ptr))
-            drain(guard);
-    }
-    toDrain.remove(0, count);
-    if (toDrain.isEmpty())
-        drainStep.stop();
-    else if (!drainStep.isActive())
-        drainStep.start();
 }
 
 void GracefulTcpServerPrivate::closeListener()
@@ -161,8 +105,8 @@ void GracefulTcpServerPrivate::closeListener()
     retryTimer.stop();
     // close() deletes the connections nobody has taken yet; they are
     // still the application's to serve, so they stay pending here.
-    while (q->QTcpServer::hasPendingConnections())
-        untaken.append(q->QTcpServer::nextPendingConnection());
+    connections.keepUntaken(
+        [q]() -> QIODevice * { return q->QTcpServer::nextPendingConnection(); });
     q->close();
     queuedInKernel.reset(); // all of it was accepted
 }
@@ -215,7 +159,7 @@ GracefulTcpServerPrivate::Accepted GracefulTcpServerPrivate::acceptQueued(bool i
     Q_Q(GracefulTcpServer);
     const int listener = static_cast<int>(q->socketDescriptor());
     for (;;) {
-        if (!ignoreLimit && pending.size() >= q->maxPendingConnections())
+        if (!ignoreLimit && connections.pendingCount() >= q->maxPendingConnections())
             return Accepted::Limit;
 #if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
         const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -270,32 +214,19 @@ void GracefulTcpServerPrivate::outOfDescriptors()
     retryTimer.start(retryDelayMs);
 }
 
-void GracefulTcpServerPrivate::drain(ConnectionGuard *guard)
-{
-    inGuardsThread(guard,
-                   [guard, end = lingerEnd, grace = idleGrace] { guard->drain(end, grace); });
-}
-
-void GracefulTcpServerPrivate::closeRemaining()
+void GracefulTcpServerPrivate::closeListenerAtDeadline()
 {
     Q_Q(GracefulTcpServer);
-    if (q->isListening()) {
-        // Still out of descriptors: what the kernel queued is reset by close().
-        const int left = kernelQueueLength();
-        qCWarning(lcNetwork,
-                  "%d connection(s) queued in the kernel were never accepted (out of file "
-                  "descriptors): closing the listener resets them",
-                  left);
-        queuedInKernel.abandon(
-            QStringLiteral("%1 never accepted: out of file descriptors").arg(left));
-        closeListener();
-    }
-    toDrain.clear();
-    drainStep.stop();
-    for (QTcpSocket *socket : socketsInOrder()) {
-        if (ConnectionGuard *guard = ConnectionGuard::of(socket, q))
-            inGuardsThread(guard, [guard] { guard->closeNow(); });
-    }
+    if (!q->isListening())
+        return;
+    // Still out of descriptors: what the kernel queued is reset by close().
+    const int left = kernelQueueLength();
+    qCWarning(lcNetwork,
+              "%d connection(s) queued in the kernel were never accepted (out of file "
+              "descriptors): closing the listener resets them",
+              left);
+    queuedInKernel.abandon(QStringLiteral("%1 never accepted: out of file descriptors").arg(left));
+    closeListener();
 }
 
 GracefulTcpServer::GracefulTcpServer(QObject *parent)
@@ -321,7 +252,7 @@ GracefulTcpServer::~GracefulTcpServer() = default;
 qint64 GracefulTcpServer::maxPendingOutput() const
 {
     Q_D(const GracefulTcpServer);
-    return d->maxPendingOutput;
+    return d->settings->maxPendingOutput;
 }
 
 namespace {
@@ -342,14 +273,14 @@ bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
     Q_D(GracefulTcpServer);
     if (!validBufferSize("maxPendingOutput", bytes))
         return false;
-    d->maxPendingOutput = bytes;
+    d->settings->maxPendingOutput = bytes;
     return true;
 }
 
 qint64 GracefulTcpServer::maxPendingInput() const
 {
     Q_D(const GracefulTcpServer);
-    return d->maxPendingInput;
+    return d->settings->maxPendingInput;
 }
 
 bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
@@ -357,7 +288,7 @@ bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
     Q_D(GracefulTcpServer);
     if (!validBufferSize("maxPendingInput", bytes))
         return false;
-    d->maxPendingInput = bytes;
+    d->settings->maxPendingInput = bytes;
     return true;
 }
 
@@ -382,7 +313,7 @@ bool GracefulTcpServer::setProtocol(Protocol protocol)
 std::chrono::milliseconds GracefulTcpServer::idleGrace() const
 {
     Q_D(const GracefulTcpServer);
-    return d->idleGrace;
+    return d->settings->idleGrace;
 }
 
 bool GracefulTcpServer::setIdleGrace(std::chrono::milliseconds grace)
@@ -393,14 +324,14 @@ bool GracefulTcpServer::setIdleGrace(std::chrono::milliseconds grace)
                   static_cast<long long>(grace.count()), std::numeric_limits<int>::max());
         return false;
     }
-    d->idleGrace = grace;
+    d->settings->idleGrace = grace;
     return true;
 }
 
 std::chrono::milliseconds GracefulTcpServer::linger() const
 {
     Q_D(const GracefulTcpServer);
-    return d->lingerTime;
+    return d->settings->linger;
 }
 
 bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
@@ -411,25 +342,26 @@ bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
                   static_cast<long long>(linger.count()));
         return false;
     }
-    d->lingerTime = linger;
+    d->settings->linger = linger;
     return true;
 }
 
 bool GracefulTcpServer::awaitsPeerClose() const
 {
     Q_D(const GracefulTcpServer);
-    return d->awaitPeerClose;
+    return d->settings->awaitPeerClose;
 }
 
 void GracefulTcpServer::setAwaitPeerClose(bool await)
 {
     Q_D(GracefulTcpServer);
-    d->awaitPeerClose = await;
+    d->settings->awaitPeerClose = await;
 }
 
 void GracefulTcpServer::markBusy(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection, this))
+    Q_D(GracefulTcpServer);
+    if (ConnectionGuard *guard = d->connections.guardOf(connection))
         guard->setMode(ConnectionGuard::Mode::Busy);
     else
         qCWarning(lcNetwork, "markBusy(): not a connection of this server");
@@ -437,7 +369,8 @@ void GracefulTcpServer::markBusy(QTcpSocket *connection)
 
 void GracefulTcpServer::markIdle(QTcpSocket *connection)
 {
-    if (ConnectionGuard *guard = ConnectionGuard::of(connection, this))
+    Q_D(GracefulTcpServer);
+    if (ConnectionGuard *guard = d->connections.guardOf(connection))
         guard->setMode(ConnectionGuard::Mode::Idle);
     else
         qCWarning(lcNetwork, "markIdle(): not a connection of this server");
@@ -462,26 +395,15 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         ::close(static_cast<int>(socketDescriptor));
         return;
     }
-    const QString name = QStringLiteral("connection from %1:%2")
-                             .arg(socket->peerAddress().toString())
-                             .arg(socket->peerPort());
+    const QString name = SocketAccess(socket).name();
     SessionToken token;
     // Taken from the kernel's queue late in a drain: a part of that queue's session.
     if (d->queuedInKernel)
         token = d->queuedInKernel.hold(name);
     else if (d->lifecycle)
         token = d->lifecycle->holdSession(name);
-    auto *guard = new ConnectionGuard(socket, std::move(token), this);
-    d->sockets.insert(socket);
-    d->pending.insert(socket);
-    connect(socket, &QObject::destroyed, &d->socketWatch, [d, socket] {
-        d->sockets.remove(socket);
-        d->pending.remove(socket);
-        d->untaken.removeOne(socket);
-    });
+    d->connections.add(SocketAccess(socket), std::move(token));
     addPendingConnection(socket);
-    if (d->draining)
-        d->drain(guard);
 }
 
 bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
@@ -532,17 +454,16 @@ bool GracefulTcpServer::isInherited() const
 bool GracefulTcpServer::hasPendingConnections() const
 {
     Q_D(const GracefulTcpServer);
-    return !d->untaken.isEmpty() || QTcpServer::hasPendingConnections();
+    return d->connections.hasUntaken() || QTcpServer::hasPendingConnections();
 }
 
 QTcpSocket *GracefulTcpServer::nextPendingConnection()
 {
     Q_D(GracefulTcpServer);
-    QTcpSocket *socket =
-        d->untaken.isEmpty() ? QTcpServer::nextPendingConnection() : d->untaken.takeFirst();
-    d->pending.remove(socket);
-    if (ConnectionGuard *guard = ConnectionGuard::of(socket, this))
-        guard->markTaken();
+    auto *socket = static_cast<QTcpSocket *>(d->connections.takeUntaken());
+    if (!socket)
+        socket = QTcpServer::nextPendingConnection();
+    d->connections.taken(socket);
     return socket;
 }
 

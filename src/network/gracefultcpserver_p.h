@@ -6,14 +6,14 @@
 #include <canstop/gracefultcpserver.h>
 #include <canstop/sessiontoken.h>
 
+#include "connectionset_p.h"
+
 #include <QList>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
 
 namespace canstop {
-
-class ConnectionGuard;
 
 class GracefulTcpServerPrivate
 {
@@ -30,7 +30,8 @@ public:
     enum class Accepted { All, Limit, OutOfDescriptors };
 
     void startDraining();
-    void closeRemaining();
+    // At the deadline, before the connections: a listener still open.
+    void closeListenerAtDeadline();
     void closeListener();
     void takeOverAccepting();
     void onReadyToAccept();
@@ -38,35 +39,19 @@ public:
     Accepted acceptQueued(bool ignoreLimit);
     void outOfDescriptors();
     int kernelQueueLength() const;
-    void drain(ConnectionGuard *guard);
-    void drainNextBatch();
-    QList<QTcpSocket *> socketsInOrder() const;
 
     GracefulTcpServer *const q_ptr;
     QPointer<LifecycleManager> lifecycle;
     bool followsInstance = false;
     GracefulTcpServer::Protocol protocol = GracefulTcpServer::Protocol::Raw;
-    qint64 maxPendingOutput = GracefulTcpServer::DefaultMaxPendingOutput;
-    qint64 maxPendingInput = GracefulTcpServer::DefaultMaxPendingInput;
-    std::chrono::milliseconds lingerTime = GracefulTcpServer::DefaultLinger;
-    std::chrono::milliseconds idleGrace = GracefulTcpServer::DefaultIdleGrace;
+    const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
     bool draining = false;
-    bool awaitPeerClose = false;
-    bool inherited = false;      // from listenInherited(): its queue is not ours to take
-    bool stored = false;         // in systemd's fd store: neither
-    QSet<QTcpSocket *> sockets;  // accepted and not yet destroyed
-    QSet<QTcpSocket *> pending;  // accepted, not yet taken by the application
-    QList<QTcpSocket *> untaken; // pending when listening stopped, oldest first
-    QTimer retryTimer;           // accepting again after running out of descriptors
+    bool inherited = false; // from listenInherited(): its queue is not ours to take
+    bool stored = false;    // in systemd's fd store: neither
+    QTimer retryTimer;      // accepting again after running out of descriptors
     int retryDelayMs = 0;
     SessionToken queuedInKernel; // a drain out of descriptors: what the kernel queued
-    QList<QTcpSocket *> toDrain; // not yet told of the drain
-    QTimer drainStep;            // tells them a batch per turn of the event loop
-    QTimer deadlineTimer;        // closes what is still busy in time for the deadline
-    QDeadlineTimer lingerEnd = QDeadlineTimer::Forever;
-    // The context of the sockets' destroyed() handlers: they die with this
-    // data, so sockets that QTcpServer deletes after it are not heard.
-    QObject socketWatch;
+    ConnectionSet connections;
 
     // On the listening socket's read notifier: accepts instead of Qt.
     class AcceptFilter : public QObject

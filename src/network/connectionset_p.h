@@ -1,0 +1,79 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include "connectionguard_p.h"
+
+#include <QDeadlineTimer>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace canstop {
+
+// The connections of one graceful server, TCP or local, from accept to
+// drain: each with its guard, pending until the application takes it; at
+// the drain told in descriptor order, a batch per turn of the event loop;
+// at the deadline closed. The part of a drain that does not depend on the
+// kind of socket.
+class ConnectionSet
+{
+public:
+    // `server` is the guards' owner and the timers' context.
+    ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings);
+
+    // An accepted socket: guarded from now on, pending until taken().
+    void add(SocketAccess socket, SessionToken token);
+    void taken(QIODevice *socket);
+    qsizetype pendingCount() const { return m_pending.size(); }
+
+    // The server's close() would delete connections nobody has taken yet:
+    // they are kept here, to be taken late. `next` takes one from the server.
+    template <typename Next> void keepUntaken(Next next)
+    {
+        while (QIODevice *socket = next())
+            m_untaken.append(socket);
+    }
+    bool hasUntaken() const { return !m_untaken.isEmpty(); }
+    QIODevice *takeUntaken() { return m_untaken.isEmpty() ? nullptr : m_untaken.takeFirst(); }
+
+    // Every connection closes once idle; lingers end before `deadline`,
+    // and what is busy is closed a little before that (closeRemaining()).
+    // Returns how many connections there are.
+    qsizetype startDraining(QDeadlineTimer deadline);
+    bool isDraining() const { return m_draining; }
+    // Closes what is still busy (the deadline), counting what that cuts off.
+    void closeRemaining();
+    // Called by the deadline timer before closeRemaining(): the server's own
+    // part (its listener).
+    void setBeforeClosingRemaining(std::function<void()> before)
+    {
+        m_beforeClose = std::move(before);
+    }
+
+    ConnectionGuard *guardOf(QIODevice *socket) const;
+
+private:
+    QList<QIODevice *> inOrder() const;
+    void drainNextBatch();
+    void drain(ConnectionGuard *guard);
+
+    QObject *const m_server;
+    const std::shared_ptr<DrainSettings> m_settings;
+    QSet<QIODevice *> m_sockets;  // accepted and not yet destroyed
+    QSet<QIODevice *> m_pending;  // accepted, not yet taken by the application
+    QList<QIODevice *> m_untaken; // pending when listening stopped, oldest first
+    QList<QIODevice *> m_toDrain; // not yet told of the drain
+    QTimer m_drainStep;           // tells them a batch per turn of the event loop
+    QTimer m_deadlineTimer;       // closes what is still busy in time for the deadline
+    QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
+    bool m_draining = false;
+    std::function<void()> m_beforeClose;
+    // The context of the sockets' destroyed() handlers: they die with this
+    // set, so sockets that the server deletes after it are not heard.
+    QObject m_socketWatch;
+};
+
+} // namespace canstop
