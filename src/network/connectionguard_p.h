@@ -5,6 +5,7 @@
 
 #include <canstop/sessiontoken.h>
 
+#include "drainsettings_p.h"
 #include "socketaccess_p.h"
 
 #include <QDeadlineTimer>
@@ -22,17 +23,6 @@ QT_END_NAMESPACE
 namespace canstop {
 
 class HttpSocket;
-
-// A graceful server's options for its connections, shared with their
-// guards (which may outlive the server).
-struct DrainSettings
-{
-    qint64 maxPendingOutput = 1024 * 1024;
-    qint64 maxPendingInput = 1024 * 1024;
-    std::chrono::milliseconds linger{1000};
-    std::chrono::milliseconds idleGrace{250};
-    bool awaitPeerClose = false;
-};
 
 // Watches one accepted socket (TCP or local), as its child: holds its
 // session, pauses reading while Qt holds unsent output, and closes it

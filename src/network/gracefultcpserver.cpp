@@ -19,7 +19,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <limits>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -255,26 +254,10 @@ qint64 GracefulTcpServer::maxPendingOutput() const
     return d->settings->maxPendingOutput;
 }
 
-namespace {
-
-bool validBufferSize(const char *name, qint64 bytes)
-{
-    if (bytes > 0 && bytes <= std::numeric_limits<int>::max())
-        return true;
-    qCWarning(lcNetwork, "%s of %lld refused: it must be between 1 and %d", name,
-              static_cast<long long>(bytes), std::numeric_limits<int>::max());
-    return false;
-}
-
-} // namespace
-
 bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 {
     Q_D(GracefulTcpServer);
-    if (!validBufferSize("maxPendingOutput", bytes))
-        return false;
-    d->settings->maxPendingOutput = bytes;
-    return true;
+    return d->settings->setMaxPendingOutput(bytes);
 }
 
 qint64 GracefulTcpServer::maxPendingInput() const
@@ -286,10 +269,7 @@ qint64 GracefulTcpServer::maxPendingInput() const
 bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
 {
     Q_D(GracefulTcpServer);
-    if (!validBufferSize("maxPendingInput", bytes))
-        return false;
-    d->settings->maxPendingInput = bytes;
-    return true;
+    return d->settings->setMaxPendingInput(bytes);
 }
 
 GracefulTcpServer::Protocol GracefulTcpServer::protocol() const
@@ -319,13 +299,7 @@ std::chrono::milliseconds GracefulTcpServer::idleGrace() const
 bool GracefulTcpServer::setIdleGrace(std::chrono::milliseconds grace)
 {
     Q_D(GracefulTcpServer);
-    if (grace.count() < 0 || grace.count() > std::numeric_limits<int>::max()) {
-        qCWarning(lcNetwork, "idle grace of %lld ms refused: it must be between 0 and %d ms",
-                  static_cast<long long>(grace.count()), std::numeric_limits<int>::max());
-        return false;
-    }
-    d->settings->idleGrace = grace;
-    return true;
+    return d->settings->setIdleGrace(grace);
 }
 
 std::chrono::milliseconds GracefulTcpServer::linger() const
@@ -337,13 +311,7 @@ std::chrono::milliseconds GracefulTcpServer::linger() const
 bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
 {
     Q_D(GracefulTcpServer);
-    if (linger.count() < 0) {
-        qCWarning(lcNetwork, "linger of %lld ms refused: it must not be negative",
-                  static_cast<long long>(linger.count()));
-        return false;
-    }
-    d->settings->linger = linger;
-    return true;
+    return d->settings->setLinger(linger);
 }
 
 bool GracefulTcpServer::awaitsPeerClose() const

@@ -33,13 +33,15 @@ foreach(block IN LISTS blocks)
     if(code MATCHES "int main\\(" OR code MATCHES "^#include")
         set(content "#include \"context.h\"\n${code}")
     else()
-        set(parameters "canstop::LifecycleManager &lifecycle")
+        set(parameters "[[maybe_unused]] canstop::LifecycleManager &lifecycle")
         if(code MATCHES "LifecycleManager lifecycle")
             set(parameters "")
         endif()
         string(CONCAT content "#include \"context.h\"\n\n"
+                    "#include <canstop/gracefullocalserver.h>\n"
                     "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
-                    "#include <canstop/lifecyclemanager.h>\n\n#include <QTcpSocket>\n\n"
+                    "#include <canstop/lifecyclemanager.h>\n\n"
+                    "#include <QLocalSocket>\n#include <QTcpSocket>\n\n"
                     "void snippet${index}(${parameters})\n{\n${code}}\n")
     endif()
     file(CONFIGURE OUTPUT ${file} CONTENT "${content}" @ONLY)

@@ -1,0 +1,106 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include <canstop/canstop_network_export.h>
+
+#include <QLocalServer>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QLocalSocket;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+class LifecycleManager;
+class GracefulLocalServerPrivate;
+
+/// A drop-in QLocalServer (a Unix domain socket, the IPC of desktop
+/// applications and their helpers) with GracefulTcpServer's drain: every
+/// accepted socket counts as a session; when a shutdown begins the
+/// connections the kernel had queued are taken and served, listening stops
+/// (the socket file is removed), and each connection is closed gracefully
+/// once it is idle or at the deadline. The same rules and options as
+/// GracefulTcpServer's: busy while it has unread input or unsent output, or
+/// has not been quiet for idleGrace(), or as markBusy() and markIdle() say;
+/// what is still busy at the deadline is named and counted abandoned.
+///
+/// Closing a connection with QLocalSocket::close() closes it gracefully
+/// too; disconnectFromServer() and abort() are Qt's own.
+///
+/// Threads: call the server in its own thread; markBusy() and markIdle() in
+/// the connection's thread.
+class CANSTOP_NETWORK_EXPORT GracefulLocalServer : public QLocalServer
+{
+    Q_OBJECT
+    Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
+
+public:
+    /// Follows LifecycleManager::instance(), asked for when the server first
+    /// needs it (listen(), a connection), so it may be made before the manager.
+    explicit GracefulLocalServer(QObject *parent = nullptr);
+    /// The same, with no parent (`GracefulLocalServer server(nullptr);`).
+    explicit GracefulLocalServer(std::nullptr_t);
+    /// Drains on `lifecycle`'s drainStarted(). A null `lifecycle` makes a
+    /// plain QLocalServer that never drains, with one warning.
+    explicit GracefulLocalServer(LifecycleManager *lifecycle, QObject *parent = nullptr);
+    /// Connections still lingering finish on their own.
+    ~GracefulLocalServer() override;
+
+    /// As GracefulTcpServer's, with the same defaults; each refuses a bad
+    /// value with a warning.
+    ///@{
+    qint64 maxPendingOutput() const;
+    bool setMaxPendingOutput(qint64 bytes);
+    qint64 maxPendingInput() const;
+    bool setMaxPendingInput(qint64 bytes);
+    std::chrono::milliseconds idleGrace() const;
+    bool setIdleGrace(std::chrono::milliseconds grace);
+    std::chrono::milliseconds linger() const;
+    bool setLinger(std::chrono::milliseconds linger);
+    ///@}
+
+    /// As GracefulTcpServer's: one warning, and nothing else, for a
+    /// connection this server did not accept.
+    ///@{
+    void markBusy(QLocalSocket *connection);
+    void markIdle(QLocalSocket *connection);
+    ///@}
+
+    /// As QLocalServer's; then the server drains at shutdown. (Called
+    /// through a QLocalServer pointer, the server finds a manager that
+    /// follows LifecycleManager::instance() only with its first connection.)
+    ///@{
+    bool listen(const QString &name);
+    bool listen(qintptr socketDescriptor);
+    ///@}
+
+    /// True once the drain has begun (drainingStarted()).
+    bool isDraining() const;
+
+    /// As QLocalServer's, from this server's own queue: a connection stays
+    /// pending through a drain, to be taken late, until the deadline.
+    ///@{
+    bool hasPendingConnections() const override;
+    QLocalSocket *nextPendingConnection() override;
+    ///@}
+
+Q_SIGNALS:
+    /// Listening has stopped; connections close as they become idle.
+    void drainingStarted();
+
+protected:
+    /// Wraps the descriptor in a QLocalSocket that counts as a session.
+    void incomingConnection(quintptr socketDescriptor) override;
+
+private:
+    Q_DECLARE_PRIVATE(GracefulLocalServer)
+    std::unique_ptr<GracefulLocalServerPrivate> d_ptr;
+};
+
+} // namespace canstop

@@ -1,0 +1,213 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#include <canstop/gracefullocalserver.h>
+#include <canstop/lifecyclemanager.h>
+
+#include "gracefullocalserver_p.h"
+#include "localserversocket_p.h"
+#include "logging_p.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace canstop {
+
+GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *server)
+    : q_ptr(server), connections(server, settings)
+{}
+
+void GracefulLocalServerPrivate::useManager(LifecycleManager *manager)
+{
+    Q_Q(GracefulLocalServer);
+    lifecycle = manager;
+    if (!manager) {
+        qCWarning(lcNetwork, "GracefulLocalServer without a LifecycleManager: connections are "
+                             "not drained at shutdown");
+        return;
+    }
+    QObject::connect(manager, &LifecycleManager::drainStarted, q, [this] { startDraining(); });
+}
+
+void GracefulLocalServerPrivate::resolveManager()
+{
+    if (std::exchange(followsInstance, false))
+        useManager(LifecycleManager::instance());
+}
+
+void GracefulLocalServerPrivate::startDraining()
+{
+    Q_Q(GracefulLocalServer);
+    if (draining)
+        return;
+    draining = true;
+    if (q->isListening()) {
+        // What the kernel has queued would be reset by close(): take it first.
+        const int listener = static_cast<int>(q->socketDescriptor());
+        // Qt's listening socket blocks: accept() must not wait for more.
+        ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
+        for (;;) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0)
+                q->incomingConnection(quintptr(fd));
+            else if (errno != EINTR && errno != ECONNABORTED)
+                break; // empty; or out of descriptors, where close() resets what is left
+        }
+        q->close(); // and removes the socket's file: new clients find no server
+    }
+    const qsizetype count = connections.startDraining(
+        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever));
+    qCInfo(lcNetwork,
+           "stopped listening on a local socket; closing %lld connection(s) as they "
+           "become idle",
+           static_cast<long long>(count));
+    Q_EMIT q->drainingStarted();
+}
+
+GracefulLocalServer::GracefulLocalServer(QObject *parent)
+    : QLocalServer(parent), d_ptr(std::make_unique<GracefulLocalServerPrivate>(this))
+{
+    Q_D(GracefulLocalServer);
+    d->followsInstance = true;
+}
+
+GracefulLocalServer::GracefulLocalServer(std::nullptr_t)
+    : GracefulLocalServer(static_cast<QObject *>(nullptr))
+{}
+
+GracefulLocalServer::GracefulLocalServer(LifecycleManager *lifecycle, QObject *parent)
+    : QLocalServer(parent), d_ptr(std::make_unique<GracefulLocalServerPrivate>(this))
+{
+    Q_D(GracefulLocalServer);
+    d->useManager(lifecycle);
+}
+
+GracefulLocalServer::~GracefulLocalServer() = default;
+
+qint64 GracefulLocalServer::maxPendingOutput() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->settings->maxPendingOutput;
+}
+
+bool GracefulLocalServer::setMaxPendingOutput(qint64 bytes)
+{
+    Q_D(GracefulLocalServer);
+    return d->settings->setMaxPendingOutput(bytes);
+}
+
+qint64 GracefulLocalServer::maxPendingInput() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->settings->maxPendingInput;
+}
+
+bool GracefulLocalServer::setMaxPendingInput(qint64 bytes)
+{
+    Q_D(GracefulLocalServer);
+    return d->settings->setMaxPendingInput(bytes);
+}
+
+std::chrono::milliseconds GracefulLocalServer::idleGrace() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->settings->idleGrace;
+}
+
+bool GracefulLocalServer::setIdleGrace(std::chrono::milliseconds grace)
+{
+    Q_D(GracefulLocalServer);
+    return d->settings->setIdleGrace(grace);
+}
+
+std::chrono::milliseconds GracefulLocalServer::linger() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->settings->linger;
+}
+
+bool GracefulLocalServer::setLinger(std::chrono::milliseconds linger)
+{
+    Q_D(GracefulLocalServer);
+    return d->settings->setLinger(linger);
+}
+
+void GracefulLocalServer::markBusy(QLocalSocket *connection)
+{
+    Q_D(GracefulLocalServer);
+    if (ConnectionGuard *guard = d->connections.guardOf(connection))
+        guard->setMode(ConnectionGuard::Mode::Busy);
+    else
+        qCWarning(lcNetwork, "markBusy(): not a connection of this server");
+}
+
+void GracefulLocalServer::markIdle(QLocalSocket *connection)
+{
+    Q_D(GracefulLocalServer);
+    if (ConnectionGuard *guard = d->connections.guardOf(connection))
+        guard->setMode(ConnectionGuard::Mode::Idle);
+    else
+        qCWarning(lcNetwork, "markIdle(): not a connection of this server");
+}
+
+bool GracefulLocalServer::listen(const QString &name)
+{
+    Q_D(GracefulLocalServer);
+    d->resolveManager();
+    return QLocalServer::listen(name);
+}
+
+bool GracefulLocalServer::listen(qintptr socketDescriptor)
+{
+    Q_D(GracefulLocalServer);
+    d->resolveManager();
+    return QLocalServer::listen(socketDescriptor);
+}
+
+bool GracefulLocalServer::isDraining() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->draining;
+}
+
+bool GracefulLocalServer::hasPendingConnections() const
+{
+    Q_D(const GracefulLocalServer);
+    return !d->pending.isEmpty();
+}
+
+QLocalSocket *GracefulLocalServer::nextPendingConnection()
+{
+    Q_D(GracefulLocalServer);
+    if (d->pending.isEmpty())
+        return nullptr;
+    QLocalSocket *socket = d->pending.dequeue();
+    d->connections.taken(socket);
+    return socket;
+}
+
+void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
+{
+    Q_D(GracefulLocalServer);
+    d->resolveManager();
+    auto *socket = new LocalServerSocket(this);
+    if (!socket->setSocketDescriptor(qintptr(socketDescriptor))) {
+        qCWarning(lcNetwork, "cannot take an incoming local connection: %ls",
+                  qUtf16Printable(socket->errorString()));
+        delete socket;
+        ::close(int(socketDescriptor));
+        return;
+    }
+    SessionToken token;
+    if (d->lifecycle)
+        token = d->lifecycle->holdSession(SocketAccess(socket).name());
+    d->connections.add(SocketAccess(socket), std::move(token));
+    d->pending.enqueue(socket);
+    connect(socket, &QObject::destroyed, &d->socketWatch,
+            [d, socket] { d->pending.removeOne(socket); });
+    Q_EMIT newConnection();
+}
+
+} // namespace canstop

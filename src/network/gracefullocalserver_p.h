@@ -1,0 +1,36 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include <canstop/gracefullocalserver.h>
+
+#include "connectionset_p.h"
+
+#include <QPointer>
+#include <QQueue>
+
+namespace canstop {
+
+class GracefulLocalServerPrivate
+{
+    Q_DECLARE_PUBLIC(GracefulLocalServer)
+
+public:
+    explicit GracefulLocalServerPrivate(GracefulLocalServer *server);
+
+    void useManager(LifecycleManager *manager);
+    void resolveManager();
+    void startDraining();
+
+    GracefulLocalServer *const q_ptr;
+    QPointer<LifecycleManager> lifecycle;
+    bool followsInstance = false;
+    bool draining = false;
+    const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
+    ConnectionSet connections;
+    QQueue<QLocalSocket *> pending; // accepted, not yet taken, oldest first
+    QObject socketWatch;            // the context of the sockets' destroyed() handlers
+};
+
+} // namespace canstop

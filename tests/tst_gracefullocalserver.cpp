@@ -1,0 +1,274 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+// GracefulLocalServer in process, with QLocalSocket clients (and a raw Unix
+// socket where Qt would hide a reset): the drain checks of the TCP server.
+#include <canstop/gracefullocalserver.h>
+#include <canstop/lifecyclemanager.h>
+
+#include <QLocalSocket>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using canstop::GracefulLocalServer;
+using canstop::LifecycleManager;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A server name of this process's own.
+QString uniqueName()
+{
+    static int count = 0;
+    return QStringLiteral("canstop-test-%1-%2").arg(::getpid()).arg(++count);
+}
+
+// An echo: each connection taken as it comes, every byte sent back.
+void serveEcho(GracefulLocalServer &server)
+{
+    QObject::connect(&server, &QLocalServer::newConnection, &server, [&server] {
+        while (QLocalSocket *connection = server.nextPendingConnection()) {
+            QObject::connect(connection, &QIODevice::readyRead, connection,
+                             [connection] { connection->write(connection->readAll()); });
+        }
+    });
+}
+
+// Keeps what `socket` receives as it comes: Qt drops a socket's buffer
+// when it reads the peer's EOF.
+struct Received
+{
+    QByteArray data;
+    explicit Received(QLocalSocket &socket)
+    {
+        QObject::connect(&socket, &QIODevice::readyRead, &socket,
+                         [this, &socket] { data += socket.readAll(); });
+    }
+};
+
+} // namespace
+
+class TestGracefulLocalServer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
+
+    // Clients the kernel queued before the application ever ran its event
+    // loop are taken and served at the drain; then listening stops and the
+    // socket file is gone.
+    void kernelQueueIsServedThenListeningStops()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        serveEcho(server);
+        QVERIFY(server.listen(uniqueName()));
+        const QString path = server.fullServerName();
+
+        std::vector<std::unique_ptr<QLocalSocket>> clients;
+        std::vector<std::unique_ptr<Received>> received;
+        for (int i = 0; i < 5; ++i) {
+            clients.push_back(std::make_unique<QLocalSocket>());
+            received.push_back(std::make_unique<Received>(*clients.back()));
+            clients.back()->connectToServer(path);
+            QVERIFY(clients.back()->waitForConnected(5000));
+            clients.back()->write("hello");
+            QVERIFY(clients.back()->waitForBytesWritten(5000));
+        }
+        QCOMPARE(manager.activeSessions(), 0); // all still in the kernel's queue
+
+        QSignalSpy draining(&server, &GracefulLocalServer::drainingStarted);
+        manager.requestShutdown();
+        QCOMPARE(draining.count(), 1);
+        QVERIFY(!server.isListening());
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(manager.activeSessions(), 5);
+
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QCOMPARE(manager.report().sessionsDrained(), 5);
+        for (size_t i = 0; i < clients.size(); ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(clients[i]->state(), QLocalSocket::UnconnectedState, 10000);
+            QCOMPARE(received[i]->data, QByteArray("hello"));
+        }
+        QLocalSocket late;
+        late.connectToServer(path);
+        QVERIFY(!late.waitForConnected(1000));
+    }
+
+    void markedBusyConnectionWaitsForMarkIdle()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        QLocalSocket client;
+        Received received(client);
+        client.connectToServer(server.fullServerName());
+        QVERIFY(client.waitForConnected(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        QLocalSocket *connection = server.nextPendingConnection();
+        server.markBusy(connection);
+        // An idle connection, closed once quiet for the idle grace: a witness
+        // that the grace has passed for the busy one too.
+        QLocalSocket witness;
+        witness.connectToServer(server.fullServerName());
+        QVERIFY(witness.waitForConnected(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        server.nextPendingConnection();
+
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(witness.state(), QLocalSocket::UnconnectedState, 10000);
+        QCOMPARE(manager.state(), LifecycleManager::State::Stopping);
+        QCOMPARE(client.state(), QLocalSocket::ConnectedState);
+
+        connection->write("reply");
+        server.markIdle(connection);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QLocalSocket::UnconnectedState, 10000);
+        QCOMPARE(received.data, QByteArray("reply"));
+    }
+
+    // Busy at the deadline: closed in time, named with why, abandoned.
+    void busyAtTheDeadlineIsAbandoned()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(1500ms));
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        QLocalSocket client;
+        client.connectToServer(server.fullServerName());
+        QVERIFY(client.waitForConnected(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        server.markBusy(server.nextPendingConnection());
+
+        const QRegularExpression why(
+            QStringLiteral(
+                "^local connection from process %1 closed at the shutdown deadline: marked busy$")
+                .arg(::getpid()));
+        QTest::ignoreMessage(QtWarningMsg, why);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().totalMs() < 2000);
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+        QVERIFY(
+            manager.report().abandonedSessions().at(0).endsWith(QStringLiteral("(marked busy)")));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QLocalSocket::UnconnectedState, 10000);
+    }
+
+    // Taken late, in the drain: a connection stays pending until then.
+    void untakenConnectionsStayPendingThroughTheDrain()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        QLocalSocket client;
+        Received received(client);
+        client.connectToServer(server.fullServerName());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("request");
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+
+        // The application takes its connections lazily: not yet.
+        manager.requestShutdown();
+        QVERIFY(!server.isListening());
+        QVERIFY(server.hasPendingConnections());
+        QLocalSocket *connection = server.nextPendingConnection();
+        QTRY_COMPARE_WITH_TIMEOUT(connection->bytesAvailable(), qint64(7), 10000);
+        QCOMPARE(connection->readAll(), QByteArray("request"));
+        connection->write("reply");
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QLocalSocket::UnconnectedState, 10000);
+        QCOMPARE(received.data, QByteArray("reply"));
+    }
+
+    // The application closes a connection while its peer still sends:
+    // the peer gets the reply and an EOF, never EPIPE or ECONNRESET.
+    void applicationCloseIsGraceful()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        const int client = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const auto closeClient = qScopeGuard([client] { ::close(client); });
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const QByteArray path = QFile::encodeName(server.fullServerName());
+        qstrncpy(address.sun_path, path.constData(), sizeof address.sun_path);
+        QCOMPARE(::connect(client, reinterpret_cast<const sockaddr *>(&address), sizeof address),
+                 0);
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        QLocalSocket *connection = server.nextPendingConnection();
+        QSignalSpy disconnected(connection, &QLocalSocket::disconnected);
+
+        connection->write("reply");
+        connection->close();
+        QTRY_COMPARE_WITH_TIMEOUT(disconnected.count(), 1, 10000);
+        QCOMPARE(manager.activeSessions(), 1); // lingering: the peer has not closed
+        // Sent after the close: to a closed socket, EPIPE.
+        QCOMPARE(::send(client, "late", 4, MSG_NOSIGNAL), 4);
+
+        QByteArray received;
+        int end = 1; // the last recv(): 0 at EOF, -1 with errno
+        int error = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                char buffer[64];
+                const ssize_t n = ::recv(client, buffer, sizeof buffer, MSG_DONTWAIT);
+                if (n > 0)
+                    received.append(buffer, n);
+                else if (n == 0 || errno != EAGAIN)
+                    std::tie(end, error) = std::pair(int(n), n < 0 ? errno : 0);
+                return end <= 0;
+            }(),
+            10000);
+        QCOMPARE(received, QByteArray("reply"));
+        QCOMPARE(error, 0);
+        QCOMPARE(end, 0);
+        ::shutdown(client, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+    }
+
+    void badInput()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("maxPendingOutput of 0")));
+        QVERIFY(!server.setMaxPendingOutput(0));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("linger of -5 ms")));
+        QVERIFY(!server.setLinger(-5ms));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("idle grace of -1")));
+        QVERIFY(!server.setIdleGrace(-1ms));
+        QCOMPARE(server.idleGrace(), 250ms);
+        QLocalSocket stranger;
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("markBusy\\(\\): not")));
+        server.markBusy(&stranger);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("markIdle\\(\\): not")));
+        server.markIdle(nullptr);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("without a LifecycleManager")));
+        GracefulLocalServer plain(static_cast<LifecycleManager *>(nullptr));
+        QVERIFY(plain.listen(uniqueName()));
+    }
+};
+
+QTEST_MAIN(TestGracefulLocalServer)
+#include "tst_gracefullocalserver.moc"
