@@ -3,6 +3,8 @@
 
 // GracefulLocalServer in process, with QLocalSocket clients (and a raw Unix
 // socket where Qt would hide a reset): the drain checks of the TCP server.
+#include "common/childprocess.h"
+
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
@@ -241,6 +243,28 @@ private Q_SLOTS:
         QCOMPARE(end, 0);
         ::shutdown(client, SHUT_WR);
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+    }
+
+    // The example as a child process: SIGTERM mid-conversation, the client
+    // gets its echo and an EOF, the server exits 0.
+    void exampleDrainsOnSigterm()
+    {
+        const QString name = uniqueName();
+        ChildProcess echo(QString::fromLocal8Bit(qgetenv("CANSTOP_LOCAL_ECHO")), {name});
+        QVERIFY2(echo.waitForOutput("listening on"), echo.stdErr().constData());
+        QLocalSocket client;
+        Received received(client);
+        client.connectToServer(name);
+        QVERIFY(client.waitForConnected(5000));
+        client.write("hello");
+        QTRY_COMPARE_WITH_TIMEOUT(received.data, QByteArray("hello"), 10000);
+        client.write(" again");
+        QVERIFY(client.waitForBytesWritten(5000));
+        echo.signal(SIGTERM);
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QLocalSocket::UnconnectedState, 10000);
+        QCOMPARE(received.data, QByteArray("hello again"));
+        QCOMPARE(echo.waitForExit(10000), 0);
+        QVERIFY(echo.stdErr().contains("1 session(s) drained"));
     }
 
     void badInput()

@@ -1,0 +1,40 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+// canstop-local-echo: an echo server on a local (Unix domain) socket, with
+// QLocalServer swapped for canstop::GracefulLocalServer. On SIGTERM it
+// stops listening, lets every client have its echo, and exits 0.
+#include <canstop/gracefullocalserver.h>
+#include <canstop/lifecyclemanager.h>
+
+#include <QCoreApplication>
+#include <QLocalSocket>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcLocalEcho, "local-echo")
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    // The server's name: a path, or a name Qt places in the temporary directory.
+    const QString name = app.arguments().value(1, QStringLiteral("canstop-local-echo"));
+
+    canstop::LifecycleManager lifecycle;
+    lifecycle.watchSignals();
+
+    canstop::GracefulLocalServer server; // was: QLocalServer server;
+    QObject::connect(&server, &QLocalServer::newConnection, &server, [&server] {
+        while (QLocalSocket *client = server.nextPendingConnection()) {
+            QObject::connect(client, &QLocalSocket::readyRead, client,
+                             [client] { client->write(client->readAll()); });
+            QObject::connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
+        }
+    });
+    if (!server.listen(name)) {
+        qCCritical(lcLocalEcho, "cannot listen on %ls: %ls", qUtf16Printable(name),
+                   qUtf16Printable(server.errorString()));
+        return 2;
+    }
+    qCInfo(lcLocalEcho, "listening on %ls", qUtf16Printable(server.fullServerName()));
+    return lifecycle.exitCode(app.exec());
+}
