@@ -5,6 +5,8 @@
 // socket where Qt would hide a reset): the drain checks of the TCP server.
 #include "common/childprocess.h"
 
+#include "common/rawreceiver.h"
+
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
@@ -13,7 +15,6 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include <cerrno>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -224,23 +225,10 @@ private Q_SLOTS:
         // Sent after the close: to a closed socket, EPIPE.
         QCOMPARE(::send(client, "late", 4, MSG_NOSIGNAL), 4);
 
-        QByteArray received;
-        int end = 1; // the last recv(): 0 at EOF, -1 with errno
-        int error = 0;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            [&] {
-                char buffer[64];
-                const ssize_t n = ::recv(client, buffer, sizeof buffer, MSG_DONTWAIT);
-                if (n > 0)
-                    received.append(buffer, n);
-                else if (n == 0 || errno != EAGAIN)
-                    std::tie(end, error) = std::pair(int(n), n < 0 ? errno : 0);
-                return end <= 0;
-            }(),
-            10000);
-        QCOMPARE(received, QByteArray("reply"));
-        QCOMPARE(error, 0);
-        QCOMPARE(end, 0);
+        RawReceiver received(client);
+        QTRY_VERIFY_WITH_TIMEOUT(received.receive(), 10000);
+        QCOMPARE(received.data, QByteArray("reply"));
+        QCOMPARE(received.error, 0); // an EOF
         ::shutdown(client, SHUT_WR);
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
     }

@@ -5,6 +5,8 @@
 // application, and bad input.
 #include "common/loopback.h"
 
+#include "common/rawreceiver.h"
+
 #include <canstop/gracefultcpserver.h>
 #include <canstop/lifecyclemanager.h>
 
@@ -14,8 +16,6 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
-
-#include <cerrno>
 
 using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
@@ -135,29 +135,13 @@ private Q_SLOTS:
         // Sent after the close: a closed descriptor would answer with a reset.
         QCOMPARE(::send(client, "late", 4, MSG_NOSIGNAL), 4);
 
-        QByteArray received;
-        int end = 1; // what the last recv() returned: 0 at EOF, -1 with errno
-        int error = 0;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            [&] {
-                char buffer[64];
-                const ssize_t n = ::recv(client, buffer, sizeof buffer, MSG_DONTWAIT);
-                if (n > 0)
-                    received.append(buffer, n);
-                else if (n == 0 || errno != EAGAIN)
-                    std::tie(end, error) = std::pair(int(n), n < 0 ? errno : 0);
-                return end <= 0;
-            }(),
-            10000);
-        QCOMPARE(received, QByteArray("reply"));
-        QCOMPARE(error, 0);
-        QCOMPARE(end, 0);
+        RawReceiver received(client);
+        QTRY_VERIFY_WITH_TIMEOUT(received.receive(), 10000);
+        QCOMPARE(received.data, QByteArray("reply"));
+        QCOMPARE(received.error, 0); // an EOF
         ::shutdown(client, SHUT_WR);
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
-        int socketError = -1;
-        socklen_t size = sizeof socketError;
-        QCOMPARE(::getsockopt(client, SOL_SOCKET, SO_ERROR, &socketError, &size), 0);
-        QCOMPARE(socketError, 0); // no reset came
+        QCOMPARE(received.pendingError(), 0); // no reset came
     }
 
     void untakenConnectionsStayPendingThroughTheDrain()

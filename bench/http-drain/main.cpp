@@ -5,14 +5,17 @@
 // request, for canstop-http beside a bare QHttpServer on a plain QTcpServer.
 // The benchmark holds the listening socket (as systemd would), so that a
 // connection made after the server has gone waits for a next instance
-// instead of being refused; wrk cannot tell a reset from a refusal, so the
-// clients are this program's own.
+// instead of being refused. Its own clients tell an EOF before a response
+// from a reset; then the same under wrk, which counts both as read errors.
 //   canstop-bench-http-drain [connections] [rounds]
 #include "common/loopback.h"
 #include "common/spawn.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
 
 #include <cerrno>
 #include <chrono>
@@ -90,9 +93,10 @@ bool read(Client &client, Outcome &outcome)
     return true;
 }
 
-Outcome run(const char *program, bool activated, int connections, std::chrono::milliseconds length)
+// The server on `listener`: canstop-http socket-activated, the bare one
+// takes descriptor 3 as it is.
+pid_t startServer(const char *program, bool activated, const LoopbackListener &listener)
 {
-    const LoopbackListener listener;
     std::vector<std::string> argv{program};
     if (activated)
         argv = {"/bin/sh",
@@ -101,7 +105,13 @@ Outcome run(const char *program, bool activated, int connections, std::chrono::m
                 program,
                 "--shutdown-timeout",
                 "10000"};
-    const pid_t pid = bench::spawn(argv, "/tmp/canstop-bench-http.log", listener.fd);
+    return bench::spawn(argv, "/tmp/canstop-bench-http.log", listener.fd);
+}
+
+Outcome run(const char *program, bool activated, int connections, std::chrono::milliseconds length)
+{
+    const LoopbackListener listener;
+    const pid_t pid = startServer(program, activated, listener);
     std::vector<Client> clients(connections);
     for (Client &client : clients)
         open(client, listener.port);
@@ -138,6 +148,41 @@ Outcome run(const char *program, bool activated, int connections, std::chrono::m
     return outcome;
 }
 
+// wrk's own count, SIGTERM after a third of the run: requests completed
+// and its socket errors (with the listener held, a connect is never
+// refused; a read error is an EOF or a reset while awaiting a response, a
+// write error a reset or a broken pipe).
+QString underWrk(const char *program, bool activated, int connections, int seconds)
+{
+    const LoopbackListener listener;
+    const pid_t pid = startServer(program, activated, listener);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the server starts
+    QProcess wrk;
+    wrk.start(QStringLiteral("wrk"),
+              {QStringLiteral("-t2"), QStringLiteral("-c%1").arg(connections),
+               QStringLiteral("-d%1s").arg(seconds), QStringLiteral("--timeout"),
+               QStringLiteral("60s"),
+               QStringLiteral("http://127.0.0.1:%1/fast").arg(listener.port)});
+    std::this_thread::sleep_for(std::chrono::milliseconds(seconds * 1000 / 3));
+    ::kill(pid, SIGTERM);
+    wrk.waitForFinished(seconds * 1000 + 30000);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const QString out = QString::fromLocal8Bit(wrk.readAllStandardOutput());
+    const QString requests =
+        QRegularExpression(QStringLiteral("(\\d+) requests in")).match(out).captured(1);
+    const QRegularExpressionMatch errors =
+        QRegularExpression(
+            QStringLiteral("connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)"))
+            .match(out);
+    const auto error = [&errors](int n) {
+        return errors.hasMatch() ? errors.captured(n) : QStringLiteral("0");
+    };
+    return QStringLiteral("%1 | %2 | %3 | %4 | %5")
+        .arg(requests.isEmpty() ? QStringLiteral("?") : requests, error(1), error(2), error(3),
+             error(4));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -162,5 +207,24 @@ int main(int argc, char **argv)
     std::printf("\nfailed: the connection ended before the response was whole; reset: "
                 "ECONNRESET or EPIPE; waiting: a request sent after the server had gone, "
                 "queued for its next instance.\n");
+
+    if (QStandardPaths::findExecutable(QStringLiteral("wrk")).isEmpty()) {
+        std::printf("\nunder wrk: skipped, wrk is not installed (apt-get install wrk)\n");
+        return 0;
+    }
+    std::printf("\nThe same under wrk (-t2 -c%d, 3 s, SIGTERM at 1 s; wrk's own count):\n\n",
+                connections);
+    std::printf("| server | run | requests | connect errors | read errors | write errors | "
+                "timeouts |\n");
+    std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (int round = 1; round <= rounds; ++round) {
+        for (const auto &[name, program, activated] :
+             {std::tuple{"canstop-http", CANSTOP_HTTP, true},
+              std::tuple{"bare QHttpServer", PLAIN_HTTP, false}}) {
+            std::printf("| %s | %d | %s |\n", name, round,
+                        qPrintable(underWrk(program, activated, connections, 3)));
+            std::fflush(stdout);
+        }
+    }
     return 0;
 }

@@ -11,6 +11,9 @@
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
+#include <memory>
+
 namespace canstop {
 
 // The connections of one graceful server, TCP or local, from accept to
@@ -43,7 +46,6 @@ public:
     // and what is busy is closed a little before that (closeRemaining()).
     // Returns how many connections there are.
     qsizetype startDraining(QDeadlineTimer deadline);
-    bool isDraining() const { return m_draining; }
     // Closes what is still busy (the deadline), counting what that cuts off.
     void closeRemaining();
     // Called by the deadline timer before closeRemaining(): the server's own
