@@ -128,8 +128,8 @@ int SessionGate::requestStop()
     std::lock_guard lock(m_mutex);
     int asked = 0;
     for (const Tracked &tracked : std::as_const(m_objects)) {
-        QObject *session = tracked.object.data();
-        if (!session || tracked.stopMethod < 0)
+        QObject *session = tracked.object;
+        if (tracked.stopMethod < 0)
             continue;
         const int method = tracked.stopMethod;
         // Posted to the session itself: the event dies with it, and when it
@@ -149,9 +149,8 @@ QStringList SessionGate::describe(int limit) const
     for (auto it = m_objects.cbegin(); it != m_objects.cend() && names.size() < limit; ++it) {
         QString objectName = it->objectName;
         // The live name is safe to read only in the session's own thread.
-        if (QObject *session = it->object.data();
-            session && session->thread() == QThread::currentThread())
-            objectName = session->objectName();
+        if (it->object->thread() == QThread::currentThread())
+            objectName = it->object->objectName();
         const QString className = QString::fromLatin1(it->className);
         names.append(objectName.isEmpty()
                          ? className

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <QHash>
-#include <QPointer>
+#include <QObject>
 #include <QString>
 #include <QStringList>
 #include <mutex>
@@ -55,9 +55,11 @@ public:
     QStringList describe(int limit) const;
 
 private:
+    // The object itself is safe to touch under m_mutex: its destroyed()
+    // handler takes m_mutex before the memory goes.
     struct Tracked
     {
-        QPointer<QObject> object;
+        QObject *object;
         const char *className;
         QString objectName;
         int stopMethod;
