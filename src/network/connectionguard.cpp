@@ -81,11 +81,15 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
     LingerSet::local(); // now, while there are descriptors for it
 }
 
+ConnectionGuard *ConnectionGuard::find(QIODevice *socket)
+{
+    return socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
+                  : nullptr;
+}
+
 ConnectionGuard *ConnectionGuard::of(QIODevice *socket, const QObject *server)
 {
-    ConnectionGuard *guard =
-        socket ? socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly)
-               : nullptr;
+    ConnectionGuard *guard = find(socket);
     return guard && guard->m_server == server ? guard : nullptr;
 }
 
@@ -179,12 +183,13 @@ void ConnectionGuard::closeNow()
     handOver(true, cut.join(QStringLiteral(", ")));
 }
 
-bool ConnectionGuard::closeGracefully()
+bool ConnectionGuard::closeGracefully(QIODevice *socket)
 {
-    if (m_closing)
+    ConnectionGuard *guard = find(socket);
+    if (!guard || guard->m_closing || !guard->m_socket.isConnected())
         return false;
-    m_closeAsked = true;
-    check();
+    guard->m_closeAsked = true;
+    guard->check();
     return true;
 }
 

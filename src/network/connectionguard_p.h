@@ -52,11 +52,13 @@ public:
     void drain(QDeadlineTimer lingerEnd);
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
-    // The application closes it: gracefully, once Qt holds no output for
-    // it. False if the guard is closing it already (abort() comes here too).
-    bool closeGracefully();
+    // The application closes `socket`: gracefully, once Qt holds no output
+    // for it. False, and nothing done, unless a guard holds it connected and
+    // is not closing it already (abort() comes here too).
+    static bool closeGracefully(QIODevice *socket);
 
 private:
+    static ConnectionGuard *find(QIODevice *socket);
     void scheduleCheck();
     void check();
     void setReading(bool reading);

@@ -48,7 +48,7 @@ void ConnectionSet::add(SocketAccess socket, SessionToken token)
     QObject::connect(device, &QObject::destroyed, &m_socketWatch, [this, device] {
         m_sockets.remove(device);
         m_pending.remove(device);
-        m_untaken.removeOne(device);
+        m_kept.removeOne(device);
     });
     if (m_draining)
         drain(guard);

@@ -32,15 +32,12 @@ public:
     void taken(QIODevice *socket);
     qsizetype pendingCount() const { return m_pending.size(); }
 
-    // The server's close() would delete connections nobody has taken yet:
-    // they are kept here, to be taken late. `next` takes one from the server.
-    template <typename Next> void keepUntaken(Next next)
-    {
-        while (QIODevice *socket = next())
-            m_untaken.append(socket);
-    }
-    bool hasUntaken() const { return !m_untaken.isEmpty(); }
-    QIODevice *takeUntaken() { return m_untaken.isEmpty() ? nullptr : m_untaken.takeFirst(); }
+    // Keeps a pending connection in this set's own queue, where the
+    // server's cannot: QTcpServer::close() deletes the connections nobody
+    // has taken, and QLocalServer (Qt 6.4) has no addPendingConnection().
+    void keep(QIODevice *socket) { m_kept.append(socket); }
+    bool hasKept() const { return !m_kept.isEmpty(); }
+    QIODevice *takeKept() { return m_kept.isEmpty() ? nullptr : m_kept.takeFirst(); }
 
     // Every connection closes once idle; lingers end before `deadline`,
     // and what is busy is closed a little before that (closeRemaining()).
@@ -66,7 +63,7 @@ private:
     const std::shared_ptr<DrainSettings> m_settings;
     QSet<QIODevice *> m_sockets;  // accepted and not yet destroyed
     QSet<QIODevice *> m_pending;  // accepted, not yet taken by the application
-    QList<QIODevice *> m_untaken; // pending when listening stopped, oldest first
+    QList<QIODevice *> m_kept;    // pending in this set's own queue, oldest first
     QList<QIODevice *> m_toDrain; // not yet told of the drain
     QTimer m_drainStep;           // tells them a batch per turn of the event loop
     QTimer m_deadlineTimer;       // closes what is still busy in time for the deadline

@@ -175,16 +175,15 @@ bool GracefulLocalServer::isDraining() const
 bool GracefulLocalServer::hasPendingConnections() const
 {
     Q_D(const GracefulLocalServer);
-    return !d->pending.isEmpty();
+    return d->connections.hasKept();
 }
 
 QLocalSocket *GracefulLocalServer::nextPendingConnection()
 {
     Q_D(GracefulLocalServer);
-    if (d->pending.isEmpty())
-        return nullptr;
-    QLocalSocket *socket = d->pending.dequeue();
-    d->connections.taken(socket);
+    auto *socket = static_cast<QLocalSocket *>(d->connections.takeKept());
+    if (socket)
+        d->connections.taken(socket);
     return socket;
 }
 
@@ -204,9 +203,7 @@ void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
     if (d->lifecycle)
         token = d->lifecycle->holdSession(SocketAccess(socket).name());
     d->connections.add(SocketAccess(socket), std::move(token));
-    d->pending.enqueue(socket);
-    connect(socket, &QObject::destroyed, &d->socketWatch,
-            [d, socket] { d->pending.removeOne(socket); });
+    d->connections.keep(socket);
     Q_EMIT newConnection();
 }
 

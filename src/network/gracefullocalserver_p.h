@@ -8,7 +8,6 @@
 #include "connectionset_p.h"
 
 #include <QPointer>
-#include <QQueue>
 
 namespace canstop {
 
@@ -29,8 +28,6 @@ public:
     bool draining = false;
     const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
     ConnectionSet connections;
-    QQueue<QLocalSocket *> pending; // accepted, not yet taken, oldest first
-    QObject socketWatch;            // the context of the sockets' destroyed() handlers
 };
 
 } // namespace canstop

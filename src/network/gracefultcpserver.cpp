@@ -104,8 +104,8 @@ void GracefulTcpServerPrivate::closeListener()
     retryTimer.stop();
     // close() deletes the connections nobody has taken yet; they are
     // still the application's to serve, so they stay pending here.
-    connections.keepUntaken(
-        [q]() -> QIODevice * { return q->QTcpServer::nextPendingConnection(); });
+    while (QTcpSocket *socket = q->QTcpServer::nextPendingConnection())
+        connections.keep(socket);
     q->close();
     queuedInKernel.reset(); // all of it was accepted
 }
@@ -422,13 +422,13 @@ bool GracefulTcpServer::isInherited() const
 bool GracefulTcpServer::hasPendingConnections() const
 {
     Q_D(const GracefulTcpServer);
-    return d->connections.hasUntaken() || QTcpServer::hasPendingConnections();
+    return d->connections.hasKept() || QTcpServer::hasPendingConnections();
 }
 
 QTcpSocket *GracefulTcpServer::nextPendingConnection()
 {
     Q_D(GracefulTcpServer);
-    auto *socket = static_cast<QTcpSocket *>(d->connections.takeUntaken());
+    auto *socket = static_cast<QTcpSocket *>(d->connections.takeKept());
     if (!socket)
         socket = QTcpServer::nextPendingConnection();
     d->connections.taken(socket);

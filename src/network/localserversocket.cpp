@@ -9,8 +9,7 @@ namespace canstop {
 
 void LocalServerSocket::close()
 {
-    auto *guard = findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly);
-    if (!guard || state() != ConnectedState || !guard->closeGracefully())
+    if (!ConnectionGuard::closeGracefully(this))
         QLocalSocket::close();
 }
 

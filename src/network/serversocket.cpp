@@ -11,9 +11,7 @@ void ServerSocket::disconnectFromHost()
 {
     // The peer has closed (Qt is ending the socket after reading its EOF):
     // nothing more can come from it, so nothing is left to linger for.
-    auto *guard = findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly);
-    if (!guard || state() != ConnectedState || error() == RemoteHostClosedError ||
-        !guard->closeGracefully())
+    if (error() == RemoteHostClosedError || !ConnectionGuard::closeGracefully(this))
         QTcpSocket::disconnectFromHost();
 }
 
