@@ -61,7 +61,8 @@ void GracefulWebSocketServerPrivate::takeWebSockets()
                          [this, webSocket] { open.removeAll(webSocket); });
         // Upgraded in the drain: the application gets it, then it goes.
         if (draining)
-            QTimer::singleShot(0, webSocket, [this, webSocket] { goAway(webSocket); });
+            QTimer::singleShot(0, &context,
+                               [this, webSocket = QPointer(webSocket)] { goAway(webSocket); });
     }
 }
 
