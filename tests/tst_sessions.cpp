@@ -69,6 +69,48 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(changed.last().at(0).toInt(), 0, 10000); // the signal follows
     }
 
+    void aChangeInTheManagersThreadIsSeenAtOnce()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QProperty<int> shown;
+        shown.setBinding([&manager] { return manager.bindableActiveSessions().value(); });
+        QSignalSpy changed(&manager, &LifecycleManager::activeSessionsChanged);
+        auto *session = new QObject;
+        QVERIFY(manager.trackSession(session));
+        canstop::SessionToken token = manager.holdSession(QStringLiteral("job"));
+        QCOMPARE(shown.value(), 2);
+        delete session;
+        QCOMPARE(shown.value(), 1);
+        token.reset();
+        QCOMPARE(shown.value(), 0);
+        QCOMPARE(changed.count(), 4);
+        QCOMPARE(changed.last().at(0).toInt(), 0);
+    }
+
+    void sessionsOutliveTheManager()
+    {
+        std::vector<QObject *> sessions(64);
+        {
+            LifecycleManager manager;
+            manager.setAutoExit(false);
+            for (QObject *&session : sessions) {
+                session = new QObject;
+                QVERIFY(manager.trackSession(session));
+            }
+        }
+        // Destroyed in other threads once the manager is gone: the last one
+        // ends the gate, inside its destroyed() handler.
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&sessions, t] {
+                for (size_t i = t; i < sessions.size(); i += 4)
+                    delete sessions[i];
+            });
+        for (std::thread &thread : threads)
+            thread.join();
+    }
+
     void nullIsRefused()
     {
         LifecycleManager manager;
@@ -175,6 +217,31 @@ private Q_SLOTS:
         QVERIFY(names.contains(QStringLiteral("QTimer")));
         QVERIFY(names.contains(QStringLiteral("export")));
         QCOMPARE(manager.report().sessionsAbandoned(), 3);
+    }
+
+    void aStragglerInAnotherThreadIsNamedAsTracked()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(200ms));
+        QThread worker;
+        worker.start();
+        auto *upload = new QObject;
+        upload->setObjectName(QStringLiteral("upload-7"));
+        upload->moveToThread(&worker);
+        QVERIFY(manager.trackSession(upload));
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "1 session\\(s\\) still open at the shutdown deadline")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().abandonedSessions(),
+                 QStringList{QStringLiteral("QObject(upload-7)")});
+        upload->deleteLater();
+        worker.quit();
+        worker.wait();
     }
 
     void tokenMovesAcrossThreads()

@@ -43,6 +43,8 @@ struct Fixture
     QObject owner;
     std::vector<ServiceEntry *> entries;
 
+    ~Fixture() { gate->detach(); }
+
     ServiceEntry *add(QObject *service, ServiceOptions options = {})
     {
         auto *entry = new ServiceEntry(service, options, &owner);

@@ -161,8 +161,8 @@ public:
     /// True from the moment a shutdown begins: state() is Stopping or Stopped.
     bool isShuttingDown() const;
     /// Thread-safe, and exact: the count now. The bindable property and
-    /// activeSessionsChanged() follow in the manager's thread (at once when
-    /// the session was tracked or held there).
+    /// activeSessionsChanged() follow in the manager's thread: at once for a
+    /// change made there, in a later turn of its event loop for the others.
     int activeSessions() const;
     /// Services started and not yet stopped.
     int runningServices() const;

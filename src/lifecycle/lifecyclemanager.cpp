@@ -365,9 +365,10 @@ void LifecycleManagerPrivate::updateActiveSessions()
 {
     Q_Q(LifecycleManager);
     const int count = gate->count();
-    if (count == activeSessions)
+    const int before = activeSessions.valueBypassingBindings();
+    if (count == before)
         return;
-    const bool fewer = count < activeSessions;
+    const bool fewer = count < before;
     activeSessions = count;
     Q_EMIT q->activeSessionsChanged(count, {});
     tellSystemdCountsChanged(fewer);
@@ -412,7 +413,15 @@ LifecycleManager::LifecycleManager(QObject *parent)
     LifecycleManager *none = nullptr;
     s_instance.compare_exchange_strong(none, this);
 
-    d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); });
+    d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); },
+                         [d] {
+                             // A drain hears of it in a turn of its own, not
+                             // inside whatever ended the session.
+                             const bool draining =
+                                 d->state.valueBypassingBindings() == State::Stopping;
+                             d->updateActiveSessions();
+                             return !draining;
+                         });
     connect(&d->sequence, &ShutdownSequence::drainStarted, this, [this, d] {
         d->hardStop.setLameDuck(false);
         Q_EMIT drainStarted({});
@@ -434,6 +443,7 @@ LifecycleManager::~LifecycleManager()
 {
     Q_D(LifecycleManager);
     d->gate->setOnChange({});
+    d->gate->detach();
     if (d->state == State::Stopping) {
         qCCritical(lcLifecycle,
                    "LifecycleManager destroyed during its shutdown; still pending: %ls",
@@ -613,8 +623,6 @@ bool LifecycleManager::trackSession(QObject *session)
     switch (d->gate->track(session)) {
     case SessionGate::TrackResult::Tracked:
     case SessionGate::TrackResult::AlreadyTracked:
-        if (d->isInManagerThread())
-            d->updateActiveSessions();
         return true;
     case SessionGate::TrackResult::Closed:
         if (d->refusals.fetch_add(1) == 0)
@@ -641,8 +649,6 @@ SessionToken LifecycleManager::holdSession(const QString &what)
                       qUtf16Printable(what));
         return {};
     }
-    if (d->isInManagerThread())
-        d->updateActiveSessions();
     return SessionToken(d->gate, id);
 }
 

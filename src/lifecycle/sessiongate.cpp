@@ -10,6 +10,21 @@
 
 namespace canstop {
 
+void SessionWatcher::watch(QObject *session)
+{
+    static const int destroyed = QObject::staticMetaObject.indexOfSignal("destroyed(QObject*)");
+    static const int gone = staticMetaObject.indexOfSlot("gone(QObject*)");
+    // Direct: it runs in the destroying thread, before the memory goes, and
+    // blocks on the gate's mutex while describe() or requestStop() look at
+    // the session.
+    QMetaObject::connect(session, destroyed, this, gone, Qt::DirectConnection);
+}
+
+void SessionWatcher::gone(QObject *session)
+{
+    m_gate->untrack(session); // may end the gate, and this watcher with it
+}
+
 SessionGate::TrackResult SessionGate::track(QObject *session)
 {
     {
@@ -18,29 +33,33 @@ SessionGate::TrackResult SessionGate::track(QObject *session)
             return TrackResult::AlreadyTracked;
         if (m_closed)
             return TrackResult::Closed;
-        const QMetaObject *meta = session->metaObject();
-        m_objects.insert(session, Tracked{session, meta->className(), session->objectName(),
-                                          meta->indexOfMethod("stop()")});
+        if (!m_self)
+            m_self = shared_from_this();
+        m_objects.insert(session);
+        if (QString name = session->objectName(); !name.isEmpty())
+            m_names.insert(session, std::move(name));
         m_count.fetch_add(1, std::memory_order_acq_rel);
     }
-    // Direct: it runs in the destroying thread, before the memory goes, and
-    // blocks on m_mutex while describe() or requestStop() look at the session.
-    QObject::connect(session, &QObject::destroyed,
-                     [gate = shared_from_this()](QObject *gone) { gate->untrack(gone); });
+    m_watcher.watch(session);
     changed();
     return TrackResult::Tracked;
 }
 
 void SessionGate::untrack(QObject *session)
 {
+    std::shared_ptr<SessionGate> last;
     {
         std::lock_guard lock(m_mutex);
         if (!m_objects.remove(session))
             return;
+        if (!m_names.isEmpty())
+            m_names.remove(session);
+        if (m_detached && m_objects.isEmpty())
+            last = std::move(m_self);
         m_count.fetch_sub(1, std::memory_order_acq_rel);
     }
     changed();
-}
+} // `last` may be the gate's last reference
 
 quint64 SessionGate::hold(const QString &what, quint64 parent)
 {
@@ -84,6 +103,17 @@ void SessionGate::end(quint64 id, const QString *abandonedWhy)
     changed();
 }
 
+void SessionGate::detach()
+{
+    std::shared_ptr<SessionGate> last;
+    {
+        std::lock_guard lock(m_mutex);
+        m_detached = true;
+        if (m_objects.isEmpty())
+            last = std::move(m_self);
+    }
+}
+
 int SessionGate::heldAfterClose() const
 {
     std::lock_guard lock(m_mutex);
@@ -108,14 +138,20 @@ void SessionGate::acknowledgeChange()
     m_changePending.store(false, std::memory_order_release);
 }
 
-void SessionGate::setOnChange(std::function<void()> onChange)
+void SessionGate::setOnChange(std::function<void()> onChange, std::function<bool()> here)
 {
+    m_hereThread.store({}, std::memory_order_release);
+    m_here = std::move(here);
+    if (m_here)
+        m_hereThread.store(std::this_thread::get_id(), std::memory_order_release);
     std::lock_guard lock(m_notifyMutex);
     m_onChange = std::move(onChange);
 }
 
 void SessionGate::changed()
 {
+    if (m_hereThread.load(std::memory_order_acquire) == std::this_thread::get_id() && m_here())
+        return;
     if (m_changePending.exchange(true, std::memory_order_acq_rel))
         return;
     std::lock_guard lock(m_notifyMutex);
@@ -127,11 +163,10 @@ int SessionGate::requestStop()
 {
     std::lock_guard lock(m_mutex);
     int asked = 0;
-    for (const Tracked &tracked : std::as_const(m_objects)) {
-        QObject *session = tracked.object;
-        if (tracked.stopMethod < 0)
+    for (QObject *session : std::as_const(m_objects)) {
+        const int method = session->metaObject()->indexOfMethod("stop()");
+        if (method < 0)
             continue;
-        const int method = tracked.stopMethod;
         // Posted to the session itself: the event dies with it, and when it
         // is delivered the session is alive, in its own thread.
         postCall(session, [session, method] {
@@ -147,11 +182,12 @@ QStringList SessionGate::describe(int limit) const
     QStringList names;
     std::lock_guard lock(m_mutex);
     for (auto it = m_objects.cbegin(); it != m_objects.cend() && names.size() < limit; ++it) {
-        QString objectName = it->objectName;
+        const QObject *session = *it;
         // The live name is safe to read only in the session's own thread.
-        if (it->object->thread() == QThread::currentThread())
-            objectName = it->object->objectName();
-        const QString className = QString::fromLatin1(it->className);
+        const QString objectName = session->thread() == QThread::currentThread()
+                                       ? session->objectName()
+                                       : m_names.value(session);
+        const QString className = QString::fromLatin1(session->metaObject()->className());
         names.append(objectName.isEmpty()
                          ? className
                          : className + QLatin1Char('(') + objectName + QLatin1Char(')'));

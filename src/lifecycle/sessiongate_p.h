@@ -5,21 +5,42 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QStringList>
-#include <mutex>
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace canstop {
+
+class SessionGate;
+
+// Hears of tracked objects' destruction for one gate. A connection by
+// method index costs no slot object per session, as a functor would.
+class SessionWatcher : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SessionWatcher(SessionGate *gate) : m_gate(gate) {}
+    void watch(QObject *session);
+
+private Q_SLOTS:
+    void gone(QObject *session);
+
+private:
+    SessionGate *const m_gate;
+};
 
 // Counts the sessions of one manager, from any thread. Closing the gate is
 // atomic with respect to entering it: once close() has returned, nothing
 // enters, so a drain that waits for count() == 0 waits for everything.
-// Held through a shared_ptr by every tracked object's destroyed() handler
-// and every token, so it outlives whatever it counts.
+// Held through a shared_ptr by every token, and by itself until detach()
+// and then while it tracks objects, so it outlives whatever it counts.
 class SessionGate : public std::enable_shared_from_this<SessionGate>
 {
 public:
@@ -38,13 +59,19 @@ public:
     // Sessions held under another after the gate closed.
     int heldAfterClose() const;
 
+    // Its owner is done with it: it stays only while objects are tracked.
+    void detach();
+
     // Returns the number of sessions still open at the moment of closing.
     int close();
     int count() const { return m_count.load(std::memory_order_acquire); }
 
     // `onChange` is called, from whatever thread changed the count, once per
-    // burst: it is not called again until acknowledgeChange().
-    void setOnChange(std::function<void()> onChange);
+    // burst: it is not called again until acknowledgeChange(). A change in
+    // the thread that calls this goes to `here`, every time, and to
+    // `onChange` as well when `here` returns false. Set and clear both from
+    // that one thread.
+    void setOnChange(std::function<void()> onChange, std::function<bool()> here = {});
     void acknowledgeChange();
 
     // Queues stop() to every tracked session that has such a slot, in the
@@ -55,23 +82,21 @@ public:
     QStringList describe(int limit) const;
 
 private:
-    // The object itself is safe to touch under m_mutex: its destroyed()
-    // handler takes m_mutex before the memory goes.
-    struct Tracked
-    {
-        QObject *object;
-        const char *className;
-        QString objectName;
-        int stopMethod;
-    };
-
+    friend class SessionWatcher;
     void untrack(QObject *session);
     // Ends a held session; abandoned (and remembered, once closed) with a why.
     void end(quint64 id, const QString *abandonedWhy);
     void changed();
 
+    // A tracked object is safe to touch under m_mutex: its destroyed()
+    // handler takes m_mutex before the memory goes.
     mutable std::mutex m_mutex;
-    QHash<const QObject *, Tracked> m_objects;
+    QSet<QObject *> m_objects;
+    QHash<const QObject *, QString> m_names; // the named ones, as when tracked
+    // Set from the first track() on: a tracked object's destroyed() reaches
+    // m_watcher. Dropped once detached and nothing is tracked.
+    std::shared_ptr<SessionGate> m_self;
+    bool m_detached = false;
     QHash<quint64, QString> m_held;
     QStringList m_abandoned;
     int m_heldAfterClose = 0;
@@ -82,6 +107,11 @@ private:
     std::mutex m_notifyMutex; // guards m_onChange against the manager going away
     std::function<void()> m_onChange;
     std::atomic<bool> m_changePending{false};
+    std::atomic<std::thread::id> m_hereThread; // cheaper to ask than QThread's
+    std::function<bool()> m_here;              // only touched in m_hereThread
+
+    // Last: destroyed first, while the rest is still whole.
+    SessionWatcher m_watcher{this};
 };
 
 } // namespace canstop
