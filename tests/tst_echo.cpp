@@ -126,6 +126,8 @@ private Q_SLOTS:
         row("max-pending", {QStringLiteral("--max-pending"), QStringLiteral("1k")},
             "--max-pending 1k: expected");
         row("backlog", {QStringLiteral("--backlog"), QStringLiteral("0")}, "--backlog 0: expected");
+        row("threads", {QStringLiteral("--threads"), QStringLiteral("257")},
+            "--threads 257: expected a whole number from 0 to 256");
     }
 
     void badOptionsAreRefused()
@@ -278,9 +280,18 @@ private Q_SLOTS:
         QVERIFY2(elapsed < 2000 + 1000, QByteArray::number(elapsed));
     }
 
+    void sigtermMidTrafficLosesNothing_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::newRow("main thread") << QStringList();
+        QTest::newRow("2 worker threads")
+            << QStringList{QStringLiteral("--threads"), QStringLiteral("2")};
+    }
+
     void sigtermMidTrafficLosesNothing()
     {
-        EchoServer server(20000);
+        QFETCH(const QStringList, extra);
+        EchoServer server(20000, extra);
         const quint16 port = server.waitForPort();
         QVERIFY(port);
         Driver clients(port);

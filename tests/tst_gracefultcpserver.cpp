@@ -15,7 +15,11 @@
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
+
+#include <mutex>
+#include <set>
 
 using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
@@ -243,6 +247,89 @@ private Q_SLOTS:
         QCOMPARE(server.parent(), nullptr);
     }
 
+    void servesInWorkerThreads()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        std::mutex mutex;
+        std::set<QThread *> servedIn;
+        QVERIFY(server.serveInThreads(2, [&](QTcpSocket *connection) {
+            {
+                const std::lock_guard lock(mutex);
+                servedIn.insert(QThread::currentThread());
+            }
+            QObject::connect(connection, &QTcpSocket::readyRead, connection,
+                             [connection] { connection->write(connection->readAll()); });
+        }));
+        QCOMPARE(server.workerThreads(), 2);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+
+        constexpr int Clients = 8;
+        std::vector<std::unique_ptr<QTcpSocket>> clients;
+        for (int i = 0; i < Clients; ++i) {
+            clients.push_back(std::make_unique<QTcpSocket>());
+            clients.back()->connectToHost(QHostAddress::LocalHost, server.serverPort());
+            QVERIFY(clients.back()->waitForConnected(10000));
+            clients.back()->write("ping " + QByteArray::number(i));
+        }
+        for (int i = 0; i < Clients; ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(clients[i]->bytesAvailable(), qint64(6), 10000);
+            QCOMPARE(clients[i]->readAll(), "ping " + QByteArray::number(i));
+        }
+        QCOMPARE(manager.activeSessions(), Clients);
+        QVERIFY(!server.hasPendingConnections()); // handed to the threads instead
+        {
+            const std::lock_guard lock(mutex);
+            QCOMPARE(servedIn.size(), size_t(2)); // in turn
+            QVERIFY(!servedIn.count(QThread::currentThread()));
+        }
+
+        // Drained as one server: every client gets its EOF, none a reset.
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QCOMPARE(manager.report().sessionsDrained(), Clients);
+        for (const auto &client : clients) {
+            QTRY_COMPARE_WITH_TIMEOUT(client->state(), QAbstractSocket::UnconnectedState, 10000);
+            QCOMPARE(client->error(), QAbstractSocket::RemoteHostClosedError);
+        }
+    }
+
+    // Marked busy in its worker thread and never idle: cut at the deadline,
+    // and named as any other connection.
+    void aBusyConnectionInAWorkerIsNamedAtTheDeadline()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(1000ms));
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.setLinger(200ms));
+        QVERIFY(server.serveInThreads(
+            1, [&server](QTcpSocket *connection) { server.markBusy(connection); }));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        QVERIFY(client.waitForConnected(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^connection from 127.0.0.1:\\d+ closed at the shutdown "
+                                 "deadline: marked busy$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        const QStringList abandoned = manager.report().abandonedSessions();
+        QCOMPARE(abandoned.size(), 1);
+        QVERIFY2(
+            QRegularExpression(QStringLiteral("^connection from 127.0.0.1:\\d+ \\(marked busy\\)$"))
+                .match(abandoned.first())
+                .hasMatch(),
+            qPrintable(abandoned.first()));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 10000);
+    }
+
     void badInput()
     {
         LifecycleManager manager;
@@ -266,6 +353,25 @@ private Q_SLOTS:
                              QRegularExpression(QStringLiteral("protocol 7 refused")));
         QVERIFY(!server.setProtocol(static_cast<GracefulTcpServer::Protocol>(7)));
         QCOMPARE(server.protocol(), GracefulTcpServer::Protocol::Raw);
+
+        const auto serve = [](QTcpSocket *) {};
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("serveInThreads\\(0\\): expected")));
+        QVERIFY(!server.serveInThreads(0, serve));
+        QTest::ignoreMessage(
+            QtWarningMsg, QRegularExpression(QStringLiteral("serveInThreads\\(2\\): no function")));
+        QVERIFY(!server.serveInThreads(2, {}));
+        QCOMPARE(server.workerThreads(), 0);
+        QVERIFY(server.serveInThreads(1, serve));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "serveInThreads\\(2\\) refused: called twice")));
+        QVERIFY(!server.serveInThreads(2, serve));
+        QCOMPARE(server.workerThreads(), 1);
+        GracefulTcpServer listening(&manager);
+        QVERIFY(listening.listen(QHostAddress::LocalHost));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "refused: the server is listening already")));
+        QVERIFY(!listening.serveInThreads(1, serve));
 
         QTcpSocket stranger;
         QTest::ignoreMessage(QtWarningMsg,

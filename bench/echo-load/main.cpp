@@ -22,6 +22,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -41,11 +42,11 @@ namespace {
 class Server
 {
 public:
-    Server(const char *program, std::initializer_list<std::string> extra = {})
+    Server(const char *program, const std::vector<std::string> &extra = {})
     {
         m_log = "/tmp/canstop-bench-echo-" + std::to_string(::getpid()) + ".log";
         std::vector<std::string> args{program, "--port", "0"};
-        args.insert(args.end(), extra);
+        args.insert(args.end(), extra.begin(), extra.end());
         m_pid = bench::spawn(std::move(args), m_log);
         for (int i = 0; i < 2000 && m_port == 0; ++i) {
             std::this_thread::sleep_for(5ms); // the benchmark may wait; tests may not
@@ -135,10 +136,39 @@ Throughput load(uint16_t port, Client::Mode mode, int connections, size_t messag
 }
 
 Throughput load(const char *program, int connections, size_t messageSize,
-                std::chrono::milliseconds duration)
+                std::chrono::milliseconds duration, const std::vector<std::string> &extra = {})
 {
-    Server server(program);
+    Server server(program, extra);
     return load(server.port(), Client::Mode::RequestReply, connections, messageSize, duration);
+}
+
+// Small messages served in worker threads, beside the same in one thread, a
+// bare QTcpServer and, when CANSTOP_BENCH_GO_ECHO names its binary (built
+// apart: it is not part of this project), the Go original's echo.
+void threaded(const char *canstop, const char *plain, int rounds)
+{
+    struct Row
+    {
+        const char *label;
+        const char *program;
+        std::vector<std::string> extra;
+        double roundTripsPerSecond = 0;
+    };
+    std::vector<Row> rows{{"bare QTcpServer", plain, {}},
+                          {"canstop", canstop, {}},
+                          {"canstop --threads 2", canstop, {"--threads", "2"}}};
+    if (const char *go = std::getenv("CANSTOP_BENCH_GO_ECHO"))
+        rows.push_back({"Go original", go, {}});
+    for (int round = 0; round < rounds; ++round) {
+        for (Row &row : rows)
+            row.roundTripsPerSecond +=
+                load(row.program, 64, 64, 2s, row.extra).roundTripsPerSecond / rounds;
+    }
+    for (const Row &row : rows)
+        std::printf("  %-22s %9.0f rt/s  %5.3f x bare\n", row.label, row.roundTripsPerSecond,
+                    row.roundTripsPerSecond / rows.front().roundTripsPerSecond);
+    if (rows.size() < 4)
+        std::printf("  (the Go original: set CANSTOP_BENCH_GO_ECHO to its echo's binary)\n");
 }
 
 void throughput(const char *canstop, const char *plain, int connections, size_t messageSize,
@@ -300,6 +330,10 @@ int main(int argc, char **argv)
         drainTimes(CANSTOP_ECHO, PLAIN_ECHO, counts);
         return 0;
     }
+    if (args.value(1) == QLatin1String("threads")) {
+        threaded(CANSTOP_ECHO, PLAIN_ECHO, argc > 2 ? std::atoi(argv[2]) : 3);
+        return 0;
+    }
     if (args.value(1) == QLatin1String("interrupted")) {
         interrupted("canstop", CANSTOP_ECHO);
         interrupted("plain", PLAIN_ECHO);
@@ -319,6 +353,10 @@ int main(int argc, char **argv)
     throughput(CANSTOP_ECHO, PLAIN_ECHO, 64, 64, rounds);
     throughput(CANSTOP_ECHO, PLAIN_ECHO, 8, 65536, rounds);
     ::unsetenv("GLIBC_TUNABLES");
+    std::printf("request/reply, 64 connections, 64-byte messages, %d alternated rounds: worker "
+                "threads\n",
+                rounds);
+    threaded(CANSTOP_ECHO, PLAIN_ECHO, rounds);
     drainTimes(CANSTOP_ECHO, PLAIN_ECHO, {1000, 10000});
     std::printf("50 streaming clients interrupted by SIGTERM\n");
     interrupted("canstop", CANSTOP_ECHO);

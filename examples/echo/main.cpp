@@ -85,6 +85,9 @@ int main(int argc, char **argv)
         {QStringLiteral("health-port"),
          QStringLiteral("Answer /readyz and /livez on this port, at the --bind address."),
          QStringLiteral("port")},
+        {QStringLiteral("threads"),
+         QStringLiteral("Serve the clients in this many threads (default 0: in the main one)."),
+         QStringLiteral("n"), QStringLiteral("0")},
         {QStringLiteral("fd-store"),
          QStringLiteral("Under systemd, keep the listening socket in the unit's file "
                         "descriptor store (FileDescriptorStoreMax=1), for the next start.")},
@@ -97,11 +100,14 @@ int main(int argc, char **argv)
                              ? number(options, QStringLiteral("backlog"), 1, INT_MAX)
                              : std::optional<qint64>(0);
     const auto lameDuck = number(options, QStringLiteral("lame-duck"), 0, INT_MAX);
+    const auto threads =
+        number(options, QStringLiteral("threads"), 0, canstop::GracefulTcpServer::MaxWorkerThreads);
     const auto healthPort = options.isSet(QStringLiteral("health-port"))
                                 ? number(options, QStringLiteral("health-port"), 0, 65535)
                                 : std::optional<qint64>(-1);
     const auto bind = address(options.value(QStringLiteral("bind")));
-    if (!port || !timeout || !maxPending || !backlog || !lameDuck || !healthPort || !bind)
+    if (!port || !timeout || !maxPending || !backlog || !lameDuck || !threads || !healthPort ||
+        !bind)
         return 2;
 
     canstop::LifecycleManager lifecycle;
@@ -115,13 +121,19 @@ int main(int argc, char **argv)
     server.setMaxPendingInput(*maxPending);
     if (*backlog > 0)
         server.setListenBacklogSize(int(*backlog));
-    QObject::connect(&server, &QTcpServer::newConnection, &server, [&server] {
-        while (QTcpSocket *client = server.nextPendingConnection()) {
-            QObject::connect(client, &QTcpSocket::readyRead, client,
-                             [client] { client->write(client->readAll()); });
-            QObject::connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
-        }
-    });
+    const auto serve = [](QTcpSocket *client) { // in whichever thread serves it
+        QObject::connect(client, &QTcpSocket::readyRead, client,
+                         [client] { client->write(client->readAll()); });
+        QObject::connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
+    };
+    if (*threads > 0) {
+        server.serveInThreads(int(*threads), serve);
+    } else {
+        QObject::connect(&server, &QTcpServer::newConnection, &server, [&server, serve] {
+            while (QTcpSocket *client = server.nextPendingConnection())
+                serve(client);
+        });
+    }
 
     // Socket activation (systemd's .socket unit) first: restarts refuse no one.
     if (server.listenInherited(QStringLiteral("echo")) || server.listenInherited()) {

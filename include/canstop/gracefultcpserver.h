@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 QT_BEGIN_NAMESPACE
@@ -88,6 +89,8 @@ public:
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
     /// idleGrace() unless set: 250 ms.
     static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
+    /// The most threads serveInThreads() takes.
+    static constexpr int MaxWorkerThreads = 256;
 
     /// Follows LifecycleManager::instance(), asked for when the server first
     /// needs it (listen(), a connection), so it may be made before the manager.
@@ -159,6 +162,20 @@ public:
     void markBusy(QTcpSocket *connection);
     void markIdle(QTcpSocket *connection);
     ///@}
+
+    /// Serves the connections in `threads` worker threads, each with its own
+    /// event loop, rather than through nextPendingConnection() and
+    /// newConnection(): each accepted connection is made in the next thread
+    /// in turn and handed to `serve`, called in that thread. It is a child of
+    /// an object of that thread, deleted with the thread if it still exists;
+    /// `serve` may delete it sooner (deleteLater() once disconnected). The
+    /// connections are counted and drained as this server's; the threads
+    /// end with the server. Once, before listening; refused with a warning
+    /// otherwise, or unless 1 <= threads <= MaxWorkerThreads and `serve` is
+    /// callable.
+    bool serveInThreads(int threads, std::function<void(QTcpSocket *connection)> serve);
+    /// How many worker threads serve the connections; 0: none, this thread.
+    int workerThreads() const;
 
     /// True once the drain has begun (drainingStarted()).
     bool isDraining() const;

@@ -7,6 +7,7 @@
 #include "lingerset_p.h"
 #include "logging_p.h"
 
+#include <QEvent>
 #include <QScopedValueRollback>
 #include <QSocketNotifier>
 #include <QTcpSocket>
@@ -58,14 +59,16 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
       m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server),
       m_settings(std::move(settings)), m_token(std::move(token))
 {
-    // Checked after the application's own readyRead handlers have run.
     connect(socket.device(), &QIODevice::readyRead, this, [this] {
         m_lastActivity.start();
-        scheduleCheck();
+        // Checked after the application's own readyRead handlers have run.
+        if (m_draining || m_closeAsked)
+            scheduleCheck();
     });
     connect(socket.device(), &QIODevice::bytesWritten, this, [this] {
         m_lastActivity.start();
-        check();
+        if (m_paused || m_draining || m_closeAsked) // otherwise nothing waits for it
+            check();
     });
     m_lastActivity.start();
     m_socket.setReadBufferSize(m_settings->maxPendingInput);
@@ -77,6 +80,8 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
     });
     if (m_http)
         m_http->watchReads(readNotifier());
+    if (QSocketNotifier *notifier = readNotifier())
+        notifier->installEventFilter(this); // before the HTTP socket's: it sees reads only
     refillReserve();
     LingerSet::local(); // now, while there are descriptors for it
 }
@@ -191,6 +196,22 @@ bool ConnectionGuard::closeGracefully(QIODevice *socket)
     guard->m_closeAsked = true;
     guard->check();
     return true;
+}
+
+bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
+{
+    // Qt closes a socket the moment it reads the peer's EOF, dropping any
+    // output it still holds: with output held, reading waits for it to go
+    // (bytesWritten, then check()). Checked here, as Qt is about to read,
+    // rather than after every read: it costs nothing while replies flow.
+    if (event->type() == QEvent::SockAct && !m_closing && m_socket.device()->bytesToWrite() > 0) {
+        m_socket.flush();
+        if (m_socket.device()->bytesToWrite() > 0) {
+            setReading(false);
+            return true;
+        }
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 void ConnectionGuard::scheduleCheck()

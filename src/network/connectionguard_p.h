@@ -57,6 +57,10 @@ public:
     // is not closing it already (abort() comes here too).
     static bool closeGracefully(QIODevice *socket);
 
+protected:
+    // On Qt's read notifier: Qt may read only while it holds no output.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     static ConnectionGuard *find(QIODevice *socket);
     void scheduleCheck();

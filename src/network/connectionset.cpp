@@ -25,14 +25,17 @@ template <typename Function> void inGuardsThread(ConnectionGuard *guard, Functio
 
 } // namespace
 
-ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings)
+ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,
+                             QObject *context)
     : m_server(server), m_settings(std::move(settings))
 {
+    if (!context)
+        context = server;
     m_drainStep.setInterval(0);
-    QObject::connect(&m_drainStep, &QTimer::timeout, server, [this] { drainNextBatch(); });
+    QObject::connect(&m_drainStep, &QTimer::timeout, context, [this] { drainNextBatch(); });
     m_deadlineTimer.setSingleShot(true);
     m_deadlineTimer.setTimerType(Qt::PreciseTimer); // 200 ms before the deadline, not 5 % after
-    QObject::connect(&m_deadlineTimer, &QTimer::timeout, server, [this] {
+    QObject::connect(&m_deadlineTimer, &QTimer::timeout, context, [this] {
         if (m_beforeClose)
             m_beforeClose();
         closeRemaining();

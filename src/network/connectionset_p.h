@@ -24,8 +24,10 @@ namespace canstop {
 class ConnectionSet
 {
 public:
-    // `server` is the guards' owner and the timers' context.
-    ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings);
+    // `server` is the guards' owner; `context`, the timers' (by default
+    // `server`), lives in the thread of the connections.
+    ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,
+                  QObject *context = nullptr);
 
     // An accepted socket: guarded from now on, pending until taken().
     void add(SocketAccess socket, SessionToken token);

@@ -86,15 +86,22 @@ void GracefulTcpServerPrivate::startDraining()
         else
             outOfDescriptors();
     }
-    const qsizetype count = connections.startDraining(
-        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever));
-    qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
+    const QDeadlineTimer deadline =
+        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
+    for (const auto &worker : workers)
+        worker->startDraining(deadline);
+    const qsizetype count = connections.startDraining(deadline);
+    const QString which =
+        workers.empty()
+            ? QStringLiteral("%1 connection(s)").arg(count)
+            : QStringLiteral("the connections of %1 worker thread(s)").arg(workers.size());
+    qCInfo(lcNetwork, "%s; closing %ls as they become idle",
            q->isListening() ? "listening on until the kernel's queue is taken"
            : inherited || stored
                ? "stopped accepting; the kernel's queue stays on the passed socket for the next "
                  "instance"
                : "stopped listening",
-           static_cast<long long>(count));
+           qUtf16Printable(which));
     Q_EMIT q->drainingStarted();
 }
 
@@ -175,7 +182,8 @@ GracefulTcpServerPrivate::Accepted GracefulTcpServerPrivate::acceptQueued(bool i
             return Accepted::All; // EAGAIN: the queue is empty
         }
         q->incomingConnection(fd);
-        Q_EMIT q->newConnection();
+        if (workers.empty())
+            Q_EMIT q->newConnection();
     }
 }
 
@@ -344,6 +352,34 @@ void GracefulTcpServer::markIdle(QTcpSocket *connection)
         qCWarning(lcNetwork, "markIdle(): not a connection of this server");
 }
 
+bool GracefulTcpServer::serveInThreads(int threads, std::function<void(QTcpSocket *)> serve)
+{
+    Q_D(GracefulTcpServer);
+    if (threads < 1 || threads > MaxWorkerThreads || !serve) {
+        qCWarning(lcNetwork, "serveInThreads(%d): %s", threads,
+                  !serve ? "no function to serve the connections" : "expected 1 to 256 threads");
+        return false;
+    }
+    if (!d->workers.empty() || isListening()) {
+        qCWarning(lcNetwork, "serveInThreads(%d) refused: %s", threads,
+                  isListening() ? "the server is listening already" : "called twice");
+        return false;
+    }
+    for (int i = 0; i < threads; ++i) {
+        auto worker = std::make_unique<WorkerThread>(this, d->settings, serve);
+        worker->setObjectName(QStringLiteral("canstop worker %1").arg(i + 1));
+        worker->startServing();
+        d->workers.push_back(std::move(worker));
+    }
+    return true;
+}
+
+int GracefulTcpServer::workerThreads() const
+{
+    Q_D(const GracefulTcpServer);
+    return int(d->workers.size());
+}
+
 bool GracefulTcpServer::isDraining() const
 {
     Q_D(const GracefulTcpServer);
@@ -354,6 +390,17 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     Q_D(GracefulTcpServer);
     d->resolveManager();
+    if (!d->workers.empty()) {
+        // Counted from now on, before the session gate may close; named
+        // once it is a socket.
+        const QString name = QStringLiteral("connection handed to a worker thread");
+        SessionToken token = d->queuedInKernel ? d->queuedInKernel.hold(name)
+                             : d->lifecycle    ? d->lifecycle->holdSession(name)
+                                               : SessionToken();
+        WorkerThread &worker = *d->workers[d->nextWorker++ % d->workers.size()];
+        worker.adopt(int(socketDescriptor), d->protocol, std::move(token));
+        return;
+    }
     QTcpSocket *socket =
         d->protocol == Protocol::Http1 ? new HttpSocket(this) : new ServerSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {

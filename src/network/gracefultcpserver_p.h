@@ -7,11 +7,15 @@
 #include <canstop/sessiontoken.h>
 
 #include "connectionset_p.h"
+#include "workerthread_p.h"
 
 #include <QList>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
+
+#include <memory>
+#include <vector>
 
 namespace canstop {
 
@@ -52,6 +56,8 @@ public:
     int retryDelayMs = 0;
     SessionToken queuedInKernel; // a drain out of descriptors: what the kernel queued
     ConnectionSet connections;
+    std::vector<std::unique_ptr<WorkerThread>> workers; // from serveInThreads()
+    size_t nextWorker = 0;
 
     // On the listening socket's read notifier: accepts instead of Qt.
     class AcceptFilter : public QObject

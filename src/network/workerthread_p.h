@@ -1,0 +1,58 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include <canstop/gracefultcpserver.h>
+#include <canstop/sessiontoken.h>
+
+#include "drainsettings_p.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+QT_BEGIN_NAMESPACE
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace canstop {
+
+class ConnectionSet;
+
+// One of a server's worker threads: its own event loop, and its share of
+// the server's connections, guarded and drained as the server's.
+class WorkerThread : public QThread
+{
+public:
+    using Serve = std::function<void(QTcpSocket *)>;
+
+    WorkerThread(QObject *server, std::shared_ptr<DrainSettings> settings, Serve serve);
+    // Ends the event loop; what is still connected is closed with it.
+    ~WorkerThread() override;
+
+    // Starts the thread; returns once it takes connections.
+    void startServing();
+    // In the server's thread: `fd` becomes a connection in this thread,
+    // handed to `serve` there; `token` counts it meanwhile.
+    void adopt(int fd, GracefulTcpServer::Protocol protocol, SessionToken token);
+    void startDraining(QDeadlineTimer deadline);
+
+protected:
+    void run() override;
+
+private:
+    QObject *const m_server;
+    const std::shared_ptr<DrainSettings> m_settings;
+    const Serve m_serve;
+    std::mutex m_mutex; // the hand-over of m_context from run()
+    std::condition_variable m_ready;
+    QObject *m_context = nullptr;           // lives in run()
+    ConnectionSet *m_connections = nullptr; // lives in run()
+};
+
+} // namespace canstop
