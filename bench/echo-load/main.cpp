@@ -202,9 +202,10 @@ struct Drain
 // `idle` connections, each confirmed by an echo, then `signal`; a second
 // SIGTERM follows `secondAfter` later if that is not negative.
 Drain shutdownTime(const char *program, int idle, int signal,
-                   std::chrono::milliseconds secondAfter = -1ms)
+                   std::chrono::milliseconds secondAfter = -1ms,
+                   const std::vector<std::string> &extra = {})
 {
-    Server server(program);
+    Server server(program, extra);
     const long startKiB = server.memoryKiB("VmRSS");
     Driver clients(server.port());
     // In batches inside the listen backlog, each confirmed by its echo.
@@ -244,22 +245,24 @@ Drain shutdownTime(const char *program, int idle, int signal,
 void drainTimes(const char *canstop, const char *plain, const std::vector<int> &counts)
 {
     std::printf("idle connections: SIGTERM to exit (EOF at every client); resident memory per "
-                "connection\n  %6s %22s %22s %18s %20s %18s\n",
-                "conns", "canstop", "canstop QT_NO_GLIB=1", "plain, killed", "2nd SIGTERM at 200ms",
-                "canstop / plain");
+                "connection\n  %6s %22s %22s %22s %18s %20s %18s\n",
+                "conns", "canstop", "canstop QT_NO_GLIB=1", "canstop --threads 2", "plain, killed",
+                "2nd SIGTERM at 200ms", "canstop / plain");
     for (const int count : counts) {
         const Drain graceful = shutdownTime(canstop, count, SIGTERM);
         ::setenv("QT_NO_GLIB", "1", 1);
         const Drain noGlib = shutdownTime(canstop, count, SIGTERM);
         ::unsetenv("QT_NO_GLIB");
+        const Drain threaded = shutdownTime(canstop, count, SIGTERM, -1ms, {"--threads", "2"});
         const Drain killed = shutdownTime(plain, count, SIGKILL);
         const Drain second = shutdownTime(canstop, count, SIGTERM, 200ms);
         std::printf(
-            "  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d %6.0f B / "
-            "%4.0f B\n",
-            count, graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, killed.allEof,
-            graceful.exitCode || noGlib.exitCode ? "(exit != 0)" : "    ", second.exited,
-            second.exitCode, graceful.bytesPerConnection, killed.bytesPerConnection);
+            "  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d "
+            "%6.0f B / %4.0f B\n",
+            count, graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, threaded.exited,
+            threaded.allEof, killed.allEof,
+            graceful.exitCode || noGlib.exitCode || threaded.exitCode ? "(exit != 0)" : "    ",
+            second.exited, second.exitCode, graceful.bytesPerConnection, killed.bytesPerConnection);
         std::fflush(stdout);
     }
 }

@@ -12,7 +12,30 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 namespace canstop {
+
+namespace {
+
+// A connection on its way to a worker thread: closed if the thread ends
+// before it takes it.
+struct Handover
+{
+    Handover(int descriptor, SessionToken held) : fd(descriptor), token(std::move(held)) {}
+    ~Handover()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    Handover(const Handover &) = delete;
+    Handover &operator=(const Handover &) = delete;
+
+    int fd;
+    SessionToken token; // counts it meanwhile
+};
+
+} // namespace
 
 WorkerThread::WorkerThread(QObject *server, std::shared_ptr<DrainSettings> settings, Serve serve)
     : m_server(server), m_settings(std::move(settings)), m_serve(std::move(serve))
@@ -42,25 +65,32 @@ void WorkerThread::run()
     }
     m_ready.notify_one();
     exec();
+    const std::lock_guard lock(m_mutex); // nothing is posted to them from now on
+    m_context = nullptr;
+    m_connections = nullptr;
 }
 
 void WorkerThread::adopt(int fd, GracefulTcpServer::Protocol protocol, SessionToken token)
 {
-    auto held = std::make_shared<SessionToken>(std::move(token));
-    postCall(m_context, [this, fd, protocol, held] {
+    auto handover = std::make_shared<Handover>(fd, std::move(token));
+    const std::lock_guard lock(m_mutex);
+    if (!m_context)
+        return; // the thread has ended: the handover closes it
+    postCall(m_context, [this, protocol, handover] {
+        const int descriptor = std::exchange(handover->fd, -1);
         QTcpSocket *socket = protocol == GracefulTcpServer::Protocol::Http1
                                  ? static_cast<QTcpSocket *>(new HttpSocket(m_context))
                                  : new ServerSocket(m_context);
-        if (!socket->setSocketDescriptor(fd)) {
+        if (!socket->setSocketDescriptor(descriptor)) {
             qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                       qUtf16Printable(socket->errorString()));
             delete socket;
-            ::close(fd);
+            ::close(descriptor);
             return;
         }
         // Counted under its own name from now on.
-        SessionToken own = held->hold(SocketAccess(socket).name());
-        held->reset();
+        SessionToken own = handover->token.hold(SocketAccess(socket).name());
+        handover->token.reset();
         m_connections->add(SocketAccess(socket), std::move(own));
         m_connections->taken(socket);
         m_serve(socket);
@@ -69,7 +99,9 @@ void WorkerThread::adopt(int fd, GracefulTcpServer::Protocol protocol, SessionTo
 
 void WorkerThread::startDraining(QDeadlineTimer deadline)
 {
-    postCall(m_context, [this, deadline] { m_connections->startDraining(deadline); });
+    const std::lock_guard lock(m_mutex);
+    if (m_context)
+        postCall(m_context, [this, deadline] { m_connections->startDraining(deadline); });
 }
 
 } // namespace canstop

@@ -49,10 +49,12 @@ private:
     QObject *const m_server;
     const std::shared_ptr<DrainSettings> m_settings;
     const Serve m_serve;
-    std::mutex m_mutex; // the hand-over of m_context from run()
+    // Guards m_context and m_connections, which live in run(), for the
+    // server's thread: nothing is posted to them once they are gone.
+    std::mutex m_mutex;
     std::condition_variable m_ready;
-    QObject *m_context = nullptr;           // lives in run()
-    ConnectionSet *m_connections = nullptr; // lives in run()
+    QObject *m_context = nullptr;
+    ConnectionSet *m_connections = nullptr;
 };
 
 } // namespace canstop
