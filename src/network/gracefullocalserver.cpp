@@ -16,26 +16,9 @@
 namespace canstop {
 
 GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *server)
-    : q_ptr(server), connections(server, settings)
+    : q_ptr(server), manager(server, "GracefulLocalServer", [this] { startDraining(); }),
+      connections(server, settings)
 {}
-
-void GracefulLocalServerPrivate::useManager(LifecycleManager *manager)
-{
-    Q_Q(GracefulLocalServer);
-    lifecycle = manager;
-    if (!manager) {
-        qCWarning(lcNetwork, "GracefulLocalServer without a LifecycleManager: connections are "
-                             "not drained at shutdown");
-        return;
-    }
-    QObject::connect(manager, &LifecycleManager::drainStarted, q, [this] { startDraining(); });
-}
-
-void GracefulLocalServerPrivate::resolveManager()
-{
-    if (std::exchange(followsInstance, false))
-        useManager(LifecycleManager::instance());
-}
 
 void GracefulLocalServerPrivate::startDraining()
 {
@@ -57,8 +40,7 @@ void GracefulLocalServerPrivate::startDraining()
         }
         q->close(); // and removes the socket's file: new clients find no server
     }
-    const qsizetype count = connections.startDraining(
-        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever));
+    const qsizetype count = connections.startDraining(manager.deadline());
     qCInfo(lcNetwork,
            "stopped listening on a local socket; closing %lld connection(s) as they "
            "become idle",
@@ -70,7 +52,7 @@ GracefulLocalServer::GracefulLocalServer(QObject *parent)
     : QLocalServer(parent), d_ptr(std::make_unique<GracefulLocalServerPrivate>(this))
 {
     Q_D(GracefulLocalServer);
-    d->followsInstance = true;
+    d->manager.followInstance();
 }
 
 GracefulLocalServer::GracefulLocalServer(std::nullptr_t)
@@ -81,7 +63,7 @@ GracefulLocalServer::GracefulLocalServer(LifecycleManager *lifecycle, QObject *p
     : QLocalServer(parent), d_ptr(std::make_unique<GracefulLocalServerPrivate>(this))
 {
     Q_D(GracefulLocalServer);
-    d->useManager(lifecycle);
+    d->manager.use(lifecycle);
 }
 
 GracefulLocalServer::~GracefulLocalServer() = default;
@@ -155,14 +137,14 @@ void GracefulLocalServer::markIdle(QLocalSocket *connection)
 bool GracefulLocalServer::listen(const QString &name)
 {
     Q_D(GracefulLocalServer);
-    d->resolveManager();
+    d->manager.resolve();
     return QLocalServer::listen(name);
 }
 
 bool GracefulLocalServer::listen(qintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
-    d->resolveManager();
+    d->manager.resolve();
     return QLocalServer::listen(socketDescriptor);
 }
 
@@ -190,7 +172,7 @@ QLocalSocket *GracefulLocalServer::nextPendingConnection()
 void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
-    d->resolveManager();
+    d->manager.resolve();
     auto *socket = new LocalServerSocket(this);
     if (!socket->setSocketDescriptor(qintptr(socketDescriptor))) {
         qCWarning(lcNetwork, "cannot take an incoming local connection: %ls",
@@ -200,8 +182,8 @@ void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
         return;
     }
     SessionToken token;
-    if (d->lifecycle)
-        token = d->lifecycle->holdSession(SocketAccess(socket).name());
+    if (d->manager.get())
+        token = d->manager.get()->holdSession(SocketAccess(socket).name());
     d->connections.add(SocketAccess(socket), std::move(token));
     d->connections.keep(socket);
     Q_EMIT newConnection();

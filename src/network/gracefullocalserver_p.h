@@ -6,8 +6,7 @@
 #include <canstop/gracefullocalserver.h>
 
 #include "connectionset_p.h"
-
-#include <QPointer>
+#include "managerlink_p.h"
 
 namespace canstop {
 
@@ -18,13 +17,10 @@ class GracefulLocalServerPrivate
 public:
     explicit GracefulLocalServerPrivate(GracefulLocalServer *server);
 
-    void useManager(LifecycleManager *manager);
-    void resolveManager();
     void startDraining();
 
     GracefulLocalServer *const q_ptr;
-    QPointer<LifecycleManager> lifecycle;
-    bool followsInstance = false;
+    ManagerLink manager;
     bool draining = false;
     const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
     ConnectionSet connections;

@@ -41,33 +41,14 @@ int kernelListenBacklog()
 } // namespace
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
-    : q_ptr(server), connections(server, settings)
+    : q_ptr(server), manager(server, "GracefulTcpServer", [this] { startDraining(); }),
+      connections(server, settings)
 {
     connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
     retryTimer.setSingleShot(true);
     QObject::connect(&retryTimer, &QTimer::timeout, server,
                      [server] { server->resumeAccepting(); });
     server->setListenBacklogSize(kernelListenBacklog());
-}
-
-void GracefulTcpServerPrivate::useManager(LifecycleManager *manager)
-{
-    Q_Q(GracefulTcpServer);
-    lifecycle = manager;
-    if (!manager) {
-        qCWarning(lcNetwork, "GracefulTcpServer without a LifecycleManager: connections are not "
-                             "drained at shutdown");
-        return;
-    }
-    // Direct when in the manager's thread: the backlog is taken, and
-    // counted, before the session gate closes.
-    QObject::connect(manager, &LifecycleManager::drainStarted, q, [this] { startDraining(); });
-}
-
-void GracefulTcpServerPrivate::resolveManager()
-{
-    if (std::exchange(followsInstance, false))
-        useManager(LifecycleManager::instance());
 }
 
 void GracefulTcpServerPrivate::startDraining()
@@ -86,8 +67,7 @@ void GracefulTcpServerPrivate::startDraining()
         else
             outOfDescriptors();
     }
-    const QDeadlineTimer deadline =
-        lifecycle ? lifecycle->shutdownDeadline() : QDeadlineTimer(QDeadlineTimer::Forever);
+    const QDeadlineTimer deadline = manager.deadline();
     for (const auto &worker : workers)
         worker->startDraining(deadline);
     const qsizetype count = connections.startDraining(deadline);
@@ -206,8 +186,9 @@ void GracefulTcpServerPrivate::outOfDescriptors()
     const int error = errno;
     q->pauseAccepting();
     // While the queue waits, the drain is not over (only possible before the gate closes).
-    if (draining && !queuedInKernel && lifecycle)
-        queuedInKernel = lifecycle->holdSession(QStringLiteral("connections queued in the kernel"));
+    if (draining && !queuedInKernel && manager.get())
+        queuedInKernel =
+            manager.get()->holdSession(QStringLiteral("connections queued in the kernel"));
     if (retryTimer.isActive())
         return;
     if (retryDelayMs == 0) {
@@ -240,7 +221,7 @@ GracefulTcpServer::GracefulTcpServer(QObject *parent)
     : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this))
 {
     Q_D(GracefulTcpServer);
-    d->followsInstance = true;
+    d->manager.followInstance();
 }
 
 GracefulTcpServer::GracefulTcpServer(std::nullptr_t)
@@ -251,7 +232,7 @@ GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *paren
     : QTcpServer(parent), d_ptr(std::make_unique<GracefulTcpServerPrivate>(this))
 {
     Q_D(GracefulTcpServer);
-    d->useManager(lifecycle);
+    d->manager.use(lifecycle);
 }
 
 GracefulTcpServer::~GracefulTcpServer() = default;
@@ -389,14 +370,14 @@ bool GracefulTcpServer::isDraining() const
 void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     Q_D(GracefulTcpServer);
-    d->resolveManager();
+    d->manager.resolve();
     if (!d->workers.empty()) {
         // Counted from now on, before the session gate may close; named
         // once it is a socket.
         const QString name = QStringLiteral("connection handed to a worker thread");
-        SessionToken token = d->queuedInKernel ? d->queuedInKernel.hold(name)
-                             : d->lifecycle    ? d->lifecycle->holdSession(name)
-                                               : SessionToken();
+        SessionToken token = d->queuedInKernel  ? d->queuedInKernel.hold(name)
+                             : d->manager.get() ? d->manager.get()->holdSession(name)
+                                                : SessionToken();
         WorkerThread &worker = *d->workers[d->nextWorker++ % d->workers.size()];
         worker.adopt(int(socketDescriptor), d->protocol, std::move(token));
         return;
@@ -415,8 +396,8 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
     // Taken from the kernel's queue late in a drain: a part of that queue's session.
     if (d->queuedInKernel)
         token = d->queuedInKernel.hold(name);
-    else if (d->lifecycle)
-        token = d->lifecycle->holdSession(name);
+    else if (d->manager.get())
+        token = d->manager.get()->holdSession(name);
     d->connections.add(SocketAccess(socket), std::move(token));
     addPendingConnection(socket);
 }
@@ -424,7 +405,7 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
 {
     Q_D(GracefulTcpServer);
-    d->resolveManager();
+    d->manager.resolve();
     if (!QTcpServer::listen(address, port))
         return false;
     d->takeOverAccepting();
@@ -434,7 +415,7 @@ bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
 bool GracefulTcpServer::listenInherited(const QString &name)
 {
     Q_D(GracefulTcpServer);
-    d->resolveManager();
+    d->manager.resolve();
     const int fd = InheritedSockets::takeTcpListener(name);
     if (fd < 0)
         return false;
@@ -452,9 +433,9 @@ bool GracefulTcpServer::listenInherited(const QString &name)
 bool GracefulTcpServer::storeListener(const QString &name)
 {
     Q_D(GracefulTcpServer);
-    d->resolveManager();
-    if (!isListening() || !d->lifecycle ||
-        !d->lifecycle->storeFileDescriptor(int(socketDescriptor()), name))
+    d->manager.resolve();
+    if (!isListening() || !d->manager.get() ||
+        !d->manager.get()->storeFileDescriptor(int(socketDescriptor()), name))
         return false;
     d->stored = true;
     return true;

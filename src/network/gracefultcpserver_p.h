@@ -7,10 +7,10 @@
 #include <canstop/sessiontoken.h>
 
 #include "connectionset_p.h"
+#include "managerlink_p.h"
 #include "workerthread_p.h"
 
 #include <QList>
-#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
@@ -26,11 +26,6 @@ class GracefulTcpServerPrivate
 public:
     explicit GracefulTcpServerPrivate(GracefulTcpServer *server);
 
-    void useManager(LifecycleManager *manager);
-    // A server made to follow LifecycleManager::instance() asks for it when
-    // it first needs it (listen(), a connection), not when it is made.
-    void resolveManager();
-
     enum class Accepted { All, Limit, OutOfDescriptors };
 
     void startDraining();
@@ -45,8 +40,7 @@ public:
     int kernelQueueLength() const;
 
     GracefulTcpServer *const q_ptr;
-    QPointer<LifecycleManager> lifecycle;
-    bool followsInstance = false;
+    ManagerLink manager;
     GracefulTcpServer::Protocol protocol = GracefulTcpServer::Protocol::Raw;
     const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
     bool draining = false;
