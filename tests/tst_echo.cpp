@@ -4,6 +4,7 @@
 // canstop-echo as a child process, driven by real clients on 127.0.0.1.
 #include "common/childprocess.h"
 #include "common/echoclient.h"
+#include "common/resetstorm.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -333,6 +334,29 @@ private Q_SLOTS:
                 streamsMidway += client.sentAtMark < client.limit;
         }
         QVERIFY(streamsMidway > 0); // the SIGTERM did land mid-stream
+    }
+
+    // The program as shipped, against clients that send and reset before
+    // reading (the audit's crash): it outlives them, then drains on SIGTERM.
+    void survivesClientsThatResetUnread_data() { sigtermMidTrafficLosesNothing_data(); }
+    void survivesClientsThatResetUnread()
+    {
+        QFETCH(const QStringList, extra);
+        EchoServer server(20000, extra);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        constexpr int Clients = 300;
+        for (const int payload : {3000, 200000}) {
+            ResetStorm storm(port, QByteArray(payload, 'x'), Clients);
+            storm.start();
+            QTRY_COMPARE_WITH_TIMEOUT(storm.done(), Clients, 60000);
+            QCOMPARE(storm.failed(), 0);
+        }
+        Driver clients(port);
+        clients.add(Client::Mode::RequestReply);
+        QVERIFY2(clients.runUntil([&] { return clients.allEchoedOnce(); }, 20s), server.log());
+        server.terminate();
+        QVERIFY2(server.waitForExit(30000) == 0, server.log());
     }
 
     void streamsThatPauseAreNotCut()

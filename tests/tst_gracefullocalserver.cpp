@@ -6,6 +6,7 @@
 #include "common/childprocess.h"
 
 #include "common/rawreceiver.h"
+#include "common/resetstorm.h"
 
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
@@ -253,6 +254,58 @@ private Q_SLOTS:
         QCOMPARE(received.data, QByteArray("hello again"));
         QCOMPARE(echo.waitForExit(10000), 0);
         QVERIFY(echo.stdErr().contains("1 session(s) drained"));
+    }
+
+    // Clients that exit holding unread echoes, in a storm (which resets the
+    // connection while Qt still holds a reply): the server outlives them
+    // all, counts every one of them out, and serves the next as before.
+    void survivesClientsThatResetUnread()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        serveEcho(server);
+        QVERIFY(server.listen(uniqueName()));
+        constexpr int Clients = 300;
+        ResetStorm storm(server.fullServerName(), QByteArray(200000, 'x'), Clients);
+        storm.start();
+        QTRY_COMPARE_WITH_TIMEOUT(storm.done(), Clients, 60000);
+        QCOMPARE(storm.failed(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+
+        QLocalSocket client;
+        Received received(client);
+        client.connectToServer(server.fullServerName());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("ping");
+        QTRY_COMPARE_WITH_TIMEOUT(received.data, QByteArray("ping"), 10000);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+    }
+
+    // The application cuts every connection of a socket it is done with,
+    // then deletes it: the drain forgets it all the same.
+    void socketCutByDisconnectIsForgotten()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        for (int i = 0; i < 3; ++i) {
+            QLocalSocket client;
+            client.connectToServer(server.fullServerName());
+            QVERIFY(client.waitForConnected(5000));
+            QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+            QLocalSocket *connection = server.nextPendingConnection();
+            connection->disconnect();
+            connection->deleteLater();
+            QTRY_COMPARE_WITH_TIMEOUT(client.state(), QLocalSocket::UnconnectedState, 10000);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
     }
 
     void badInput()

@@ -6,6 +6,7 @@
 #include "common/loopback.h"
 
 #include "common/rawreceiver.h"
+#include "common/resetstorm.h"
 
 #include <canstop/gracefultcpserver.h>
 #include <canstop/lifecyclemanager.h>
@@ -37,6 +38,21 @@ QTcpSocket *connectTo(GracefulTcpServer &server, QTcpSocket &client)
     while (!server.hasPendingConnections() && !deadline.hasExpired())
         QTest::qWait(1);
     return server.nextPendingConnection();
+}
+
+// Serves `connection` as an echo or, in HTTP, with a 16 KiB response to
+// every request (requests counted by their blank line; they have no body).
+void serveEchoOrHttp(QTcpSocket *connection, bool http)
+{
+    QObject::connect(connection, &QIODevice::readyRead, connection, [connection, http] {
+        const QByteArray input = connection->readAll();
+        if (!http)
+            return void(connection->write(input));
+        static const QByteArray response =
+            "HTTP/1.1 200 OK\r\nContent-Length: 16384\r\n\r\n" + QByteArray(16384, 'r');
+        for (qsizetype requests = input.count("\r\n\r\n"); requests > 0; --requests)
+            connection->write(response);
+    });
 }
 
 } // namespace
@@ -328,6 +344,133 @@ private Q_SLOTS:
                 .hasMatch(),
             qPrintable(abandoned.first()));
         QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 10000);
+    }
+
+    // Clients that send and reset before reading their replies, in a storm
+    // (with a reply still in Qt's buffer, Qt's write fails and it aborts
+    // the socket): the server outlives them all, counts every one of them
+    // out, and serves the next client as before.
+    void survivesClientsThatResetUnread_data()
+    {
+        QTest::addColumn<int>("threads");
+        QTest::addColumn<bool>("http");
+        QTest::addColumn<int>("payload");
+        QTest::newRow("echo, 3 KB") << 0 << false << 3000;
+        QTest::newRow("echo, 200 KB") << 0 << false << 200000;
+        QTest::newRow("echo in worker threads") << 2 << false << 3000;
+        QTest::newRow("http, pipelined") << 0 << true << 0;
+        QTest::newRow("http in worker threads") << 2 << true << 0;
+    }
+    void survivesClientsThatResetUnread()
+    {
+        QFETCH(int, threads);
+        QFETCH(bool, http);
+        QFETCH(int, payload);
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        if (http)
+            QVERIFY(server.setProtocol(GracefulTcpServer::Protocol::Http1));
+        if (threads > 0) {
+            QVERIFY(server.serveInThreads(
+                threads, [http](QTcpSocket *connection) { serveEchoOrHttp(connection, http); }));
+        } else {
+            connect(&server, &QTcpServer::newConnection, &server, [&server, http] {
+                while (QTcpSocket *connection = server.nextPendingConnection())
+                    serveEchoOrHttp(connection, http);
+            });
+        }
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+
+        constexpr int Clients = 300;
+        const QByteArray sent =
+            http ? QByteArray("GET / HTTP/1.1\r\nHost: canstop\r\n\r\n").repeated(64)
+                 : QByteArray(payload, 'x');
+        ResetStorm storm(server.serverPort(), sent, Clients);
+        storm.start();
+        QTRY_COMPARE_WITH_TIMEOUT(storm.done(), Clients, 60000);
+        QCOMPARE(storm.failed(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        QVERIFY(client.waitForConnected(10000));
+        client.write(http ? "GET / HTTP/1.1\r\nHost: canstop\r\n\r\n" : "ping");
+        QTRY_VERIFY_WITH_TIMEOUT(client.bytesAvailable() >= 4, 10000);
+        QVERIFY(client.readAll().startsWith(http ? "HTTP" : "ping"));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+    }
+
+    // The application cuts every connection of a socket it is done with,
+    // then deletes it (Qt WebSockets does so): the drain forgets it all the
+    // same, whether it ends at once or at the deadline.
+    void socketCutByDisconnectIsForgotten_data()
+    {
+        QTest::addColumn<bool>("busyOther");
+        QTest::newRow("ends at once") << false;
+        QTest::newRow("ends at the deadline") << true;
+    }
+    void socketCutByDisconnectIsForgotten()
+    {
+        QFETCH(bool, busyOther);
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QVERIFY(manager.setShutdownTimeout(1000ms));
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        for (int i = 0; i < 3; ++i) {
+            QTcpSocket client;
+            QTcpSocket *connection = connectTo(server, client);
+            QVERIFY(connection);
+            connection->disconnect();
+            connection->deleteLater();
+            QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 10000);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+        QTcpSocket other;
+        QTcpSocket *busy = busyOther ? connectTo(server, other) : nullptr;
+        if (busyOther) {
+            QVERIFY(busy);
+            server.markBusy(busy);
+            QTest::ignoreMessage(QtWarningMsg,
+                                 QRegularExpression(QStringLiteral("deadline: marked busy$")));
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        }
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsAbandoned(), busyOther ? 1 : 0);
+    }
+
+    // The application cuts every connection of a socket and serves it on
+    // (a hand-over from one handler to another): the guard hears the socket
+    // again, so reading never stalls behind output Qt held, and the session
+    // ends when the peer closes.
+    void socketCutByDisconnectIsStillGuarded()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
+        connection->disconnect();
+        connect(connection, &QIODevice::readyRead, connection,
+                [connection] { connection->write(connection->readAll()); });
+
+        QByteArray sent(4 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < sent.size(); ++i)
+            sent[i] = char(i * 7 + i / 4096);
+        QByteArray received;
+        connect(&client, &QIODevice::readyRead, &client, [&] { received += client.readAll(); });
+        client.write(sent);
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), sent.size(), 60000);
+        QVERIFY(received == sent);
+        QCOMPARE(manager.activeSessions(), 1);
+        client.disconnectFromHost();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
     }
 
     void badInput()

@@ -135,6 +135,64 @@ private Q_SLOTS:
         QCOMPARE(received.error, 0); // an EOF, not a reset
     }
 
+    // Clients that came and went before the SIGTERM (Qt WebSockets cuts
+    // every connection of a socket it is done with, disconnect() with no
+    // arguments, then deletes it): the drain forgets them all the same,
+    // whether it ends at once or at the deadline with a silent client.
+    void clientsThatCameAndWentBeforeTheSigterm_data()
+    {
+        QTest::addColumn<bool>("silentClient");
+        QTest::newRow("ends at once") << false;
+        QTest::newRow("ends at the deadline") << true;
+    }
+    void clientsThatCameAndWentBeforeTheSigterm()
+    {
+        QFETCH(bool, silentClient);
+        WebSocketServer server(1500);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        const QByteArray maskedClose("\x88\x82\0\0\0\0\x03\xe8", 8); // 1000, mask 0
+        for (int i = 0; i < 3; ++i) {
+            RawClient client(port);
+            QVERIFY(client.socket.waitForConnected(5000));
+            client.socket.write(Handshake);
+            QTRY_VERIFY_WITH_TIMEOUT(client.received.contains("\r\n\r\n"), 10000);
+            QVERIFY2(client.head().startsWith("HTTP/1.1 101"), client.received.constData());
+            if (i != 1) { // the second one just goes
+                client.socket.write(maskedClose);
+                QTRY_COMPARE_WITH_TIMEOUT(closeCode(client.afterHead()), quint16(1000), 10000);
+            }
+            client.socket.disconnectFromHost();
+            QTRY_COMPARE_WITH_TIMEOUT(client.socket.state(), QAbstractSocket::UnconnectedState,
+                                      10000);
+        }
+        // Its handshake is answered after the others have gone. Not a
+        // QTcpSocket: Qt closes its side when it reads the peer's EOF.
+        const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const auto closeSilent = qScopeGuard([silent] { ::close(silent); });
+        const sockaddr_in address = loopbackAddress(port);
+        QCOMPARE(::connect(silent, reinterpret_cast<const sockaddr *>(&address), sizeof address),
+                 0);
+        QCOMPARE(::send(silent, Handshake.constData(), Handshake.size(), MSG_NOSIGNAL),
+                 Handshake.size());
+        RawReceiver received(silent);
+        QTRY_VERIFY_WITH_TIMEOUT((received.receive(), received.data.contains("\r\n\r\n")), 10000);
+        if (!silentClient) { // it answers the close after all
+            server.signal(SIGTERM);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                (received.receive(),
+                 closeCode(received.data.mid(received.data.indexOf("\r\n\r\n") + 4)) == 1001),
+                10000);
+            ::shutdown(silent, SHUT_WR);
+            QCOMPARE(server.waitForExit(20000), 0);
+            return;
+        }
+        server.signal(SIGTERM);
+        QCOMPARE(server.waitForExit(20000), 1);
+        QVERIFY2(server.stdErr().contains("its peer never closed its side"),
+                 server.stdErr().constData());
+    }
+
     // At the SIGTERM one client is halfway through its opening handshake
     // and another has sent nothing: the first finishes it and gets 1001,
     // the second an EOF; nobody sees a reset.

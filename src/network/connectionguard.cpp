@@ -54,36 +54,61 @@ int copyDescriptor(int fd)
 } // namespace
 
 ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
-                                 std::shared_ptr<const DrainSettings> settings)
+                                 std::shared_ptr<const DrainSettings> settings,
+                                 std::shared_ptr<ConnectionRoll> roll)
     : QObject(socket.device()), m_socket(socket),
       m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server),
-      m_settings(std::move(settings)), m_token(std::move(token))
+      m_settings(std::move(settings)), m_roll(std::move(roll)), m_token(std::move(token))
 {
-    connect(socket.device(), &QIODevice::readyRead, this, [this] {
-        m_lastActivity.start();
-        // Checked after the application's own readyRead handlers have run.
-        if (m_draining || m_closeAsked)
-            scheduleCheck();
-    });
-    connect(socket.device(), &QIODevice::bytesWritten, this, [this] {
-        m_lastActivity.start();
-        if (m_paused || m_draining || m_closeAsked) // otherwise nothing waits for it
-            check();
-    });
+    {
+        const std::lock_guard lock(m_roll->mutex);
+        m_roll->guards.insert(this);
+        ++m_roll->pending;
+    }
+    watchSocket();
     m_lastActivity.start();
     m_socket.setReadBufferSize(m_settings->maxPendingInput);
     const int sendBuffer = static_cast<int>(m_settings->maxPendingOutput);
     ::setsockopt(m_socket.descriptor(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
-    m_socket.onDisconnected(this, [this] {
-        if (!m_closing)
-            m_token.reset(); // closed by the application or the peer: the session is over
-    });
     if (m_http)
         m_http->watchReads(readNotifier());
     if (QSocketNotifier *notifier = readNotifier())
         notifier->installEventFilter(this); // before the HTTP socket's: it sees reads only
     refillReserve();
     LingerSet::local(); // now, while there are descriptors for it
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    const std::lock_guard lock(m_roll->mutex);
+    m_roll->guards.remove(this);
+    if (!m_taken)
+        --m_roll->pending;
+}
+
+void ConnectionGuard::watchSocket()
+{
+    if (!m_onRead) {
+        m_onRead = connect(m_socket.device(), &QIODevice::readyRead, this, [this] {
+            m_lastActivity.start();
+            // Checked after the application's own readyRead handlers have run.
+            if (m_draining || m_closeAsked)
+                scheduleCheck();
+        });
+    }
+    if (!m_onWritten) {
+        m_onWritten = connect(m_socket.device(), &QIODevice::bytesWritten, this, [this] {
+            m_lastActivity.start();
+            if (m_paused || m_draining || m_closeAsked) // otherwise nothing waits for it
+                check();
+        });
+    }
+    if (!m_onDisconnected) {
+        m_onDisconnected = m_socket.onDisconnected(this, [this] {
+            if (!m_closing)
+                m_token.reset(); // closed by the application or the peer: the session is over
+        });
+    }
 }
 
 ConnectionGuard *ConnectionGuard::find(QIODevice *socket)
@@ -101,12 +126,19 @@ ConnectionGuard *ConnectionGuard::of(QIODevice *socket, const QObject *server)
 void ConnectionGuard::setMode(Mode mode)
 {
     m_mode = mode;
+    watchSocket();
     check();
 }
 
 void ConnectionGuard::markTaken()
 {
-    m_taken = true;
+    if (m_taken)
+        return;
+    {
+        const std::lock_guard lock(m_roll->mutex);
+        m_taken = true;
+        --m_roll->pending;
+    }
     check();
 }
 
@@ -141,6 +173,7 @@ void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
     if (m_http)
         m_http->closeAfterResponses();
     m_lingerEnd = lingerEnd;
+    watchSocket();
     check();
 }
 
@@ -194,6 +227,7 @@ bool ConnectionGuard::closeGracefully(QIODevice *socket)
     if (!guard || guard->m_closing || !guard->m_socket.isConnected())
         return false;
     guard->m_closeAsked = true;
+    guard->watchSocket();
     guard->check();
     return true;
 }
@@ -204,14 +238,16 @@ bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
     // output it still holds: with output held, reading waits for it to go
     // (bytesWritten, then check()). Checked here, as Qt is about to read,
     // rather than after every read: it costs nothing while replies flow.
-    if (event->type() == QEvent::SockAct && !m_closing && m_socket.device()->bytesToWrite() > 0) {
-        m_socket.flush();
-        if (m_socket.device()->bytesToWrite() > 0) {
-            setReading(false);
-            return true;
-        }
+    // Decided here, never written here: a write that fails makes Qt abort
+    // the socket and delete this notifier while its filters still run.
+    if (event->type() != QEvent::SockAct)
+        return QObject::eventFilter(watched, event);
+    watchSocket(); // what Qt reads next may be the peer's EOF: disconnected() is heard
+    if (!m_closing && m_socket.device()->bytesToWrite() > 0) {
+        setReading(false);
+        return true;
     }
-    return QObject::eventFilter(watched, event);
+    return false;
 }
 
 void ConnectionGuard::scheduleCheck()
@@ -228,8 +264,11 @@ void ConnectionGuard::check()
     if (m_checking || m_closing || !m_socket.isConnected())
         return;
     const QScopedValueRollback<bool> checking(m_checking, true);
-    if (m_socket.device()->bytesToWrite() > 0)
+    if (m_socket.device()->bytesToWrite() > 0) {
         m_socket.flush();
+        if (!m_socket.isConnected())
+            return; // the write failed: Qt has aborted the socket
+    }
     // Qt closes a socket the moment it reads the peer's EOF, dropping any
     // output it still holds; so it may read only while it holds none. The
     // kernel's share is capped by the send buffer (maxPendingOutput).

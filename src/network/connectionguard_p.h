@@ -13,8 +13,11 @@
 #include <QObject>
 #include <QPointer>
 
+#include <QSet>
+
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -22,7 +25,20 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
+class ConnectionGuard;
 class HttpSocket;
+
+// The guards of one server's connections (or one worker thread's). A guard
+// joins it when it is made and leaves it from its destructor, which no
+// disconnect() of the application's can skip; each guard holds it, so the
+// server may go first. Locked: the application may move a connection, with
+// its guard, to another thread.
+struct ConnectionRoll
+{
+    std::mutex mutex;
+    QSet<ConnectionGuard *> guards;
+    qsizetype pending = 0; // not yet taken by the application
+};
 
 // Watches one accepted socket (TCP or local), as its child: holds its
 // session, pauses reading while Qt holds unsent output, and closes it
@@ -37,7 +53,9 @@ public:
     enum class Mode { Auto, Busy, Idle };
 
     ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
-                    std::shared_ptr<const DrainSettings> settings);
+                    std::shared_ptr<const DrainSettings> settings,
+                    std::shared_ptr<ConnectionRoll> roll);
+    ~ConnectionGuard() override;
 
     // The guard of `socket`, if `server` accepted it.
     static ConnectionGuard *of(QIODevice *socket, const QObject *server);
@@ -46,6 +64,7 @@ public:
     void setMode(Mode mode);
     // The application took it with nextPendingConnection().
     void markTaken();
+    bool isTaken() const { return m_taken; }
     bool isBusy() const;
     // Closes the connection as soon as it is idle (in auto mode: and quiet
     // for the idle grace); its linger ends by `lingerEnd`.
@@ -63,6 +82,9 @@ protected:
 
 private:
     static ConnectionGuard *find(QIODevice *socket);
+    // Connects to the socket's signals, again where the application cut
+    // them (socket->disconnect()); called wherever they start to matter.
+    void watchSocket();
     void scheduleCheck();
     void check();
     void setReading(bool reading);
@@ -75,7 +97,11 @@ private:
     HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
     const QPointer<QObject> m_server;
     const std::shared_ptr<const DrainSettings> m_settings;
+    const std::shared_ptr<ConnectionRoll> m_roll;
     SessionToken m_token;
+    QMetaObject::Connection m_onRead;
+    QMetaObject::Connection m_onWritten;
+    QMetaObject::Connection m_onDisconnected;
     QPointer<QSocketNotifier> m_readNotifier;
     Mode m_mode = Mode::Auto;
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;

@@ -12,19 +12,6 @@
 
 namespace canstop {
 
-namespace {
-
-// The application may have moved the socket, and its guard, to another thread.
-template <typename Function> void inGuardsThread(ConnectionGuard *guard, Function &&function)
-{
-    if (guard->thread() == QThread::currentThread())
-        function();
-    else
-        postCall(guard, std::forward<Function>(function));
-}
-
-} // namespace
-
 ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,
                              QObject *context)
     : m_server(server), m_settings(std::move(settings))
@@ -44,24 +31,51 @@ ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> set
 
 void ConnectionSet::add(SocketAccess socket, SessionToken token)
 {
-    QIODevice *device = socket.device();
-    auto *guard = new ConnectionGuard(socket, std::move(token), m_server, m_settings);
-    m_sockets.insert(device);
-    m_pending.insert(device);
-    QObject::connect(device, &QObject::destroyed, &m_socketWatch, [this, device] {
-        m_sockets.remove(device);
-        m_pending.remove(device);
-        m_kept.removeOne(device);
-    });
+    auto *guard = new ConnectionGuard(socket, std::move(token), m_server, m_settings, m_roll);
     if (m_draining)
         drain(guard);
 }
 
 void ConnectionSet::taken(QIODevice *socket)
 {
-    m_pending.remove(socket);
     if (ConnectionGuard *guard = guardOf(socket))
         guard->markTaken();
+}
+
+qsizetype ConnectionSet::pendingCount() const
+{
+    const std::lock_guard lock(m_roll->mutex);
+    return m_roll->pending;
+}
+
+bool ConnectionSet::hasKept() const
+{
+    return std::any_of(m_kept.cbegin(), m_kept.cend(),
+                       [](const QPointer<QIODevice> &socket) { return !socket.isNull(); });
+}
+
+QIODevice *ConnectionSet::takeKept()
+{
+    while (!m_kept.isEmpty()) {
+        if (QIODevice *socket = m_kept.takeFirst())
+            return socket;
+    }
+    return nullptr; // none, or deleted while pending
+}
+
+template <typename Function>
+void ConnectionSet::withGuard(ConnectionGuard *guard, Function function)
+{
+    std::unique_lock lock(m_roll->mutex);
+    if (!m_roll->guards.contains(guard))
+        return; // gone meanwhile
+    if (guard->thread() != QThread::currentThread()) {
+        // The application moved it; posted while the roll's lock keeps it alive.
+        postCall(guard, [guard, function] { function(guard); });
+        return;
+    }
+    lock.unlock(); // what `function` does may end other guards, in this thread
+    function(guard);
 }
 
 ConnectionGuard *ConnectionSet::guardOf(QIODevice *socket) const
@@ -69,21 +83,22 @@ ConnectionGuard *ConnectionSet::guardOf(QIODevice *socket) const
     return ConnectionGuard::of(socket, m_server);
 }
 
-QList<QIODevice *> ConnectionSet::inOrder() const
+QList<ConnectionGuard *> ConnectionSet::inOrder() const
 {
     // The order of their descriptors: the one in which Qt's event
     // dispatchers let go of sockets fastest.
-    QList<std::pair<int, QIODevice *>> sorted;
-    sorted.reserve(m_sockets.size());
-    for (QIODevice *socket : m_sockets) {
-        if (ConnectionGuard *guard = guardOf(socket))
-            sorted.append({guard->descriptor(), socket});
+    QList<std::pair<int, ConnectionGuard *>> sorted;
+    {
+        const std::lock_guard lock(m_roll->mutex);
+        sorted.reserve(m_roll->guards.size());
+        for (ConnectionGuard *guard : std::as_const(m_roll->guards))
+            sorted.append({guard->descriptor(), guard});
     }
     std::sort(sorted.begin(), sorted.end());
-    QList<QIODevice *> result;
+    QList<ConnectionGuard *> result;
     result.reserve(sorted.size());
-    for (const auto &[descriptor, socket] : sorted)
-        result.append(socket);
+    for (const auto &[descriptor, guard] : sorted)
+        result.append(guard);
     return result;
 }
 
@@ -110,13 +125,8 @@ void ConnectionSet::drainNextBatch()
     QElapsedTimer turn;
     turn.start();
     qsizetype count = 0;
-    while (count < m_toDrain.size() && turn.elapsed() < 20) {
-        QIODevice *socket = m_toDrain.at(count++);
-        if (!m_sockets.contains(socket))
-            continue; // gone meanwhile
-        if (ConnectionGuard *guard = guardOf(socket))
-            drain(guard);
-    }
+    while (count < m_toDrain.size() && turn.elapsed() < 20)
+        drain(m_toDrain.at(count++));
     m_toDrain.remove(0, count);
     if (m_toDrain.isEmpty())
         m_drainStep.stop();
@@ -126,17 +136,15 @@ void ConnectionSet::drainNextBatch()
 
 void ConnectionSet::drain(ConnectionGuard *guard)
 {
-    inGuardsThread(guard, [guard, end = m_lingerEnd] { guard->drain(end); });
+    withGuard(guard, [end = m_lingerEnd](ConnectionGuard *alive) { alive->drain(end); });
 }
 
 void ConnectionSet::closeRemaining()
 {
     m_toDrain.clear();
     m_drainStep.stop();
-    for (QIODevice *socket : inOrder()) {
-        if (ConnectionGuard *guard = guardOf(socket))
-            inGuardsThread(guard, [guard] { guard->closeNow(); });
-    }
+    for (ConnectionGuard *guard : inOrder())
+        withGuard(guard, [](ConnectionGuard *alive) { alive->closeNow(); });
 }
 
 } // namespace canstop

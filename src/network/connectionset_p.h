@@ -8,7 +8,7 @@
 #include <QDeadlineTimer>
 #include <QList>
 #include <QObject>
-#include <QSet>
+#include <QPointer>
 #include <QTimer>
 
 #include <functional>
@@ -32,14 +32,14 @@ public:
     // An accepted socket: guarded from now on, pending until taken().
     void add(SocketAccess socket, SessionToken token);
     void taken(QIODevice *socket);
-    qsizetype pendingCount() const { return m_pending.size(); }
+    qsizetype pendingCount() const;
 
     // Keeps a pending connection in this set's own queue, where the
     // server's cannot: QTcpServer::close() deletes the connections nobody
     // has taken, and QLocalServer (Qt 6.4) has no addPendingConnection().
     void keep(QIODevice *socket) { m_kept.append(socket); }
-    bool hasKept() const { return !m_kept.isEmpty(); }
-    QIODevice *takeKept() { return m_kept.isEmpty() ? nullptr : m_kept.takeFirst(); }
+    bool hasKept() const;
+    QIODevice *takeKept();
 
     // Every connection closes once idle; lingers end before `deadline`,
     // and what is busy is closed a little before that (closeRemaining()).
@@ -57,24 +57,22 @@ public:
     ConnectionGuard *guardOf(QIODevice *socket) const;
 
 private:
-    QList<QIODevice *> inOrder() const;
+    QList<ConnectionGuard *> inOrder() const;
     void drainNextBatch();
     void drain(ConnectionGuard *guard);
+    // Calls `function(guard)` in the guard's thread, if the guard still exists.
+    template <typename Function> void withGuard(ConnectionGuard *guard, Function function);
 
     QObject *const m_server;
     const std::shared_ptr<DrainSettings> m_settings;
-    QSet<QIODevice *> m_sockets;  // accepted and not yet destroyed
-    QSet<QIODevice *> m_pending;  // accepted, not yet taken by the application
-    QList<QIODevice *> m_kept;    // pending in this set's own queue, oldest first
-    QList<QIODevice *> m_toDrain; // not yet told of the drain
-    QTimer m_drainStep;           // tells them a batch per turn of the event loop
-    QTimer m_deadlineTimer;       // closes what is still busy in time for the deadline
+    const std::shared_ptr<ConnectionRoll> m_roll = std::make_shared<ConnectionRoll>();
+    QList<QPointer<QIODevice>> m_kept;  // pending in this set's own queue, oldest first
+    QList<ConnectionGuard *> m_toDrain; // not yet told of the drain
+    QTimer m_drainStep;                 // tells them a batch per turn of the event loop
+    QTimer m_deadlineTimer;             // closes what is still busy in time for the deadline
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
     bool m_draining = false;
     std::function<void()> m_beforeClose;
-    // The context of the sockets' destroyed() handlers: they die with this
-    // set, so sockets that the server deletes after it are not heard.
-    QObject m_socketWatch;
 };
 
 } // namespace canstop

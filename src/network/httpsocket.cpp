@@ -14,7 +14,7 @@ HttpSocket::HttpSocket(QObject *parent) : ServerSocket(parent)
 {
     // Connected before anyone else: it sees what Qt read before the
     // application has taken any of it.
-    connect(this, &QIODevice::readyRead, this, &HttpSocket::frameInput);
+    m_framing = connect(this, &QIODevice::readyRead, this, &HttpSocket::frameInput);
 }
 
 void HttpSocket::watchReads(QSocketNotifier *readNotifier)
@@ -27,8 +27,13 @@ void HttpSocket::watchReads(QSocketNotifier *readNotifier)
 
 bool HttpSocket::eventFilter(QObject *watched, QEvent *event)
 {
-    if (event->type() == QEvent::SockAct)
+    if (event->type() == QEvent::SockAct) {
+        // Made again, it would come after the application's own handlers,
+        // which take what Qt read before it is framed.
+        if (m_framed && !m_framing)
+            stopFraming("the application cut its readyRead connections");
         m_availableBeforeRead = bytesAvailable();
+    }
     return ServerSocket::eventFilter(watched, event);
 }
 

@@ -47,6 +47,7 @@ private:
     void frameInput();
     void stopFraming(const char *why);
 
+    QMetaObject::Connection m_framing; // readyRead to frameInput()
     HttpFramer m_requests{HttpFramer::Side::Requests};
     HttpFramer m_responses{HttpFramer::Side::Responses};
     QList<bool> m_unanswered; // requests received whole, oldest first: whether each is HEAD

@@ -27,12 +27,12 @@ public:
     // Who is at the other end, for messages: "connection from ADDRESS:PORT".
     QString name() const;
     // Connects `function` to the socket's disconnected() signal.
-    template <typename Function> void onDisconnected(QObject *context, Function function)
+    template <typename Function>
+    QMetaObject::Connection onDisconnected(QObject *context, Function function)
     {
         if (m_tcp)
-            QObject::connect(m_tcp, &QAbstractSocket::disconnected, context, function);
-        else
-            QObject::connect(m_local, &QLocalSocket::disconnected, context, function);
+            return QObject::connect(m_tcp, &QAbstractSocket::disconnected, context, function);
+        return QObject::connect(m_local, &QLocalSocket::disconnected, context, function);
     }
 
 private:
