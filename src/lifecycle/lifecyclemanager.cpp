@@ -3,56 +3,38 @@
 
 #include <canstop/lifecyclemanager.h>
 
+#include "applicationmanager_p.h"
 #include "lifecyclemanager_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
 
 #include <QCoreApplication>
-#include <QEvent>
-#include <QEventLoop>
 #include <QThread>
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace canstop {
 
-namespace {
-
-std::atomic<LifecycleManager *> s_instance{nullptr};
-std::atomic<bool> s_instanceImplicit{false}; // made by instance(), not by the application
-
-constexpr int RemainingTickMs = 250;
-
-// Turns QCoreApplication::quit() (a Quit menu, the last window closing) into
-// the shutdown sequence, which then ends with QCoreApplication::exit() itself.
-class QuitInterceptor : public QObject
-{
-public:
-    explicit QuitInterceptor(LifecycleManagerPrivate *d) : m_d(d) {}
-
-    bool eventFilter(QObject *watched, QEvent *event) override
-    {
-        if (event->type() != QEvent::Quit || watched != QCoreApplication::instance() ||
-            !m_d->autoExit || m_d->state == LifecycleManager::State::Stopped)
-            return false;
-        m_d->request(0, QStringLiteral("application quit"));
-        return true;
-    }
-
-private:
-    LifecycleManagerPrivate *const m_d;
-};
-
-} // namespace
-
 LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *manager)
     : q_ptr(manager), gate(std::make_shared<SessionGate>()), sequence(gate),
-      hardStop([this] { return sequence.pendingDescription(); })
+      hardStop([this] { return sequence.pendingDescription(); }),
+      readiness([this] { return hardStop.terminationSignalled(); }), exitPath([this] {
+          request(0, QStringLiteral("application quit"));
+          return deadline;
+      })
 {}
+
+bool LifecycleManagerPrivate::shutdownBegun() const
+{
+    return state == State::Stopping || state == State::Stopped;
+}
+
+std::optional<int> LifecycleManagerPrivate::reportCode() const
+{
+    const ShutdownReport &report = sequence.report();
+    return report.isValid() ? std::optional<int>(report.exitCode()) : std::nullopt;
+}
 
 bool LifecycleManagerPrivate::isInManagerThread() const
 {
@@ -61,56 +43,6 @@ bool LifecycleManagerPrivate::isInManagerThread() const
 
 // ---- services ---------------------------------------------------------------
 
-bool LifecycleManagerPrivate::addService(QObject *service, const ServiceOptions &options)
-{
-    Q_Q(LifecycleManager);
-    if (inert)
-        return false;
-    if (const QString why = ServiceEntry::refusal(service); !why.isEmpty()) {
-        qCWarning(lcServices, "addService(): %ls", qUtf16Printable(why));
-        return false;
-    }
-    const QString name = ServiceEntry::nameFor(service, options);
-    if (state == State::Stopping || state == State::Stopped) {
-        qCWarning(lcServices, "service \"%ls\" was not added: the shutdown has already begun",
-                  qUtf16Printable(name));
-        return false;
-    }
-    if (std::any_of(services.cbegin(), services.cend(),
-                    [service](const ServiceEntry *entry) { return entry->service() == service; })) {
-        qCWarning(lcServices, "service \"%ls\" was not added: it is already a service",
-                  qUtf16Printable(name));
-        return false;
-    }
-    const RestartPolicy &restart = options.restart;
-    const auto durations = {options.stopTimeout, restart.window, restart.backoff,
-                            restart.maxBackoff};
-    if (restart.maxRestarts < 0 ||
-        std::any_of(durations.begin(), durations.end(), [](std::chrono::milliseconds ms) {
-            return ms.count() < 0 || ms.count() > std::numeric_limits<int>::max();
-        })) {
-        qCWarning(lcServices,
-                  "service \"%ls\" was not added: a timeout or limit is negative or longer "
-                  "than %d ms",
-                  qUtf16Printable(name), std::numeric_limits<int>::max());
-        return false;
-    }
-
-    auto *entry = new ServiceEntry(service, options, q);
-    services.push_back(entry);
-    QObject::connect(entry, &ServiceEntry::runningChanged, q, [this] { countRunningServices(); });
-    QObject::connect(entry, &ServiceEntry::ended, q,
-                     [this, entry] { sequence.serviceEnded(entry); });
-    QObject::connect(entry, &ServiceEntry::gaveUp, q, [this, entry] {
-        request(1, QStringLiteral("service \"%1\" gave up").arg(entry->name()));
-    });
-    countRunningServices();
-    qCDebug(lcServices, "service \"%ls\" added", qUtf16Printable(name));
-    if (state == State::Running)
-        entry->start();
-    return true;
-}
-
 void LifecycleManagerPrivate::startServices()
 {
     Q_Q(LifecycleManager);
@@ -118,32 +50,8 @@ void LifecycleManagerPrivate::startServices()
         return;
     state = State::Running;
     Q_EMIT q->stateChanged(State::Running, {});
-    for (ServiceEntry *entry : services)
-        entry->start();
-    updateReady();
-}
-
-void LifecycleManagerPrivate::countRunningServices()
-{
-    Q_Q(LifecycleManager);
-    const int running = static_cast<int>(std::count_if(
-        services.cbegin(), services.cend(), [](const ServiceEntry *e) { return e->isRunning(); }));
-    if (running == runningServices)
-        return;
-    const bool fewer = running < runningServices;
-    runningServices = running;
-    Q_EMIT q->runningServicesChanged(running, {});
-    tellSystemdCountsChanged(fewer);
-}
-
-// A count that falls during a drain is progress, for EXTEND_TIMEOUT_USEC.
-void LifecycleManagerPrivate::tellSystemdCountsChanged(bool fewer)
-{
-    if (!systemd)
-        return;
-    if (fewer)
-        systemd->progress();
-    systemd->statusChanged();
+    services.startAll();
+    readiness.started();
 }
 
 // ---- the shutdown -----------------------------------------------------------
@@ -177,13 +85,11 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
            qUtf16Printable(why), runningServices.value(), gate->count(),
            static_cast<long long>(deadline.remainingTime()));
     const State before = state;
-    const bool wasReady = ready;
     const int ms = static_cast<int>(std::max<qint64>(0, deadline.remainingTime()));
-    readyNow = false;
     Qt::beginPropertyUpdateGroup();
     state = State::Stopping;
     shuttingDown = true;
-    ready = false;
+    const bool wasReady = readiness.stop();
     reason = why;
     remainingMs = ms;
     Qt::endPropertyUpdateGroup();
@@ -194,9 +100,8 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
         Q_EMIT q->readyChanged(false, {});
     Q_EMIT q->shutdownReasonChanged(why, {});
     Q_EMIT q->remainingMsChanged(ms, {});
-    remainingTimer.start(RemainingTickMs);
-    if (systemd)
-        systemd->stopping(deadline, QStringLiteral("stopping (%1)").arg(why));
+    remainingTimer.start(RemainingTick);
+    services.close();
     const auto delay = std::min(
         lameDuck, std::chrono::milliseconds(std::max<qint64>(0, deadline.remainingTime())));
     if (delay.count() > 0) {
@@ -206,7 +111,7 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
                              [this] { postCall(q_ptr, [this] { sequence.skipLameDuck(); }); });
     }
     Q_EMIT q->shutdownRequested(why, {});
-    sequence.begin(why, exitCode, deadline, services, delay);
+    sequence.begin(why, exitCode, deadline, services.entries(), delay);
 }
 
 // Step 5, after the sequence's report.
@@ -215,8 +120,6 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     Q_Q(LifecycleManager);
     hardStop.finished();
     remainingTimer.stop();
-    if (systemd)
-        systemd->finished(report.summary());
     updateActiveSessions(); // the count the sequence ended on, not a queued one
     if (const int refused = refusals.load(); refused > 1)
         qCWarning(lcSessions, "%d session(s) in all were refused after the shutdown began",
@@ -229,52 +132,7 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     Q_EMIT q->remainingMsChanged(0, {});
     Q_EMIT q->shutdownFinished(report, {});
 
-    if (quitLoop)
-        quitLoop->quit();
-    if (!autoExit)
-        return;
-    const int exitCode = report.exitCode();
-    // A QThread still running cannot be destroyed (Qt aborts), and its owner
-    // will try once exec() returns: end the process here instead.
-    for (const ServiceEntry *entry : services) {
-        if (entry->thread() && entry->isRunning()) {
-            qCWarning(lcServices,
-                      "thread \"%ls\" is still running: exiting with %d without cleanup",
-                      qUtf16Printable(entry->name()), exitCode);
-            std::fflush(stdout);
-            std::fflush(stderr);
-            ::_exit(exitCode);
-        }
-    }
-    if (quitLoop)
-        return; // exec() has returned already
-    // Before exec() runs, exit() would reach no event loop: post it.
-    if (q->thread()->loopLevel() > 0)
-        QCoreApplication::exit(exitCode);
-    else
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },
-            Qt::QueuedConnection);
-}
-
-void LifecycleManagerPrivate::runQuitSequence()
-{
-    // exec() has already returned; this is the last chance to run the
-    // sequence, so run it here, bounded by the deadline.
-    if (state == State::Stopped)
-        return;
-    // exec() returned the code given to exit(), whatever the report will
-    // say; exitCode() reconciles the two.
-    execResultUnreconciled = true;
-    request(0, QStringLiteral("application quit"));
-    if (state == State::Stopped)
-        return;
-    QEventLoop loop;
-    quitLoop = &loop;
-    QTimer::singleShot(std::max<qint64>(0, deadline.remainingTime()) + 1000, &loop,
-                       &QEventLoop::quit);
-    loop.exec();
-    quitLoop = nullptr;
+    exitPath.finished(report.exitCode(), services.runningThread());
 }
 
 // ---- events -----------------------------------------------------------------
@@ -299,35 +157,9 @@ void LifecycleManagerPrivate::onSignal(int signalNumber)
 void LifecycleManagerPrivate::reload()
 {
     Q_Q(LifecycleManager);
-    const bool running = state == State::Running;
-    if (running) {
-        reloading = true;
-        updateReady();
-        if (systemd)
-            systemd->reloading();
-    }
+    readiness.beginReload();
     Q_EMIT q->reloadRequested({});
-    if (running) {
-        reloading = false;
-        updateReady();
-    }
-}
-
-void LifecycleManagerPrivate::updateReady()
-{
-    Q_Q(LifecycleManager);
-    const bool now = state == State::Running && readinessHolds.isEmpty() && !reloading;
-    if (now == ready)
-        return;
-    ready = now;
-    readyNow = now;
-    Q_EMIT q->readyChanged(now, {});
-    if (systemd) {
-        if (now)
-            systemd->ready();
-        else
-            systemd->statusChanged();
-    }
+    readiness.endReload();
 }
 
 QString LifecycleManagerPrivate::statusLine() const
@@ -336,10 +168,8 @@ QString LifecycleManagerPrivate::statusLine() const
     case State::Starting:
         return QStringLiteral("starting");
     case State::Running:
-        if (reloading)
-            return QStringLiteral("reloading");
-        if (!readinessHolds.isEmpty())
-            return QStringLiteral("not ready: %1").arg(readinessHolds.join(QStringLiteral(", ")));
+        if (const QString why = readiness.notReadyReason(); !why.isEmpty())
+            return why;
         return QStringLiteral("running: %1 service(s), %2 session(s)")
             .arg(runningServices.value())
             .arg(gate->count());
@@ -352,6 +182,14 @@ QString LifecycleManagerPrivate::statusLine() const
         break;
     }
     return sequence.report().summary();
+}
+
+void LifecycleManagerPrivate::refuse(const QString &session)
+{
+    if (refusals.fetch_add(1) == 0)
+        qCWarning(lcSessions,
+                  "%ls refused: the shutdown has begun (further refusals are counted, not logged)",
+                  qUtf16Printable(session));
 }
 
 void LifecycleManagerPrivate::onSessionsChanged()
@@ -368,10 +206,8 @@ void LifecycleManagerPrivate::updateActiveSessions()
     const int before = activeSessions.valueBypassingBindings();
     if (count == before)
         return;
-    const bool fewer = count < before;
     activeSessions = count;
     Q_EMIT q->activeSessionsChanged(count, {});
-    tellSystemdCountsChanged(fewer);
 }
 
 void LifecycleManagerPrivate::updateRemainingMs()
@@ -382,8 +218,6 @@ void LifecycleManagerPrivate::updateRemainingMs()
         return;
     remainingMs = ms;
     Q_EMIT q->remainingMsChanged(ms, {});
-    if (systemd)
-        systemd->statusChanged();
 }
 
 // ---- LifecycleManager -------------------------------------------------------
@@ -400,18 +234,10 @@ LifecycleManager::LifecycleManager(QObject *parent)
         return;
     }
 
-    if (s_instance.load() && s_instanceImplicit.load()) {
-        // Two managers would run two shutdowns; the one already there has
-        // the sessions of whatever needed it first.
+    if (!ApplicationManager::enrol(this)) {
         d->inert = true;
-        qCWarning(lcLifecycle,
-                  "this LifecycleManager does nothing: LifecycleManager::instance() already made "
-                  "the application's manager, for something that needed one before this one "
-                  "existed (the QML singleton Lifecycle); make the LifecycleManager first");
         return;
     }
-    LifecycleManager *none = nullptr;
-    s_instance.compare_exchange_strong(none, this);
 
     d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); },
                          [d] {
@@ -429,10 +255,17 @@ LifecycleManager::LifecycleManager(QObject *parent)
     connect(&d->sequence, &ShutdownSequence::finished, this,
             [d](const ShutdownReport &report) { d->finished(report); });
     connect(&d->remainingTimer, &QTimer::timeout, this, [d] { d->updateRemainingMs(); });
-
-    d->quitInterceptor = std::make_unique<QuitInterceptor>(d);
-    app->installEventFilter(d->quitInterceptor.get());
-    connect(app, &QCoreApplication::aboutToQuit, this, [d] { d->runQuitSequence(); });
+    connect(&d->services, &ServiceRegistry::runningChanged, this, [d](int running) {
+        d->runningServices = running;
+        Q_EMIT d->q_func()->runningServicesChanged(running, {});
+    });
+    connect(&d->services, &ServiceRegistry::ended, &d->sequence, &ShutdownSequence::serviceEnded);
+    connect(&d->services, &ServiceRegistry::gaveUp, this, [d](const QString &name) {
+        d->request(1, QStringLiteral("service \"%1\" gave up").arg(name));
+    });
+    connect(&d->readiness, &Readiness::changed, this,
+            [this](bool ready) { Q_EMIT readyChanged(ready, {}); });
+    d->exitPath.watch(app);
 
     // Everything registered before the event loop runs starts together.
     QMetaObject::invokeMethod(
@@ -444,37 +277,21 @@ LifecycleManager::~LifecycleManager()
     Q_D(LifecycleManager);
     d->gate->setOnChange({});
     d->gate->detach();
-    if (d->state == State::Stopping) {
-        qCCritical(lcLifecycle,
-                   "LifecycleManager destroyed during its shutdown; still pending: %ls",
-                   qUtf16Printable(d->sequence.pendingDescription()));
-        if (d->autoExit && d->quitLoop == nullptr)
-            QCoreApplication::exit(1);
-    }
-    if (d->execResultUnreconciled && d->sequence.report().exitCode() != 0) {
-        qCWarning(lcLifecycle,
-                  "QCoreApplication::exit() was called directly, so exec() returned its code, not "
-                  "this shutdown's %d; return LifecycleManager::exitCode(app.exec()) from main() "
-                  "to exit with it",
-                  d->sequence.report().exitCode());
-    }
-    // The entries go while the sequence and the hard stop they report to exist.
-    qDeleteAll(d->services);
-    d->services.clear();
-    LifecycleManager *self = this;
-    if (s_instance.compare_exchange_strong(self, nullptr))
-        s_instanceImplicit = false;
+    const bool stopping = d->state == State::Stopping;
+    d->exitPath.managerDestroyed(stopping, stopping ? d->sequence.pendingDescription() : QString(),
+                                 d->reportCode());
+    ApplicationManager::leave(this);
 }
 
 LifecycleManager *LifecycleManager::instance()
 {
-    if (LifecycleManager *manager = s_instance.load())
+    if (LifecycleManager *manager = ApplicationManager::get())
         return manager;
     QCoreApplication *app = QCoreApplication::instance();
     if (!app || QThread::currentThread() != app->thread())
         return nullptr;
     auto *made = new LifecycleManager(app);
-    s_instanceImplicit = s_instance.load() == made;
+    ApplicationManager::madeOnDemand(made);
     return made;
 }
 
@@ -486,12 +303,35 @@ bool LifecycleManager::useSystemd()
     if (d->systemd)
         return true;
     d->systemd = SystemdNotifier::fromEnvironment([d] { return d->statusLine(); }, this);
-    if (!d->systemd)
+    SystemdNotifier *systemd = d->systemd.get();
+    if (!systemd)
         return false;
-    if (d->ready)
-        d->systemd->ready();
+    // RELOADING=1 before the slots of reloadRequested() run.
+    connect(&d->readiness, &Readiness::reloadStarted, systemd, &SystemdNotifier::reloading);
+    connect(&d->readiness, &Readiness::changed, systemd, &SystemdNotifier::readinessChanged);
+    connect(&d->readiness, &Readiness::holdsChanged, systemd, &SystemdNotifier::statusChanged);
+    connect(this, &LifecycleManager::stateChanged, systemd, [d, systemd](State state) {
+        if (state == State::Stopping)
+            systemd->stopping(d->deadline, QStringLiteral("stopping (%1)").arg(d->reason));
+    });
+    // A count that falls during a drain is progress, for EXTEND_TIMEOUT_USEC.
+    const auto onCount = [systemd](int last) {
+        return [systemd, last](int count) mutable {
+            if (count < std::exchange(last, count))
+                systemd->progress();
+            systemd->statusChanged();
+        };
+    };
+    connect(this, &LifecycleManager::activeSessionsChanged, systemd,
+            onCount(d->activeSessions.valueBypassingBindings()));
+    connect(this, &LifecycleManager::runningServicesChanged, systemd,
+            onCount(d->runningServices.valueBypassingBindings()));
+    connect(this, &LifecycleManager::remainingMsChanged, systemd, &SystemdNotifier::statusChanged);
+    connect(this, &LifecycleManager::shutdownFinished, systemd, &SystemdNotifier::finished);
+    if (d->readiness.isReady())
+        systemd->ready();
     else if (d->state == State::Stopping)
-        d->systemd->stopping(d->deadline, d->statusLine());
+        systemd->stopping(d->deadline, d->statusLine());
     return true;
 }
 
@@ -500,18 +340,6 @@ bool LifecycleManager::storeFileDescriptor(int fd, const QString &name)
     Q_D(LifecycleManager);
     if (!d->systemd) {
         qCDebug(lcSystemd, "not storing \"%ls\": not started by systemd", qUtf16Printable(name));
-        return false;
-    }
-    const bool nameFits = !name.isEmpty() && name.size() <= 255 &&
-                          std::all_of(name.cbegin(), name.cend(), [](QChar c) {
-                              return c.unicode() > 0x20 && c.unicode() < 0x7f && c != u':';
-                          });
-    if (!nameFits || fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
-        qCWarning(lcSystemd, "storeFileDescriptor(%d, \"%ls\"): refused: %s", fd,
-                  qUtf16Printable(name),
-                  nameFits ? "the descriptor is not open"
-                           : "a name is 1 to 255 printable ASCII characters, without "
-                             "spaces or ':'");
         return false;
     }
     return d->systemd->store(fd, name);
@@ -545,17 +373,14 @@ bool LifecycleManager::setShutdownTimeout(std::chrono::milliseconds timeout)
 {
     Q_D(LifecycleManager);
     Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::setShutdownTimeout", "wrong thread");
-    if (timeout.count() <= 0) {
-        qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: it must be positive",
-                  static_cast<long long>(timeout.count()));
+    if (timeout.count() <= 0 || timeout.count() > std::numeric_limits<int>::max()) {
+        qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: %s %d ms",
+                  static_cast<long long>(timeout.count()),
+                  timeout.count() <= 0 ? "it must be positive, at most" : "it is longer than",
+                  std::numeric_limits<int>::max());
         return false;
     }
-    if (timeout.count() > std::numeric_limits<int>::max()) {
-        qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: it is longer than %d ms",
-                  static_cast<long long>(timeout.count()), std::numeric_limits<int>::max());
-        return false;
-    }
-    if (d->state == State::Stopping || d->state == State::Stopped) {
+    if (d->shutdownBegun()) {
         qCWarning(lcLifecycle, "shutdown timeout not changed: the shutdown has already begun");
         return false;
     }
@@ -569,8 +394,7 @@ bool LifecycleManager::setShutdownTimeout(std::chrono::milliseconds timeout)
 
 std::chrono::milliseconds LifecycleManager::shutdownTimeout() const
 {
-    Q_D(const LifecycleManager);
-    return d->timeout;
+    return d_func()->timeout;
 }
 
 int LifecycleManager::shutdownTimeoutMs() const
@@ -585,17 +409,16 @@ void LifecycleManager::setShutdownTimeoutMs(int timeoutMs)
 
 bool LifecycleManager::autoExit() const
 {
-    Q_D(const LifecycleManager);
-    return d->autoExit;
+    return d_func()->exitPath.autoExit();
 }
 
 void LifecycleManager::setAutoExit(bool enabled)
 {
     Q_D(LifecycleManager);
     Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::setAutoExit", "wrong thread");
-    if (d->autoExit == enabled)
+    if (d->exitPath.autoExit() == enabled)
         return;
-    d->autoExit = enabled;
+    d->exitPath.setAutoExit(enabled);
     Q_EMIT autoExitChanged(enabled, {});
 }
 
@@ -603,7 +426,7 @@ bool LifecycleManager::addService(QObject *service, const ServiceOptions &option
 {
     Q_D(LifecycleManager);
     Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::addService", "wrong thread");
-    return d->addService(service, options);
+    return !d->inert && d->services.add(service, options);
 }
 
 bool LifecycleManager::addService(QThread *thread, const ServiceOptions &options)
@@ -620,18 +443,10 @@ bool LifecycleManager::trackSession(QObject *session)
         qCWarning(lcSessions, "trackSession(): the session is null");
         return false;
     }
-    switch (d->gate->track(session)) {
-    case SessionGate::TrackResult::Tracked:
-    case SessionGate::TrackResult::AlreadyTracked:
+    if (d->gate->track(session) != SessionGate::TrackResult::Closed)
         return true;
-    case SessionGate::TrackResult::Closed:
-        if (d->refusals.fetch_add(1) == 0)
-            qCWarning(lcSessions,
-                      "trackSession(): %s refused: the shutdown has begun (further refusals "
-                      "are counted, not logged)",
-                      session->metaObject()->className());
-        return false;
-    }
+    d->refuse(QStringLiteral("trackSession(): %1")
+                  .arg(QLatin1String(session->metaObject()->className())));
     return false;
 }
 
@@ -641,57 +456,44 @@ SessionToken LifecycleManager::holdSession(const QString &what)
     if (d->inert)
         return {};
     const quint64 id = d->gate->hold(what);
-    if (id == 0) {
-        if (d->refusals.fetch_add(1) == 0)
-            qCWarning(lcSessions,
-                      "holdSession(\"%ls\") refused: the shutdown has begun (further refusals "
-                      "are counted, not logged)",
-                      qUtf16Printable(what));
-        return {};
-    }
-    return SessionToken(d->gate, id);
+    if (id == 0)
+        d->refuse(QStringLiteral("holdSession(\"%1\")").arg(what));
+    return id == 0 ? SessionToken() : SessionToken(d->gate, id);
 }
 
 LifecycleManager::State LifecycleManager::state() const
 {
-    Q_D(const LifecycleManager);
-    return d->state;
+    return d_func()->state;
 }
 
 bool LifecycleManager::isShuttingDown() const
 {
-    Q_D(const LifecycleManager);
-    return d->shuttingDown;
+    return d_func()->shuttingDown;
 }
 
 int LifecycleManager::activeSessions() const
 {
-    Q_D(const LifecycleManager);
-    return d->gate->count();
+    return d_func()->gate->count();
 }
 
 int LifecycleManager::runningServices() const
 {
-    Q_D(const LifecycleManager);
-    return d->runningServices;
+    return d_func()->runningServices;
 }
 
 QString LifecycleManager::shutdownReason() const
 {
-    Q_D(const LifecycleManager);
-    return d->reason;
+    return d_func()->reason;
 }
 
 int LifecycleManager::remainingMs() const
 {
-    Q_D(const LifecycleManager);
-    return d->remainingMs;
+    return d_func()->remainingMs;
 }
 
 QDeadlineTimer LifecycleManager::shutdownDeadline() const
 {
-    Q_D(const LifecycleManager);
-    return d->deadline;
+    return d_func()->deadline;
 }
 
 // Made from const properties, so setValue() and setBinding() do nothing.
@@ -733,21 +535,19 @@ QBindable<int> LifecycleManager::bindableRemainingMs()
 
 QBindable<bool> LifecycleManager::bindableReady()
 {
-    Q_D(const LifecycleManager);
-    return &d->ready;
+    return d_func()->readiness.bindable();
 }
 
 bool LifecycleManager::isReady() const
 {
-    Q_D(const LifecycleManager);
-    return d->readyNow && !d->hardStop.terminationSignalled();
+    return d_func()->readiness.isReadyNow();
 }
 
 bool LifecycleManager::setLameDuck(std::chrono::milliseconds delay)
 {
     Q_D(LifecycleManager);
     if (delay.count() < 0 || delay.count() > std::numeric_limits<int>::max() ||
-        d->state == State::Stopping || d->state == State::Stopped) {
+        d->shutdownBegun()) {
         qCWarning(lcLifecycle,
                   "setLameDuck(%lld ms): refused: it is 0 to %d ms, set before a shutdown",
                   static_cast<long long>(delay.count()), std::numeric_limits<int>::max());
@@ -759,38 +559,21 @@ bool LifecycleManager::setLameDuck(std::chrono::milliseconds delay)
 
 std::chrono::milliseconds LifecycleManager::lameDuck() const
 {
-    Q_D(const LifecycleManager);
-    return d->lameDuck;
+    return d_func()->lameDuck;
 }
 
 bool LifecycleManager::holdReadiness(const QString &what)
 {
     Q_D(LifecycleManager);
     Q_ASSERT(d->isInManagerThread());
-    if (what.isEmpty()) {
-        qCWarning(lcLifecycle, "holdReadiness(): refused: say what holds it");
-        return false;
-    }
-    d->readinessHolds.append(what);
-    d->updateReady();
-    if (d->systemd)
-        d->systemd->statusChanged();
-    return true;
+    return d->readiness.hold(what);
 }
 
 bool LifecycleManager::releaseReadiness(const QString &what)
 {
     Q_D(LifecycleManager);
     Q_ASSERT(d->isInManagerThread());
-    if (!d->readinessHolds.removeOne(what)) {
-        qCWarning(lcLifecycle, "releaseReadiness(\"%ls\"): refused: nothing by that name holds it",
-                  qUtf16Printable(what));
-        return false;
-    }
-    d->updateReady();
-    if (d->systemd)
-        d->systemd->statusChanged();
-    return true;
+    return d->readiness.release(what);
 }
 
 ShutdownReport LifecycleManager::report() const
@@ -802,11 +585,7 @@ ShutdownReport LifecycleManager::report() const
 int LifecycleManager::exitCode(int execResult) const
 {
     Q_D(const LifecycleManager);
-    d->execResultUnreconciled = false;
-    const ShutdownReport &report = d->sequence.report();
-    if (!report.isValid() || execResult != 0)
-        return execResult;
-    return report.exitCode();
+    return d->exitPath.exitCode(execResult, d->reportCode());
 }
 
 void LifecycleManager::requestShutdown(int exitCode)

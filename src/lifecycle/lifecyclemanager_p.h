@@ -5,8 +5,10 @@
 
 #include <canstop/lifecyclemanager.h>
 
+#include "exitpath_p.h"
 #include "hardstop_p.h"
-#include "serviceentry_p.h"
+#include "readiness_p.h"
+#include "serviceregistry_p.h"
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
 #include "signalbridge_p.h"
@@ -19,14 +21,11 @@
 #include <memory>
 #include <vector>
 
-QT_BEGIN_NAMESPACE
-class QEventLoop;
-QT_END_NAMESPACE
-
 namespace canstop {
 
 // The public face's data: properties, registration, and the wiring between
-// the signal bridge, the hard stop, the services and the sequence.
+// the rooms: the signal bridge, the hard stop, readiness, the services, the
+// sequence, the exit path and systemd.
 class LifecycleManagerPrivate
 {
     Q_DECLARE_PUBLIC(LifecycleManager)
@@ -36,25 +35,26 @@ public:
 
     explicit LifecycleManagerPrivate(LifecycleManager *manager);
 
-    bool addService(QObject *service, const ServiceOptions &options);
     void startServices();
-    void countRunningServices();
-    void tellSystemdCountsChanged(bool fewer);
 
     // Any thread; the first call wins.
     void request(int exitCode, const QString &reason);
     void begin(int exitCode, const QString &reason);
     void finished(const ShutdownReport &report);
-    void runQuitSequence();
 
     void onSignal(int signalNumber);
+    // A session refused since the gate closed: the first is logged, the
+    // count once the shutdown ends, later ones not at all (callers are told
+    // by the return value).
+    void refuse(const QString &session);
     void onSessionsChanged();
     void updateActiveSessions();
     void updateRemainingMs();
-    void updateReady();
     void reload();
     QString statusLine() const;
     bool isInManagerThread() const;
+    bool shutdownBegun() const;            // Stopping or Stopped
+    std::optional<int> reportCode() const; // once there is a report
 
     LifecycleManager *const q_ptr;
     bool inert = false;
@@ -65,33 +65,25 @@ public:
     QProperty<int> runningServices{0};
     QProperty<QString> reason;
     QProperty<int> remainingMs{-1};
-    QProperty<bool> ready{false};
-    std::atomic<bool> readyNow{false}; // ready, for other threads
-    // Sessions refused since the gate closed: the first is logged, the
-    // count once the shutdown ends, later ones not at all (callers are told
-    // by the return value).
-    std::atomic<int> refusals{0};
-    QStringList readinessHolds; // may name the same thing twice
-    bool reloading = false;
+    std::atomic<int> refusals{0}; // sessions, since the gate closed
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
     std::chrono::milliseconds lameDuck{0};
-    bool autoExit = true;
 
     std::shared_ptr<SessionGate> gate;
     ShutdownSequence sequence;
     HardStop hardStop;
+    Readiness readiness;
+    ExitPath exitPath;
     std::unique_ptr<SignalBridge> bridge;
     std::unique_ptr<SystemdNotifier> systemd;
-    std::vector<ServiceEntry *> services; // children of the manager, oldest first
+    // After the sequence and the hard stop: the entries go while those they report to exist.
+    ServiceRegistry services;
 
     std::atomic<bool> claimed{false};
     QDeadlineTimer deadline = QDeadlineTimer::Forever;
-    QTimer remainingTimer; // remainingMs ticks while stopping
-    QEventLoop *quitLoop = nullptr;
-    // exec() returned a code this shutdown's report may contradict, and
-    // nobody has asked exitCode() for the right one yet.
-    mutable bool execResultUnreconciled = false;
-    std::unique_ptr<QObject> quitInterceptor;
+    // remainingMs ticks this often while stopping: smooth enough for a countdown.
+    static constexpr std::chrono::milliseconds RemainingTick{250};
+    QTimer remainingTimer;
 };
 
 } // namespace canstop

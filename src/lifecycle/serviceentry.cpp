@@ -63,6 +63,20 @@ QString ServiceEntry::refusal(const QObject *service)
     return {};
 }
 
+QString ServiceEntry::refusal(const ServiceOptions &options)
+{
+    const RestartPolicy &restart = options.restart;
+    const auto durations = {options.stopTimeout, restart.window, restart.backoff,
+                            restart.maxBackoff};
+    if (restart.maxRestarts >= 0 &&
+        std::none_of(durations.begin(), durations.end(), [](std::chrono::milliseconds ms) {
+            return ms.count() < 0 || ms.count() > std::numeric_limits<int>::max();
+        }))
+        return {};
+    return QStringLiteral("a timeout or limit is negative or longer than %1 ms")
+        .arg(std::numeric_limits<int>::max());
+}
+
 void ServiceEntry::detach()
 {
     for (const QMetaObject::Connection &connection : std::as_const(m_connections))

@@ -50,6 +50,8 @@ public:
     static QString nameFor(const QObject *service, const ServiceOptions &options);
     // Why `service` cannot be a service, or an empty string if it can.
     static QString refusal(const QObject *service);
+    // Why `options` cannot be a service's, or an empty string if they can.
+    static QString refusal(const ServiceOptions &options);
 
 public Q_SLOTS:
     // Connected at run time to the service's stopped()/finished() and

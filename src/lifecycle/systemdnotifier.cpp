@@ -3,14 +3,18 @@
 
 #include "systemdnotifier_p.h"
 
+#include <canstop/shutdownreport.h>
+
 #include "environment_p.h"
 #include "logging_p.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -198,6 +202,14 @@ void SystemdNotifier::ready()
     send("READY=1\n" + m_lastStatus);
 }
 
+void SystemdNotifier::readinessChanged(bool isReady)
+{
+    if (isReady)
+        ready();
+    else
+        statusChanged();
+}
+
 void SystemdNotifier::reloading()
 {
     m_lastStatus = statusMessage(m_status());
@@ -234,6 +246,18 @@ void SystemdNotifier::extendIfMoving()
 
 bool SystemdNotifier::store(int fd, const QString &name)
 {
+    const bool nameFits = !name.isEmpty() && name.size() <= 255 &&
+                          std::all_of(name.cbegin(), name.cend(), [](QChar c) {
+                              return c.unicode() > 0x20 && c.unicode() < 0x7f && c != u':';
+                          });
+    if (!nameFits || fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
+        qCWarning(lcSystemd, "storeFileDescriptor(%d, \"%ls\"): refused: %s", fd,
+                  qUtf16Printable(name),
+                  nameFits ? "the descriptor is not open"
+                           : "a name is 1 to 255 printable ASCII characters, without "
+                             "spaces or ':'");
+        return false;
+    }
     if (!m_storeOffered) {
         qCWarning(lcSystemd,
                   "not storing \"%ls\": the unit has no file descriptor store "
@@ -244,11 +268,11 @@ bool SystemdNotifier::store(int fd, const QString &name)
     return send("FDSTORE=1\nFDNAME=" + name.toUtf8(), fd);
 }
 
-void SystemdNotifier::finished(const QString &summary)
+void SystemdNotifier::finished(const ShutdownReport &report)
 {
     m_extendTimer.stop();
     m_statusTimer.stop();
-    send(statusMessage(summary));
+    send(statusMessage(report.summary()));
 }
 
 } // namespace canstop

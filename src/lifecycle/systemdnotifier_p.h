@@ -13,6 +13,8 @@
 
 namespace canstop {
 
+class ShutdownReport;
+
 // The service manager's side of the sd_notify(3) protocol, without
 // libsystemd: datagrams of KEY=VALUE lines to the AF_UNIX socket named by
 // NOTIFY_SOCKET, and WATCHDOG=1 at half of WATCHDOG_USEC, sent from the
@@ -36,13 +38,16 @@ public:
     static constexpr std::chrono::milliseconds StatusInterval{1000};
 
     void ready();
+    // READY=1 when it is up; the status line otherwise.
+    void readinessChanged(bool ready);
     void reloading();
     // Before the sequence has begun, so with the status line to say.
     void stopping(QDeadlineTimer deadline, const QString &status);
     void progress();
     void statusChanged();
-    void finished(const QString &summary);
-    // FDSTORE=1: systemd keeps a duplicate of `fd` for the next start.
+    void finished(const ShutdownReport &report);
+    // FDSTORE=1: systemd keeps a duplicate of `fd` for the next start;
+    // false with one warning for a closed `fd` or a name systemd refuses.
     bool store(int fd, const QString &name);
 
 private:
