@@ -141,7 +141,7 @@ void ServiceEntry::start()
 
 void ServiceEntry::stop()
 {
-    stopClock.start();
+    m_stopClock.start();
     m_stopping = true;
     const bool running = m_thread ? m_thread->isRunning() : m_running && m_service;
     if (!running) {

@@ -45,7 +45,8 @@ public:
     // A shutdown began: no more restarts; a failure is only recorded.
     void stopSupervising();
 
-    QElapsedTimer stopClock;
+    // Since stop() was asked, in ms; 0 if it never was.
+    qint64 stopMs() const { return m_stopClock.isValid() ? m_stopClock.elapsed() : 0; }
 
     static QString nameFor(const QObject *service, const ServiceOptions &options);
     // Why `service` cannot be a service, or an empty string if it can.
@@ -97,6 +98,7 @@ private:
     QList<qint64> m_restartTimes;
     QElapsedTimer m_clock; // for the window
     QTimer m_restartTimer;
+    QElapsedTimer m_stopClock;
 };
 
 } // namespace canstop

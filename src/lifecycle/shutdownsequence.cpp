@@ -100,6 +100,9 @@ void ShutdownSequence::advance()
     }
 }
 
+// Two enums for the same steps, on purpose: ShutdownReport::Phase is public,
+// so its values keep the order they were added in (LameDuck last), and it
+// has no Idle, Finish or Done, which are the sequence's own states.
 void ShutdownSequence::enter(Step next)
 {
     std::optional<Phase> phase;
@@ -268,7 +271,7 @@ void ShutdownSequence::addServiceReport(const ServiceEntry *entry, ServiceReport
     ServiceReport service;
     service.name = entry->name();
     service.outcome = outcome;
-    service.stopMs = entry->stopClock.isValid() ? entry->stopClock.elapsed() : 0;
+    service.stopMs = entry->stopMs();
     service.restarts = entry->restarts();
     service.lastError = entry->lastError();
     m_report.d->services.append(service);

@@ -21,7 +21,7 @@ ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> set
     m_drainStep.setInterval(0);
     QObject::connect(&m_drainStep, &QTimer::timeout, context, [this] { drainNextBatch(); });
     m_deadlineTimer.setSingleShot(true);
-    m_deadlineTimer.setTimerType(Qt::PreciseTimer); // 200 ms before the deadline, not 5 % after
+    m_deadlineTimer.setTimerType(Qt::PreciseTimer); // CloseBusyMargin before it, not 5 % after
     QObject::connect(&m_deadlineTimer, &QTimer::timeout, context, [this] {
         if (m_beforeClose)
             m_beforeClose();
@@ -105,12 +105,11 @@ QList<ConnectionGuard *> ConnectionSet::inOrder() const
 qsizetype ConnectionSet::startDraining(QDeadlineTimer deadline)
 {
     m_draining = true;
-    // Every linger ends a little before the deadline, so the sessions are
-    // counted by then; what is still busy is closed a little before that.
     if (!deadline.isForever()) {
         const qint64 left = deadline.remainingTime();
-        m_lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - 50));
-        m_deadlineTimer.start(static_cast<int>(std::max<qint64>(0, left - 200)));
+        m_lingerEnd = QDeadlineTimer(std::max<qint64>(0, left - LingerMargin.count()));
+        m_deadlineTimer.start(
+            static_cast<int>(std::max<qint64>(0, left - CloseBusyMargin.count())));
     }
     m_toDrain = inOrder();
     const qsizetype count = m_toDrain.size();
@@ -120,12 +119,10 @@ qsizetype ConnectionSet::startDraining(QDeadlineTimer deadline)
 
 void ConnectionSet::drainNextBatch()
 {
-    // At most a few milliseconds per turn: timers and the deadline are
-    // served in between, however many connections there are.
     QElapsedTimer turn;
     turn.start();
     qsizetype count = 0;
-    while (count < m_toDrain.size() && turn.elapsed() < 20)
+    while (count < m_toDrain.size() && turn.elapsed() < DrainSlice.count())
         drain(m_toDrain.at(count++));
     m_toDrain.remove(0, count);
     if (m_toDrain.isEmpty())

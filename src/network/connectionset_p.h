@@ -11,6 +11,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -24,6 +25,16 @@ namespace canstop {
 class ConnectionSet
 {
 public:
+    // When a drain ends its connections, counted back from the deadline
+    // (docs/architecture.md, "When is a connection cut?"):
+    // every linger ends this long before it, so its session is counted by then;
+    static constexpr std::chrono::milliseconds LingerMargin{50};
+    // what is still busy is closed this long before it, so its linger can end in time.
+    static constexpr std::chrono::milliseconds CloseBusyMargin{200};
+    // A drain tells its connections at most this long per turn of the event
+    // loop: timers and the deadline are served in between, however many there are.
+    static constexpr std::chrono::milliseconds DrainSlice{20};
+
     // `server` is the guards' owner; `context`, the timers' (by default
     // `server`), lives in the thread of the connections.
     ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,

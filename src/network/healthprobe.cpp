@@ -114,7 +114,8 @@ bool HealthProbe::listen(const QHostAddress &address, quint16 port)
     // The heartbeat ticks in this (the manager's) thread: when that thread
     // stalls, it stops, and /livez says so.
     d->lastTurnNs = nowNs();
-    d->heartbeat.start(int(std::max<qint64>(5, d->boundMs / 4)));
+    d->heartbeat.start(int(std::max<qint64>(HealthProbePrivate::MinHeartbeat.count(),
+                                            d->boundMs / HealthProbePrivate::HeartbeatsPerBound)));
     server->moveToThread(&d->thread);
     connect(&d->thread, &QThread::finished, server.release(), &QObject::deleteLater);
     d->thread.start();

@@ -12,6 +12,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 
 namespace canstop {
@@ -26,6 +27,12 @@ class HealthProbePrivate
 
 public:
     explicit HealthProbePrivate(HealthProbe *probe) : q_ptr(probe) {}
+
+    // The heartbeat ticks this many times within the liveness bound, so a
+    // tick that is merely late does not read as a stalled thread;
+    static constexpr int HeartbeatsPerBound = 4;
+    // and never more often than this, however short the bound.
+    static constexpr std::chrono::milliseconds MinHeartbeat{5};
 
     void follow(LifecycleManager *manager);
     ProbeServer::Answer answer(const QByteArray &path) const;
