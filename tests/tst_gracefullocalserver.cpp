@@ -11,7 +11,9 @@
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
+#include <QDir>
 #include <QLocalSocket>
+#include <QPointer>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
@@ -55,6 +57,20 @@ struct Received
                          [this, &socket] { data += socket.readAll(); });
     }
 };
+
+// A Unix socket connected to `path` (queued in the listener's backlog if
+// nobody has accepted it yet), or -1; the caller closes it.
+int connectRaw(const QString &path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    qstrncpy(address.sun_path, QFile::encodeName(path).constData(), sizeof address.sun_path);
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0)
+        return fd;
+    ::close(fd);
+    return -1;
+}
 
 } // namespace
 
@@ -304,6 +320,86 @@ private Q_SLOTS:
         }
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
         manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+    }
+
+    // In the drain's accept loop, a newConnection() slot closes the server
+    // and opens another listener on the same descriptor number, where a
+    // client waits: the server takes nothing of the other's.
+    void aSlotThatClosesAndReopensIsHeard()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulLocalServer server(&manager);
+        QVERIFY(server.listen(uniqueName()));
+        QLocalServer other;
+        const QString othersPath = QDir::temp().filePath(uniqueName());
+        const auto removePath = qScopeGuard([&] { QFile::remove(othersPath); });
+        int othersClient = -1;
+        int emitted = 0;
+        connect(&server, &QLocalServer::newConnection, &server, [&] {
+            if (++emitted > 1)
+                return;
+            QVERIFY(server.nextPendingConnection());
+            const int descriptor = int(server.socketDescriptor());
+            server.close();
+            const int fd =
+                ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); // most likely that number
+            sockaddr_un address{};
+            address.sun_family = AF_UNIX;
+            qstrncpy(address.sun_path, QFile::encodeName(othersPath).constData(),
+                     sizeof address.sun_path);
+            QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address), 0);
+            QCOMPARE(::listen(fd, 8), 0);
+            if (fd != descriptor) {
+                QVERIFY(::dup2(fd, descriptor) == descriptor);
+                ::close(fd);
+            }
+            QVERIFY(other.listen(qintptr(descriptor)));
+            othersClient = connectRaw(othersPath);
+            QVERIFY(othersClient >= 0);
+        });
+        const auto closeClients = qScopeGuard([&] { ::close(othersClient); });
+        const int first = connectRaw(server.fullServerName());
+        const int second = connectRaw(server.fullServerName());
+        const auto closeOurs = qScopeGuard([=] {
+            ::close(first);
+            ::close(second);
+        });
+        QVERIFY(first >= 0 && second >= 0);
+        manager.requestShutdown();
+        QCOMPARE(emitted, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(other.hasPendingConnections(), 10000);
+        QCOMPARE(manager.activeSessions(), 1); // the first client, not the other's
+        ::shutdown(first, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsDrained(), 1);
+    }
+
+    // In the drain's accept loop, a newConnection() slot deletes the server
+    // while clients wait: nothing reads it afterwards (ASan would say so).
+    void aSlotThatDeletesTheServer()
+    {
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QPointer<GracefulLocalServer> server = new GracefulLocalServer(&manager);
+        QVERIFY(server->listen(uniqueName()));
+        int emitted = 0;
+        connect(server, &QLocalServer::newConnection, server, [&] {
+            ++emitted;
+            delete server.data();
+        });
+        const int first = connectRaw(server->fullServerName());
+        const int second = connectRaw(server->fullServerName());
+        const auto closeClients = qScopeGuard([=] {
+            ::close(first);
+            ::close(second);
+        });
+        QVERIFY(first >= 0 && second >= 0);
+        manager.requestShutdown();
+        QVERIFY(server.isNull());
+        QCOMPARE(emitted, 1);
         QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
         QVERIFY(manager.report().isClean());
     }

@@ -12,6 +12,7 @@
 #include <canstop/lifecyclemanager.h>
 
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -39,6 +40,23 @@ QTcpSocket *connectTo(GracefulTcpServer &server, QTcpSocket &client)
         QTest::qWait(1);
     return server.nextPendingConnection();
 }
+
+// A TCP client of 127.0.0.1:`port`, connected (queued in the listener's
+// backlog if nobody has accepted it yet); closed with the object.
+struct RawClient
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    explicit RawClient(quint16 port)
+    {
+        const sockaddr_in address = loopbackAddress(port);
+        connected =
+            ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0;
+    }
+    ~RawClient() { ::close(fd); }
+    RawClient(const RawClient &) = delete;
+    RawClient &operator=(const RawClient &) = delete;
+    bool connected = false;
+};
 
 // Serves `connection` as an echo or, in HTTP, with a 16 KiB response to
 // every request (requests counted by their blank line; they have no body).
@@ -471,6 +489,83 @@ private Q_SLOTS:
         QCOMPARE(manager.activeSessions(), 1);
         client.disconnectFromHost();
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+    }
+
+    // A newConnection() slot closes the server and opens another listener
+    // on the same descriptor number, where a client waits: the server
+    // takes nothing of the other's, and emits newConnection() no more;
+    // whether Qt's notifier or the drain was accepting.
+    void aSlotThatClosesAndReopensIsHeard_data()
+    {
+        QTest::addColumn<bool>("inTheDrain");
+        QTest::newRow("running") << false;
+        QTest::newRow("in the drain") << true;
+    }
+    void aSlotThatClosesAndReopensIsHeard()
+    {
+        QFETCH(bool, inTheDrain);
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpServer other;
+        std::unique_ptr<RawClient> othersClient;
+        int emitted = 0;
+        connect(&server, &QTcpServer::newConnection, &server, [&] {
+            if (++emitted > 1)
+                return;
+            const int descriptor = int(server.socketDescriptor());
+            server.close();
+            LoopbackListener listener; // the number just freed, most likely
+            if (listener.fd != descriptor)
+                QVERIFY(::dup2(listener.fd, descriptor) == descriptor);
+            else
+                listener.fd = -1; // the other server owns it now
+            QVERIFY(other.setSocketDescriptor(descriptor));
+            othersClient = std::make_unique<RawClient>(listener.port);
+            QVERIFY(othersClient->connected);
+        });
+        RawClient first(server.serverPort()), second(server.serverPort());
+        QVERIFY(first.connected && second.connected);
+        if (inTheDrain)
+            manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(emitted, 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(other.hasPendingConnections(), 10000);
+        QCOMPARE(emitted, 1);
+        QVERIFY(!server.isListening());
+        // The first client went with close() (nobody took it); the other's is not ours.
+        QCOMPARE(manager.activeSessions(), 0);
+        if (!inTheDrain)
+            manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+    }
+
+    // A newConnection() slot deletes the server while clients wait in the
+    // kernel's queue: nothing reads it afterwards (ASan would say so).
+    void aSlotThatDeletesTheServer_data() { aSlotThatClosesAndReopensIsHeard_data(); }
+    void aSlotThatDeletesTheServer()
+    {
+        QFETCH(bool, inTheDrain);
+        LifecycleManager manager;
+        manager.setAutoExit(false);
+        QPointer<GracefulTcpServer> server = new GracefulTcpServer(&manager);
+        QVERIFY(server->listen(QHostAddress::LocalHost));
+        int emitted = 0;
+        connect(server, &QTcpServer::newConnection, server, [&] {
+            ++emitted;
+            delete server.data();
+        });
+        RawClient first(server->serverPort()), second(server->serverPort());
+        QVERIFY(first.connected && second.connected);
+        if (inTheDrain)
+            manager.requestShutdown();
+        QTRY_VERIFY_WITH_TIMEOUT(server.isNull(), 10000);
+        QCOMPARE(emitted, 1);
+        if (!inTheDrain)
+            manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
     }
 
     void badInput()

@@ -31,12 +31,20 @@ void GracefulLocalServerPrivate::startDraining()
         const int listener = static_cast<int>(q->socketDescriptor());
         // Qt's listening socket blocks: accept() must not wait for more.
         ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
+        const QPointer<GracefulLocalServer> alive(q);
         for (;;) {
             const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd >= 0)
-                q->incomingConnection(quintptr(fd));
-            else if (errno != EINTR && errno != ECONNABORTED)
+            if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+                continue;
+            if (fd < 0)
                 break; // empty; or out of descriptors, where close() resets what is left
+            // Its newConnection() slots may close this server, make it listen
+            // elsewhere, or delete it, as Qt's own loop allows.
+            q->incomingConnection(quintptr(fd));
+            if (!alive)
+                return;
+            if (!q->isListening() || q->socketDescriptor() != listener)
+                break;
         }
         q->close(); // and removes the socket's file: new clients find no server
     }

@@ -62,10 +62,18 @@ void GracefulTcpServerPrivate::startDraining()
         closeListener();
     } else if (q->isListening()) {
         // What the kernel has queued would be reset by close(): take it first.
-        if (acceptQueued(true) == Accepted::All)
-            closeListener();
-        else
+        switch (acceptQueued(true)) {
+        case Accepted::Gone:
+            return;
+        case Accepted::OutOfDescriptors:
             outOfDescriptors();
+            break;
+        case Accepted::All:
+        case Accepted::Limit: // not with ignoreLimit
+        case Accepted::Stopped:
+            closeListener();
+            break;
+        }
     }
     const QDeadlineTimer deadline = manager.deadline();
     for (const auto &worker : workers)
@@ -137,6 +145,9 @@ void GracefulTcpServerPrivate::onReadyToAccept()
     case Accepted::OutOfDescriptors:
         outOfDescriptors();
         break;
+    case Accepted::Stopped:
+    case Accepted::Gone:
+        break;
     }
 }
 
@@ -162,8 +173,16 @@ GracefulTcpServerPrivate::Accepted GracefulTcpServerPrivate::acceptQueued(bool i
             return Accepted::All; // EAGAIN: the queue is empty
         }
         q->incomingConnection(fd);
-        if (workers.empty())
-            Q_EMIT q->newConnection();
+        if (!workers.empty())
+            continue; // handed to a worker thread: no application code has run
+        // A slot may close this server, make it listen elsewhere (perhaps on
+        // the same descriptor number), or delete it, as Qt's own loop allows.
+        const QPointer<GracefulTcpServer> alive(q);
+        Q_EMIT q->newConnection();
+        if (!alive)
+            return Accepted::Gone;
+        if (!q->isListening() || q->socketDescriptor() != listener)
+            return Accepted::Stopped;
     }
 }
 

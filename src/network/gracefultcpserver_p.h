@@ -26,7 +26,9 @@ class GracefulTcpServerPrivate
 public:
     explicit GracefulTcpServerPrivate(GracefulTcpServer *server);
 
-    enum class Accepted { All, Limit, OutOfDescriptors };
+    // Gone: a newConnection() slot deleted the server (touch nothing);
+    // Stopped: one closed it, or made it listen elsewhere.
+    enum class Accepted { All, Limit, OutOfDescriptors, Stopped, Gone };
 
     void startDraining();
     // At the deadline, before the connections: a listener still open.
