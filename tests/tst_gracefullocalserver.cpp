@@ -7,6 +7,7 @@
 
 #include "common/rawreceiver.h"
 #include "common/resetstorm.h"
+#include "common/testmanager.h"
 
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
@@ -86,8 +87,7 @@ private Q_SLOTS:
     // socket file is gone.
     void kernelQueueIsServedThenListeningStops()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         serveEcho(server);
         QVERIFY(server.listen(uniqueName()));
@@ -126,8 +126,7 @@ private Q_SLOTS:
 
     void markedBusyConnectionWaitsForMarkIdle()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
         QLocalSocket client;
@@ -161,8 +160,7 @@ private Q_SLOTS:
     // Busy at the deadline: closed in time, named with why, abandoned.
     void busyAtTheDeadlineIsAbandoned()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(1500ms));
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
@@ -190,8 +188,7 @@ private Q_SLOTS:
     // Taken late, in the drain: a connection stays pending until then.
     void untakenConnectionsStayPendingThroughTheDrain()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
         QLocalSocket client;
@@ -219,8 +216,7 @@ private Q_SLOTS:
     // the peer gets the reply and an EOF, never EPIPE or ECONNRESET.
     void applicationCloseIsGraceful()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
         const int client = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -277,8 +273,7 @@ private Q_SLOTS:
     // all, counts every one of them out, and serves the next as before.
     void survivesClientsThatResetUnread()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         serveEcho(server);
         QVERIFY(server.listen(uniqueName()));
@@ -304,8 +299,7 @@ private Q_SLOTS:
     // then deletes it: the drain forgets it all the same.
     void socketCutByDisconnectIsForgotten()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
         for (int i = 0; i < 3; ++i) {
@@ -329,8 +323,7 @@ private Q_SLOTS:
     // client waits: the server takes nothing of the other's.
     void aSlotThatClosesAndReopensIsHeard()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QVERIFY(server.listen(uniqueName()));
         QLocalServer other;
@@ -381,8 +374,7 @@ private Q_SLOTS:
     // while clients wait: nothing reads it afterwards (ASan would say so).
     void aSlotThatDeletesTheServer()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QPointer<GracefulLocalServer> server = new GracefulLocalServer(&manager);
         QVERIFY(server->listen(uniqueName()));
         int emitted = 0;
@@ -406,8 +398,7 @@ private Q_SLOTS:
 
     void badInput()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulLocalServer server(&manager);
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("maxPendingOutput of 0")));

@@ -7,6 +7,7 @@
 
 #include "common/rawreceiver.h"
 #include "common/resetstorm.h"
+#include "common/testmanager.h"
 
 #include <canstop/gracefultcpserver.h>
 #include <canstop/lifecyclemanager.h>
@@ -84,8 +85,7 @@ private Q_SLOTS:
 
     void markedBusyConnectionWaitsForMarkIdle()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
 
@@ -117,8 +117,7 @@ private Q_SLOTS:
 
     void busyConnectionIsNotClosedEarly()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(3000ms));
         GracefulTcpServer server(&manager);
         QVERIFY(server.setLinger(200ms));
@@ -153,8 +152,7 @@ private Q_SLOTS:
     // never a reset, and the session lasts until the peer has closed too.
     void applicationCloseIsGraceful()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
         const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -184,8 +182,7 @@ private Q_SLOTS:
 
     void untakenConnectionsStayPendingThroughTheDrain()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpSocket client;
@@ -214,8 +211,7 @@ private Q_SLOTS:
 
     void untakenAtTheDeadlineIsAbandoned()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(500ms));
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
@@ -244,8 +240,7 @@ private Q_SLOTS:
     {
         // QTcpServer's destructor deletes the pending sockets after the
         // server's own data is gone: their handlers must not reach it.
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         for (int round = 0; round < 50; ++round) {
             auto server = std::make_unique<GracefulTcpServer>(&manager);
             QVERIFY(server->listen(QHostAddress::LocalHost));
@@ -261,8 +256,7 @@ private Q_SLOTS:
     void serverMadeBeforeTheManagerFollowsIt()
     {
         GracefulTcpServer server; // follows the application's manager, made next
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpSocket client;
         QVERIFY(connectTo(server, client));
@@ -283,8 +277,7 @@ private Q_SLOTS:
 
     void servesInWorkerThreads()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         std::mutex mutex;
         std::set<QThread *> servedIn;
@@ -334,8 +327,7 @@ private Q_SLOTS:
     // and named as any other connection.
     void aBusyConnectionInAWorkerIsNamedAtTheDeadline()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(1000ms));
         GracefulTcpServer server(&manager);
         QVERIFY(server.setLinger(200ms));
@@ -384,8 +376,7 @@ private Q_SLOTS:
         QFETCH(int, threads);
         QFETCH(bool, http);
         QFETCH(int, payload);
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         if (http)
             QVERIFY(server.setProtocol(GracefulTcpServer::Protocol::Http1));
@@ -433,8 +424,7 @@ private Q_SLOTS:
     void socketCutByDisconnectIsForgotten()
     {
         QFETCH(bool, busyOther);
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(1000ms));
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
@@ -467,8 +457,7 @@ private Q_SLOTS:
     // ends when the peer closes.
     void socketCutByDisconnectIsStillGuarded()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpSocket client;
@@ -504,8 +493,7 @@ private Q_SLOTS:
     void aSlotThatClosesAndReopensIsHeard()
     {
         QFETCH(bool, inTheDrain);
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QVERIFY(server.listen(QHostAddress::LocalHost));
         QTcpServer other;
@@ -547,8 +535,7 @@ private Q_SLOTS:
     void aSlotThatDeletesTheServer()
     {
         QFETCH(bool, inTheDrain);
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QPointer<GracefulTcpServer> server = new GracefulTcpServer(&manager);
         QVERIFY(server->listen(QHostAddress::LocalHost));
         int emitted = 0;
@@ -570,8 +557,7 @@ private Q_SLOTS:
 
     void badInput()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("maxPendingOutput of 0")));
@@ -624,8 +610,7 @@ private Q_SLOTS:
     // maxPendingInput() of what was sent, and every byte arrives.
     void readsAheadAtMostMaxPendingInput()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         GracefulTcpServer server(&manager);
         constexpr qint64 Bound = 64 * 1024;
         QVERIFY(server.setMaxPendingInput(Bound));

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // The manager's states, properties, deadline and report, in process.
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QJsonArray>
@@ -25,8 +27,7 @@ private Q_SLOTS:
 
     void startsThenRuns()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QCOMPARE(manager.state(), LifecycleManager::State::Starting);
         QCOMPARE(manager.remainingMs(), -1);
         QSignalSpy state(&manager, &LifecycleManager::stateChanged);
@@ -66,8 +67,7 @@ private Q_SLOTS:
 
     void requestShutdownRunsTheSequence()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QSignalSpy states(&manager, &LifecycleManager::stateChanged);
         QSignalSpy shuttingDown(&manager, &LifecycleManager::shuttingDownChanged);
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
@@ -94,8 +94,7 @@ private Q_SLOTS:
 
     void onlyTheFirstRequestCounts()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
         manager.requestShutdownWithReason(QStringLiteral("first"), 3);
         manager.requestShutdownWithReason(QStringLiteral("second"), 4);
@@ -108,8 +107,7 @@ private Q_SLOTS:
 
     void requestShutdownFromOtherThreads()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
         std::vector<std::thread> threads;
         for (int i = 1; i <= 8; ++i)
@@ -123,8 +121,7 @@ private Q_SLOTS:
 
     void timeoutIsValidated()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QCOMPARE(manager.shutdownTimeout(), 30000ms);
         QSignalSpy changed(&manager, &LifecycleManager::shutdownTimeoutChanged);
         QVERIFY(manager.setShutdownTimeout(1500ms));
@@ -141,8 +138,7 @@ private Q_SLOTS:
 
     void deadlineEndsAHeldSequence()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(300ms));
         canstop::SessionToken save = manager.holdSession(QStringLiteral("saving report.pdf"));
         QVERIFY(save.isValid());
@@ -170,8 +166,7 @@ private Q_SLOTS:
 
     void exitCodeReconcilesExecWithTheReport()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QCOMPARE(manager.exitCode(0), 0); // no shutdown yet: exec()'s result
         QCOMPARE(manager.exitCode(4), 4);
         manager.requestShutdown(2);
@@ -182,8 +177,7 @@ private Q_SLOTS:
 
     void readinessFollowsHoldsReloadsAndTheShutdown()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals());
         QVERIFY(manager.holdReadiness(QStringLiteral("loading the model")));
         QSignalSpy ready(&manager, &LifecycleManager::readyChanged);
@@ -230,8 +224,7 @@ private Q_SLOTS:
 
     void bindablesAreReadOnly()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QSignalSpy state(&manager, &LifecycleManager::stateChanged);
         QVERIFY(manager.bindableState().isReadOnly());
         QVERIFY(manager.bindableActiveSessions().isReadOnly());
@@ -251,8 +244,7 @@ private Q_SLOTS:
 
     void propertiesAreSetBeforeAnySignal()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QList<QString> seen;
         const auto record = [&] {
             seen.append(QStringLiteral("%1 %2 %3 %4")
@@ -276,8 +268,7 @@ private Q_SLOTS:
 
     void activeSessionsIsExactInTheManagersThread()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QObject session;
         QVERIFY(manager.trackSession(&session));
         QCOMPARE(manager.activeSessions(), 1);

@@ -6,6 +6,8 @@
 // and each session ends when its peer closes or its linger does.
 #include "lingerset_p.h"
 
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QSocketNotifier>
@@ -75,8 +77,7 @@ class TestLingerSet : public QObject
 private Q_SLOTS:
     void floodIsDiscardedInBoundedTurns()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Connection connection;
         QVERIFY(connection.server >= 0);
         const QByteArray flood(Flood, 'x');
@@ -112,8 +113,7 @@ private Q_SLOTS:
     // others when their linger does.
     void eachEndsByItsPeerOrItsLinger()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         LingerSet *set = LingerSet::local();
         const qsizetype before = set->size();
         std::vector<std::unique_ptr<Connection>> connections;
@@ -141,8 +141,7 @@ private Q_SLOTS:
     // A thread's lingers end with the thread: closed, their sessions over.
     void threadsSetEndsWithTheThread()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Connection connection;
         QVERIFY(connection.server >= 0);
         QThread thread;

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // The QML singleton is the application's manager, and C++ bindings follow it.
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QPointer>
@@ -21,8 +23,7 @@ private Q_SLOTS:
 
     void singletonIsTheInstanceAndOutlivesTheEngine()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QCOMPARE(LifecycleManager::instance(), &manager);
         QPointer<LifecycleManager> alive(&manager);
         {
@@ -47,8 +48,7 @@ private Q_SLOTS:
 
     void cppBindingsFollowTheManager()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QProperty<bool> overlayVisible;
         overlayVisible.setBinding([&] { return manager.bindableShuttingDown().value(); });
         QProperty<QString> caption;

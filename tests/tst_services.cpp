@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // Services: start order, reverse stop order, budgets, laggards, threads.
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QPointer>
@@ -90,8 +92,7 @@ private Q_SLOTS:
 
     void startInOrderStopInReverse()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Recorder a(QStringLiteral("a")), b(QStringLiteral("b")), c(QStringLiteral("c"));
         QVERIFY(manager.addService(&a));
         QVERIFY(manager.addService(&b));
@@ -114,8 +115,7 @@ private Q_SLOTS:
 
     void stopAfterSessionsComesLast()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Recorder pool(QStringLiteral("pool")), server(QStringLiteral("server"));
         ServiceOptions late;
         late.stopAfterSessions = true;
@@ -136,8 +136,7 @@ private Q_SLOTS:
 
     void laggardIsNamedAndSkipped()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Recorder first(QStringLiteral("first"));
         Stubborn producer;
         QVERIFY(manager.addService(&first));
@@ -164,8 +163,7 @@ private Q_SLOTS:
 
     void deadlineCapsTheServiceBudget()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(300ms));
         Stubborn stubborn;
         stubborn.setObjectName(QStringLiteral("stubborn"));
@@ -182,8 +180,7 @@ private Q_SLOTS:
 
     void finishesWithItsOwnSignal()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Slow slow;
         QVERIFY(manager.addService(&slow));
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
@@ -196,8 +193,7 @@ private Q_SLOTS:
 
     void stopRunsInTheServicesThread()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QThread worker;
         worker.start();
         Recorder remote(QStringLiteral("remote"));
@@ -213,8 +209,7 @@ private Q_SLOTS:
 
     void threadIsStartedAndInterrupted()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         auto *loop = new Loop;
         connect(loop, &QThread::finished, loop, &QObject::deleteLater);
         QPointer<Loop> alive(loop);
@@ -235,8 +230,7 @@ private Q_SLOTS:
 
     void badInput()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("service is null")));
         QVERIFY(!manager.addService(static_cast<QObject *>(nullptr)));
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("service is null")));

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // Sessions: counted from any thread, drained at shutdown, stragglers named.
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QElapsedTimer>
@@ -53,8 +55,7 @@ private Q_SLOTS:
 
     void countsUntilDestroyed()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QSignalSpy changed(&manager, &LifecycleManager::activeSessionsChanged);
         auto *a = new QObject;
         auto *b = new QObject;
@@ -71,8 +72,7 @@ private Q_SLOTS:
 
     void aChangeInTheManagersThreadIsSeenAtOnce()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QProperty<int> shown;
         shown.setBinding([&manager] { return manager.bindableActiveSessions().value(); });
         QSignalSpy changed(&manager, &LifecycleManager::activeSessionsChanged);
@@ -92,8 +92,7 @@ private Q_SLOTS:
     {
         std::vector<QObject *> sessions(64);
         {
-            LifecycleManager manager;
-            manager.setAutoExit(false);
+            TestManager manager;
             for (QObject *&session : sessions) {
                 session = new QObject;
                 QVERIFY(manager.trackSession(session));
@@ -113,16 +112,14 @@ private Q_SLOTS:
 
     void nullIsRefused()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("session is null")));
         QVERIFY(!manager.trackSession(nullptr));
     }
 
     void gateRefusesAfterShutdownBegan()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         canstop::SessionToken running = manager.holdSession(QStringLiteral("running"));
         manager.requestShutdown();
         QObject late;
@@ -144,8 +141,7 @@ private Q_SLOTS:
 
     void drainEndsWhenTheLastSessionGoes()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         auto *connection = new QObject;
         QVERIFY(manager.trackSession(connection));
         manager.requestShutdown();
@@ -165,8 +161,7 @@ private Q_SLOTS:
 
     void stopIsInvokedInTheSessionsThread()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QThread worker;
         worker.start();
         // Each job ends itself from its stop(), in the worker thread, while
@@ -195,8 +190,7 @@ private Q_SLOTS:
 
     void stragglersAreNamed()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(200ms));
         QObject connection;
         connection.setObjectName(QStringLiteral("client-42"));
@@ -221,8 +215,7 @@ private Q_SLOTS:
 
     void aStragglerInAnotherThreadIsNamedAsTracked()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(200ms));
         QThread worker;
         worker.start();
@@ -246,8 +239,7 @@ private Q_SLOTS:
 
     void tokenMovesAcrossThreads()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         canstop::SessionToken token = manager.holdSession(QStringLiteral("job"));
         QVERIFY(token);
         QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
@@ -269,8 +261,7 @@ private Q_SLOTS:
 
     void sessionHeldUnderAnotherAfterTheGateClosed()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         canstop::SessionToken queue = manager.holdSession(QStringLiteral("queue"));
         manager.requestShutdown();
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("refused")));
@@ -297,8 +288,7 @@ private Q_SLOTS:
 
     void abandonBeforeAShutdownIsARelease()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         canstop::SessionToken job = manager.holdSession(QStringLiteral("job"));
         job.abandon(QStringLiteral("gave up"));
         QVERIFY(!job.isValid());
@@ -312,8 +302,7 @@ private Q_SLOTS:
     {
         canstop::SessionToken token;
         {
-            LifecycleManager manager;
-            manager.setAutoExit(false);
+            TestManager manager;
             token = manager.holdSession(QStringLiteral("outlives"));
             auto *object = new QObject;
             QVERIFY(manager.trackSession(object));
@@ -325,8 +314,7 @@ private Q_SLOTS:
 
     void fourThreadsWhileShutdownStarts()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.setShutdownTimeout(60s));
         constexpr int PerThread = 100000;
         std::atomic<int> refused{0};

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // The signal bridge, in process: real signals through raise() and kill().
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QSignalSpy>
@@ -43,8 +45,7 @@ private Q_SLOTS:
 
     void sigtermStartsOneShutdown()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals());
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
         QSignalSpy finished(&manager, &LifecycleManager::shutdownFinished);
@@ -61,8 +62,7 @@ private Q_SLOTS:
 
     void sigintNamesItself()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals());
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
         raise(SIGINT);
@@ -74,8 +74,7 @@ private Q_SLOTS:
     // needs a pipe, which this test leaves no descriptor for.
     void noDescriptorsLeft()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
 
         struct rlimit saved;
         QCOMPARE(getrlimit(RLIMIT_NOFILE, &saved), 0);
@@ -103,8 +102,7 @@ private Q_SLOTS:
 
     void sighupRequestsReload()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals());
         QSignalSpy reload(&manager, &LifecycleManager::reloadRequested);
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
@@ -117,8 +115,7 @@ private Q_SLOTS:
 
     void otherSignalsArePassedOn()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals({SIGUSR1, SIGUSR2}));
         QSignalSpy received(&manager, &LifecycleManager::signalReceived);
         raise(SIGUSR2);
@@ -129,8 +126,7 @@ private Q_SLOTS:
 
     void burstIsOneShutdown()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals({SIGTERM, SIGUSR1}));
         QSignalSpy requested(&manager, &LifecycleManager::shutdownRequested);
         QSignalSpy received(&manager, &LifecycleManager::signalReceived);
@@ -154,8 +150,7 @@ private Q_SLOTS:
         QCOMPARE(sigaction(SIGUSR1, &own, &saved), 0);
 
         {
-            LifecycleManager manager;
-            manager.setAutoExit(false);
+            TestManager manager;
             QVERIFY(manager.watchSignals({SIGUSR1}));
             QVERIFY(currentAction(SIGUSR1).sa_handler != ownHandler);
         }
@@ -198,8 +193,7 @@ private Q_SLOTS:
     {
         QFETCH(int, signalNumber);
         QFETCH(QString, why);
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         const auto termBefore = currentAction(SIGTERM).sa_handler;
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QRegularExpression::escape(why)));
         QVERIFY(!manager.watchSignals({SIGTERM, signalNumber}));
@@ -211,8 +205,7 @@ private Q_SLOTS:
     {
         // Plain threads hammer the process with kill(); each round must end
         // with the signal delivered, however the bursts interleave.
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         QVERIFY(manager.watchSignals({SIGUSR1, SIGUSR2}));
         QSignalSpy received(&manager, &LifecycleManager::signalReceived);
 

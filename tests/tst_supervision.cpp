@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 
 // Supervision: failed services restarted with backoff, within an intensity limit.
+#include "common/testmanager.h"
+
 #include <canstop/lifecyclemanager.h>
 
 #include <QElapsedTimer>
@@ -84,8 +86,7 @@ private Q_SLOTS:
 
     void failedServiceIsRestartedWithBackoff()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Flaky first;
         auto options = flakyOptions([] {
             auto *next = new Flaky;
@@ -121,8 +122,7 @@ private Q_SLOTS:
 
     void intensityLimitShutsDownWithCodeOne()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         auto *first = new Flaky;
         first->failOnStart = true;
         QVERIFY(manager.addService(first, flakyOptions([] {
@@ -148,8 +148,7 @@ private Q_SLOTS:
 
     void givingUpCanLeaveTheProgramRunning()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Flaky first;
         int calls = 0;
         auto options = flakyOptions([&calls]() -> QObject * {
@@ -174,8 +173,7 @@ private Q_SLOTS:
 
     void factoryReturningTheSameInstanceGivesUp()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         auto *only = new Flaky;
         int asked = 0;
         auto options = flakyOptions([only, &asked] {
@@ -201,8 +199,7 @@ private Q_SLOTS:
 
     void hugeDurationsAreRefused()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Flaky flaky;
         auto options = flakyOptions([] { return new Flaky; });
         options.restart.backoff = std::chrono::milliseconds(4294967396);
@@ -221,8 +218,7 @@ private Q_SLOTS:
 
     void shutdownCancelsAPendingRestart()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         Flaky first;
         Flaky *latest = nullptr;
         auto options = flakyOptions([&latest] { return latest = new Flaky; });
@@ -255,8 +251,7 @@ private Q_SLOTS:
 
     void failedThreadIsReplaced()
     {
-        LifecycleManager manager;
-        manager.setAutoExit(false);
+        TestManager manager;
         auto *first = new ShortLived;
         connect(first, &QThread::finished, first, &QObject::deleteLater);
         int made = 0;

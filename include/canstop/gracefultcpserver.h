@@ -82,9 +82,9 @@ public:
     Q_ENUM(Protocol)
 
     /// maxPendingOutput() unless set: 1 MiB.
-    static constexpr qint64 DefaultMaxPendingOutput = 1024 * 1024;
+    static constexpr qint64 DefaultMaxPendingOutput = qint64{1024} * 1024;
     /// maxPendingInput() unless set: 1 MiB.
-    static constexpr qint64 DefaultMaxPendingInput = 1024 * 1024;
+    static constexpr qint64 DefaultMaxPendingInput = qint64{1024} * 1024;
     /// linger() unless set: 1 s.
     static constexpr std::chrono::milliseconds DefaultLinger{1000};
     /// idleGrace() unless set: 250 ms.
@@ -173,7 +173,7 @@ public:
     /// end with the server. Once, before listening; refused with a warning
     /// otherwise, or unless 1 <= threads <= MaxWorkerThreads and `serve` is
     /// callable.
-    bool serveInThreads(int threads, std::function<void(QTcpSocket *connection)> serve);
+    bool serveInThreads(int threads, const std::function<void(QTcpSocket *connection)> &serve);
     /// How many worker threads serve the connections; 0: none, this thread.
     int workerThreads() const;
 

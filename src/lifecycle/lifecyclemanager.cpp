@@ -168,7 +168,7 @@ QString LifecycleManagerPrivate::statusLine() const
     case State::Starting:
         return QStringLiteral("starting");
     case State::Running:
-        if (const QString why = readiness.notReadyReason(); !why.isEmpty())
+        if (QString why = readiness.notReadyReason(); !why.isEmpty())
             return why;
         return QStringLiteral("running: %1 service(s), %2 session(s)")
             .arg(runningServices.value())

@@ -38,8 +38,8 @@ public:
     void startServices();
 
     // Any thread; the first call wins.
-    void request(int exitCode, const QString &reason);
-    void begin(int exitCode, const QString &reason);
+    void request(int exitCode, const QString &why);
+    void begin(int exitCode, const QString &why);
     void finished(const ShutdownReport &report);
 
     void onSignal(int signalNumber);

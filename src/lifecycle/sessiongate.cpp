@@ -37,7 +37,7 @@ SessionGate::TrackResult SessionGate::track(QObject *session)
             m_self = shared_from_this();
         m_objects.insert(session);
         if (QString name = session->objectName(); !name.isEmpty())
-            m_names.insert(session, std::move(name));
+            m_names.emplace(session, std::move(name));
         m_count.fetch_add(1, std::memory_order_acq_rel);
     }
     m_watcher.watch(session);

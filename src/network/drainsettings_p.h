@@ -14,8 +14,8 @@ namespace canstop {
 // with one warning, for the servers' setters of the same names.
 struct DrainSettings
 {
-    qint64 maxPendingOutput = 1024 * 1024;
-    qint64 maxPendingInput = 1024 * 1024;
+    qint64 maxPendingOutput = qint64{1024} * 1024;
+    qint64 maxPendingInput = qint64{1024} * 1024;
     std::chrono::milliseconds linger{1000};
     std::chrono::milliseconds idleGrace{250};
     bool awaitPeerClose = false;

@@ -352,7 +352,7 @@ void GracefulTcpServer::markIdle(QTcpSocket *connection)
         qCWarning(lcNetwork, "markIdle(): not a connection of this server");
 }
 
-bool GracefulTcpServer::serveInThreads(int threads, std::function<void(QTcpSocket *)> serve)
+bool GracefulTcpServer::serveInThreads(int threads, const std::function<void(QTcpSocket *)> &serve)
 {
     Q_D(GracefulTcpServer);
     if (threads < 1 || threads > MaxWorkerThreads || !serve) {

@@ -11,8 +11,8 @@ namespace canstop {
 namespace {
 
 // Far beyond what any server accepts; past them the stream is not HTTP.
-constexpr qsizetype MaxLine = 64 * 1024;
-constexpr qsizetype MaxHead = 1024 * 1024;
+constexpr qsizetype MaxLine = qsizetype{64} * 1024;
+constexpr qsizetype MaxHead = qsizetype{1024} * 1024;
 constexpr qint64 MaxChunk = qint64(1) << 60;
 
 bool isTokenChar(char c)
