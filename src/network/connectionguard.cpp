@@ -92,21 +92,23 @@ void ConnectionGuard::watchSocket()
         m_onRead = connect(m_socket.device(), &QIODevice::readyRead, this, [this] {
             m_lastActivity.start();
             // Checked after the application's own readyRead handlers have run.
-            if (m_draining || m_closeAsked)
+            if (m_stage != Stage::Serving)
                 scheduleCheck();
         });
     }
     if (!m_onWritten) {
         m_onWritten = connect(m_socket.device(), &QIODevice::bytesWritten, this, [this] {
             m_lastActivity.start();
-            if (m_paused || m_draining || m_closeAsked) // otherwise nothing waits for it
+            if (m_readsPaused || m_stage != Stage::Serving) // otherwise nothing waits for it
                 check();
         });
     }
     if (!m_onDisconnected) {
         m_onDisconnected = m_socket.onDisconnected(this, [this] {
-            if (!m_closing)
-                m_token.reset(); // closed by the application or the peer: the session is over
+            if (m_stage == Stage::Closed)
+                return; // handed over: the linger holds the session
+            m_stage = Stage::Closed;
+            m_token.reset(); // closed by the application or the peer: the session is over
         });
     }
 }
@@ -169,7 +171,10 @@ bool ConnectionGuard::isBusy() const
 
 void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
 {
-    m_draining = true;
+    if (m_stage == Stage::Serving)
+        m_stage = Stage::Draining;
+    else if (m_stage == Stage::Closing)
+        m_stage = Stage::ClosingInDrain;
     if (m_http)
         m_http->closeAfterResponses();
     m_lingerEnd = lingerEnd;
@@ -187,10 +192,10 @@ bool ConnectionGuard::quietLongEnough()
     const qint64 wait = m_settings->idleGrace.count() - m_lastActivity.elapsed();
     if (wait <= 0)
         return true;
-    if (!m_quietCheckPending) {
-        m_quietCheckPending = true;
+    if (!m_checks.afterGrace) {
+        m_checks.afterGrace = true;
         QTimer::singleShot(std::chrono::milliseconds(wait), this, [this] {
-            m_quietCheckPending = false;
+            m_checks.afterGrace = false;
             check();
         });
     }
@@ -199,7 +204,7 @@ bool ConnectionGuard::quietLongEnough()
 
 void ConnectionGuard::closeNow()
 {
-    if (m_closing || !m_socket.isConnected())
+    if (m_stage == Stage::Closed || !m_socket.isConnected())
         return;
     // What closing now cuts off makes the connection abandoned, not drained.
     QStringList cut;
@@ -224,9 +229,12 @@ void ConnectionGuard::closeNow()
 bool ConnectionGuard::closeGracefully(QIODevice *socket)
 {
     ConnectionGuard *guard = find(socket);
-    if (!guard || guard->m_closing || !guard->m_socket.isConnected())
+    if (!guard || guard->m_stage == Stage::Closed || !guard->m_socket.isConnected())
         return false;
-    guard->m_closeAsked = true;
+    if (guard->m_stage == Stage::Serving)
+        guard->m_stage = Stage::Closing;
+    else if (guard->m_stage == Stage::Draining)
+        guard->m_stage = Stage::ClosingInDrain;
     guard->watchSocket();
     guard->check();
     return true;
@@ -243,7 +251,7 @@ bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
     if (event->type() != QEvent::SockAct)
         return QObject::eventFilter(watched, event);
     watchSocket(); // what Qt reads next may be the peer's EOF: disconnected() is heard
-    if (!m_closing && m_socket.device()->bytesToWrite() > 0) {
+    if (m_stage != Stage::Closed && m_socket.device()->bytesToWrite() > 0) {
         setReading(false);
         return true;
     }
@@ -252,18 +260,18 @@ bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
 
 void ConnectionGuard::scheduleCheck()
 {
-    if (m_checkPending)
+    if (m_checks.posted)
         return;
-    m_checkPending = true;
+    m_checks.posted = true;
     QMetaObject::invokeMethod(this, &ConnectionGuard::check, Qt::QueuedConnection);
 }
 
 void ConnectionGuard::check()
 {
-    m_checkPending = false;
-    if (m_checking || m_closing || !m_socket.isConnected())
+    m_checks.posted = false;
+    if (m_checks.running || m_stage == Stage::Closed || !m_socket.isConnected())
         return;
-    const QScopedValueRollback<bool> checking(m_checking, true);
+    const QScopedValueRollback<bool> running(m_checks.running, true);
     if (m_socket.device()->bytesToWrite() > 0) {
         m_socket.flush();
         if (!m_socket.isConnected())
@@ -274,8 +282,18 @@ void ConnectionGuard::check()
     // kernel's share is capped by the send buffer (maxPendingOutput).
     setReading(m_socket.device()->bytesToWrite() == 0);
 
-    if (m_closeAsked || (m_draining && !isBusy() && quietLongEnough()))
-        handOver(false);
+    switch (m_stage) {
+    case Stage::Closing:
+    case Stage::ClosingInDrain:
+        return handOver(false);
+    case Stage::Draining:
+        if (!isBusy() && quietLongEnough())
+            handOver(false);
+        return;
+    case Stage::Serving:
+    case Stage::Closed:
+        return;
+    }
 }
 
 QSocketNotifier *ConnectionGuard::readNotifier()
@@ -297,10 +315,10 @@ void ConnectionGuard::setReading(bool reading)
     QSocketNotifier *notifier = readNotifier();
     if (!notifier)
         return;
-    if (m_paused != !reading)
+    if (m_readsPaused != !reading)
         qCDebug(lcNetwork, "connection %p: %s reading", static_cast<void *>(m_socket.device()),
                 reading ? "resumed" : "paused");
-    m_paused = !reading;
+    m_readsPaused = !reading;
     notifier->setEnabled(reading);
 }
 
@@ -308,7 +326,8 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
 {
     if (!dropOutput && m_socket.device()->bytesToWrite() > 0)
         return; // check() comes back with bytesWritten
-    m_closing = true;
+    const bool inDrain = m_stage == Stage::Draining || m_stage == Stage::ClosingInDrain;
+    m_stage = Stage::Closed;
     // Take the descriptor over, then let Qt close its own: the connection
     // lives on in the copy, which the linger closes without a reset.
     const int fd = copyDescriptor(m_socket.descriptor());
@@ -324,7 +343,7 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
     QDeadlineTimer end(m_server ? m_settings->linger : std::chrono::milliseconds(0));
     // A protocol with a closing handshake: in a drain, the peer has until
     // the deadline to close, and one that does not is named.
-    const bool awaitPeer = m_draining && m_server && m_settings->awaitPeerClose;
+    const bool awaitPeer = inDrain && m_server && m_settings->awaitPeerClose;
     if (awaitPeer || m_lingerEnd < end)
         end = m_lingerEnd;
     LingerSet::local()->add(fd, std::move(m_token), end, cut,

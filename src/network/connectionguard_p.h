@@ -51,6 +51,16 @@ class ConnectionGuard : public QObject
 
 public:
     enum class Mode { Auto, Busy, Idle };
+    // A connection's life, one stage at a time (as Go's net/http names
+    // ConnState). Whether the application has taken it is apart: that is
+    // the application's, and an untaken connection drains too.
+    enum class Stage {
+        Serving,        // no drain, no close asked
+        Draining,       // closed once idle (and, in auto mode, quiet)
+        Closing,        // the application closed it: closed once Qt holds no output
+        ClosingInDrain, // the same in a drain: the peer's close is awaited if the server says so
+        Closed,         // handed to the linger, or closed by Qt: nothing more to do
+    };
 
     ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
                     std::shared_ptr<const DrainSettings> settings,
@@ -61,6 +71,7 @@ public:
     static ConnectionGuard *of(QIODevice *socket, const QObject *server);
 
     int descriptor() const { return m_socket.descriptor(); }
+    Stage stage() const { return m_stage; }
     void setMode(Mode mode);
     // The application took it with nextPendingConnection().
     void markTaken();
@@ -103,17 +114,20 @@ private:
     QMetaObject::Connection m_onWritten;
     QMetaObject::Connection m_onDisconnected;
     QPointer<QSocketNotifier> m_readNotifier;
+    Stage m_stage = Stage::Serving;
     Mode m_mode = Mode::Auto;
-    QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
     bool m_taken = false;
-    bool m_quietCheckPending = false;
-    QElapsedTimer m_lastActivity; // the last byte read or written
-    bool m_checkPending = false;
-    bool m_checking = false;
-    bool m_paused = false;
-    bool m_draining = false;
-    bool m_closing = false;
-    bool m_closeAsked = false; // by the application
+    bool m_readsPaused = false; // by the guard (Qt pauses them too, for its own reasons)
+    QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
+    QElapsedTimer m_lastActivity;                         // the last byte read or written
+    // Re-entrancy, apart from the stage: a check posted, a check running,
+    // a check due when the idle grace is over.
+    struct
+    {
+        bool posted = false;
+        bool running = false;
+        bool afterGrace = false;
+    } m_checks;
 };
 
 } // namespace canstop

@@ -1,0 +1,221 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+// One connection's guard alone, driven by feeding it events: a Unix socket
+// pair in this process (the guard's side a QLocalSocket, the peer a plain
+// descriptor), no server, no drain of a set.
+#include "connectionguard_p.h"
+
+#include "common/rawreceiver.h"
+#include "common/testmanager.h"
+
+#include <QLocalSocket>
+#include <QScopeGuard>
+#include <QTest>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+using canstop::ConnectionGuard;
+using canstop::ConnectionRoll;
+using canstop::DrainSettings;
+using canstop::SocketAccess;
+using Stage = ConnectionGuard::Stage;
+using Mode = ConnectionGuard::Mode;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture
+{
+    TestManager manager;
+    QObject server; // the guard's server: its settings apply while it exists
+    std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
+    std::shared_ptr<ConnectionRoll> roll = std::make_shared<ConnectionRoll>();
+    QLocalSocket *socket = nullptr;
+    ConnectionGuard *guard = nullptr;
+    int peer = -1;
+
+    Fixture()
+    {
+        settings->idleGrace = 0ms; // auto mode closes as soon as it is idle
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+            return;
+        peer = pair[1];
+        socket = new QLocalSocket(&server);
+        socket->setSocketDescriptor(pair[0]);
+        guard = new ConnectionGuard(SocketAccess(socket),
+                                    manager.holdSession(QStringLiteral("connection")), &server,
+                                    settings, roll);
+    }
+    ~Fixture() { ::close(peer); }
+
+    bool made() const { return guard && socket->state() == QLocalSocket::ConnectedState; }
+    // The peer reads until the end of the stream; what it read.
+    QByteArray peerReadsToTheEnd()
+    {
+        RawReceiver received(peer);
+        QDeadlineTimer bound(10000);
+        while (!received.receive() && !bound.hasExpired())
+            QTest::qWait(1);
+        return received.ended && received.error == 0 ? received.data : "(no clean end)";
+    }
+};
+
+} // namespace
+
+class TestConnectionGuard : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
+
+    // Taken, idle, drained: closed at once, the peer gets an EOF, and the
+    // session lasts until the peer has closed too.
+    void anIdleConnectionDrainsAtOnce()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        QCOMPARE(f.guard->stage(), Stage::Serving);
+        QCOMPARE(f.roll->pending, 1);
+        f.guard->markTaken();
+        QCOMPARE(f.roll->pending, 0);
+        f.guard->drain(QDeadlineTimer::Forever);
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray());
+        QCOMPARE(f.manager.activeSessions(), 1); // lingering
+        ::shutdown(f.peer, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
+    }
+
+    // Until the application takes it, a connection is busy: it drains once taken.
+    void anUntakenConnectionDrainsOnceTaken()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.guard->drain(QDeadlineTimer::Forever);
+        QCOMPARE(f.guard->stage(), Stage::Draining);
+        QVERIFY(f.guard->isBusy());
+        f.guard->markTaken();
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+    }
+
+    // Marked busy, it waits for markIdle(); bytes unread hold it too.
+    void busyWaitsForIdleAndUnreadBytes()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.guard->markTaken();
+        f.guard->setMode(Mode::Busy);
+        f.guard->drain(QDeadlineTimer::Forever);
+        QCOMPARE(f.guard->stage(), Stage::Draining);
+        QCOMPARE(::send(f.peer, "request", 7, MSG_NOSIGNAL), 7);
+        f.guard->setMode(Mode::Auto);
+        QTRY_COMPARE_WITH_TIMEOUT(f.socket->bytesAvailable(), qint64(7), 10000);
+        QCOMPARE(f.guard->stage(), Stage::Draining); // the application has not read it
+        QCOMPARE(f.socket->readAll(), QByteArray("request"));
+        f.socket->write("reply");
+        QTRY_COMPARE_WITH_TIMEOUT(f.guard->stage(), Stage::Closed, 10000);
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray("reply"));
+    }
+
+    // The application closes while Qt holds output the peer has not taken:
+    // Closing until all of it is out, then closed; the peer gets every byte.
+    void closeWaitsForTheOutput()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.guard->markTaken();
+        const QByteArray reply(4 * 1024 * 1024, 'r'); // more than the kernel holds
+        f.socket->write(reply);
+        QVERIFY(ConnectionGuard::closeGracefully(f.socket));
+        QCOMPARE(f.guard->stage(), Stage::Closing);
+        QVERIFY(ConnectionGuard::closeGracefully(f.socket)); // asked twice: the same
+        QCOMPARE(f.peerReadsToTheEnd(), reply);
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        QVERIFY(!ConnectionGuard::closeGracefully(f.socket)); // nothing left to close
+    }
+
+    // Closed by the application in a drain, with a server that awaits the
+    // peer's close (a closing handshake): the session lasts until the peer
+    // closes, whatever the linger. Outside a drain the linger ends it.
+    void aCloseInADrainAwaitsThePeer_data()
+    {
+        QTest::addColumn<bool>("inDrain");
+        QTest::newRow("in a drain") << true;
+        QTest::newRow("serving") << false;
+    }
+    void aCloseInADrainAwaitsThePeer()
+    {
+        QFETCH(bool, inDrain);
+        Fixture f;
+        QVERIFY(f.made());
+        f.settings->awaitPeerClose = true;
+        f.settings->linger = 0ms;
+        f.guard->markTaken();
+        f.guard->setMode(Mode::Busy); // the drain alone closes nothing
+        if (inDrain)
+            f.guard->drain(QDeadlineTimer::Forever);
+        QVERIFY(ConnectionGuard::closeGracefully(f.socket));
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray());
+        if (!inDrain) {
+            QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
+            return;
+        }
+        for (int turn = 0; turn < 20; ++turn)
+            QCoreApplication::processEvents();
+        QCOMPARE(f.manager.activeSessions(), 1);
+        ::shutdown(f.peer, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
+    }
+
+    // The deadline: closed now, named with what that cut off.
+    void closeNowNamesWhatItCuts()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        QCOMPARE(::send(f.peer, "half a request", 14, MSG_NOSIGNAL), 14);
+        QTRY_COMPARE_WITH_TIMEOUT(f.socket->bytesAvailable(), qint64(14), 10000);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^local connection from process \\d+ closed at the shutdown "
+                                 "deadline: never taken by the application, 14 byte\\(s\\) "
+                                 "never read$")));
+        f.guard->closeNow();
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        f.guard->closeNow(); // once only
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray());
+    }
+
+    // The peer closes: Qt closes its side, the guard is done, the session over.
+    void thePeersCloseEndsTheSession()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.guard->markTaken();
+        ::close(std::exchange(f.peer, -1));
+        QTRY_COMPARE_WITH_TIMEOUT(f.guard->stage(), Stage::Closed, 10000);
+        QCOMPARE(f.manager.activeSessions(), 0);
+        f.guard->drain(QDeadlineTimer::Forever); // nothing left to drain
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+    }
+
+    // The roll forgets a guard when it goes, however its socket went.
+    void theRollForgetsTheGuard()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.socket->disconnect(); // cut every connection: nothing else tells the roll
+        QCOMPARE(f.roll->guards.size(), 1);
+        delete f.socket;
+        QCOMPARE(f.roll->guards.size(), 0);
+        QCOMPARE(f.roll->pending, 0);
+        QCOMPARE(f.manager.activeSessions(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConnectionGuard)
+#include "tst_connectionguard.moc"
