@@ -18,7 +18,7 @@
 
 using canstop::ConnectionGuard;
 using canstop::ConnectionRoll;
-using canstop::DrainSettings;
+using canstop::DrainOptions;
 using canstop::SocketAccess;
 using Stage = ConnectionGuard::Stage;
 using Mode = ConnectionGuard::Mode;
@@ -30,15 +30,14 @@ struct Fixture
 {
     TestManager manager;
     QObject server; // the guard's server: its settings apply while it exists
-    std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
     std::shared_ptr<ConnectionRoll> roll = std::make_shared<ConnectionRoll>();
     QLocalSocket *socket = nullptr;
     ConnectionGuard *guard = nullptr;
     int peer = -1;
 
-    Fixture()
+    // By default auto mode closes as soon as a connection is idle.
+    explicit Fixture(DrainOptions options = quickOptions())
     {
-        settings->idleGrace = 0ms; // auto mode closes as soon as it is idle
         int pair[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
             return;
@@ -47,9 +46,16 @@ struct Fixture
         socket->setSocketDescriptor(pair[0]);
         guard = new ConnectionGuard(SocketAccess(socket),
                                     manager.holdSession(QStringLiteral("connection")), &server,
-                                    settings, roll);
+                                    options, roll);
     }
     ~Fixture() { ::close(peer); }
+
+    static DrainOptions quickOptions()
+    {
+        DrainOptions options;
+        options.setIdleGrace(0ms);
+        return options;
+    }
 
     bool made() const { return guard && socket->state() == QLocalSocket::ConnectedState; }
     // The peer reads until the end of the stream; what it read.
@@ -150,10 +156,11 @@ private Q_SLOTS:
     void aCloseInADrainAwaitsThePeer()
     {
         QFETCH(bool, inDrain);
-        Fixture f;
+        DrainOptions options = Fixture::quickOptions();
+        options.setAwaitPeerClose(true);
+        options.setLinger(0ms);
+        Fixture f(options);
         QVERIFY(f.made());
-        f.settings->awaitPeerClose = true;
-        f.settings->linger = 0ms;
         f.guard->markTaken();
         f.guard->setMode(Mode::Busy); // the drain alone closes nothing
         if (inDrain)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <canstop/canstop_network_export.h>
+#include <canstop/drainoptions.h>
 
 #include <QLocalServer>
 
@@ -52,8 +53,15 @@ public:
     /// Connections still lingering finish on their own.
     ~GracefulLocalServer() override;
 
-    /// As GracefulTcpServer's, with the same defaults; each refuses a bad
-    /// value with a warning.
+    /// How the connections drain (DrainOptions), for connections accepted
+    /// from now on; refused with one warning for Protocol::Http1, which
+    /// needs a TCP socket.
+    ///@{
+    DrainOptions drainOptions() const;
+    bool setDrainOptions(const DrainOptions &options);
+    ///@}
+    /// Shorthands for one option of drainOptions() each, with its checks:
+    /// a bad value is refused with one warning.
     ///@{
     qint64 maxPendingOutput() const;
     bool setMaxPendingOutput(qint64 bytes);
@@ -92,7 +100,7 @@ public:
 
 Q_SIGNALS:
     /// Listening has stopped; connections close as they become idle.
-    void drainingStarted();
+    void drainingStarted(QPrivateSignal);
 
 protected:
     /// Wraps the descriptor in a QLocalSocket that counts as a session.

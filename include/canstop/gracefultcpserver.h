@@ -4,6 +4,7 @@
 #pragma once
 
 #include <canstop/canstop_network_export.h>
+#include <canstop/drainoptions.h>
 
 #include <QHostAddress>
 #include <QTcpServer>
@@ -64,31 +65,18 @@ class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
     Q_PROPERTY(qint64 maxPendingOutput READ maxPendingOutput WRITE setMaxPendingOutput)
     Q_PROPERTY(qint64 maxPendingInput READ maxPendingInput WRITE setMaxPendingInput)
     Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
-    Q_PROPERTY(Protocol protocol READ protocol WRITE setProtocol)
+    Q_PROPERTY(canstop::DrainOptions::Protocol protocol READ protocol WRITE setProtocol)
 
 public:
-    /// What the connections speak, as far as a drain needs to know.
-    enum class Protocol {
-        /// Bytes: a connection is busy while it has unread input or unsent
-        /// output, or has not been quiet for idleGrace().
-        Raw,
-        /// HTTP/1.1 (RFC 9112): a connection is also busy from the first byte
-        /// of a request to the last byte of its response; in a drain every
-        /// response carries "Connection: close" and a connection closes once
-        /// the response that said so has ended. A connection upgraded to
-        /// another protocol (101), or that is not HTTP/1.1, is drained as Raw.
-        Http1,
-    };
-    Q_ENUM(Protocol)
-
-    /// maxPendingOutput() unless set: 1 MiB.
-    static constexpr qint64 DefaultMaxPendingOutput = qint64{1024} * 1024;
-    /// maxPendingInput() unless set: 1 MiB.
-    static constexpr qint64 DefaultMaxPendingInput = qint64{1024} * 1024;
-    /// linger() unless set: 1 s.
-    static constexpr std::chrono::milliseconds DefaultLinger{1000};
-    /// idleGrace() unless set: 250 ms.
-    static constexpr std::chrono::milliseconds DefaultIdleGrace{250};
+    /// What the connections speak: DrainOptions::Protocol.
+    using Protocol = DrainOptions::Protocol;
+    /// The defaults, as DrainOptions has them.
+    ///@{
+    static constexpr qint64 DefaultMaxPendingOutput = DrainOptions::DefaultMaxPendingOutput;
+    static constexpr qint64 DefaultMaxPendingInput = DrainOptions::DefaultMaxPendingInput;
+    static constexpr std::chrono::milliseconds DefaultLinger = DrainOptions::DefaultLinger;
+    static constexpr std::chrono::milliseconds DefaultIdleGrace = DrainOptions::DefaultIdleGrace;
+    ///@}
     /// The most threads serveInThreads() takes.
     static constexpr int MaxWorkerThreads = 256;
 
@@ -103,58 +91,28 @@ public:
     /// Connections still lingering finish on their own.
     ~GracefulTcpServer() override;
 
-    /// Output a connection may hold unsent in the kernel (its send buffer)
-    /// before Qt holds any. For connections accepted from now on; refused
-    /// with a warning unless 1 <= bytes <= INT_MAX.
+    /// How the connections drain (DrainOptions), for connections accepted
+    /// from now on.
+    ///@{
+    DrainOptions drainOptions() const;
+    bool setDrainOptions(const DrainOptions &options);
+    ///@}
+    /// Shorthands for one option of drainOptions() each, with its checks:
+    /// a bad value is refused with one warning.
     ///@{
     qint64 maxPendingOutput() const;
     bool setMaxPendingOutput(qint64 bytes);
-    ///@}
-
-    /// How far Qt reads ahead of the application on each connection (its
-    /// read buffer size), so that a fast sender cannot grow the server's
-    /// memory. For connections accepted from now on; refused with a warning
-    /// unless 1 <= bytes <= INT_MAX. A connection that must hold a larger
-    /// message whole can lift it with QAbstractSocket::setReadBufferSize(0).
-    ///@{
     qint64 maxPendingInput() const;
     bool setMaxPendingInput(qint64 bytes);
-    ///@}
-
-    /// What the connections speak; for connections accepted from now on.
-    /// Refused with a warning if not a Protocol.
-    ///@{
     Protocol protocol() const;
     bool setProtocol(Protocol protocol);
-    ///@}
-
-    /// How long a connection must be quiet before a drain closes it, unless
-    /// the application marks it (markBusy(), markIdle()); refused with a
-    /// warning unless 0 <= grace <= INT_MAX ms.
-    ///@{
     std::chrono::milliseconds idleGrace() const;
     bool setIdleGrace(std::chrono::milliseconds grace);
-    ///@}
-
-    /// How long a graceful close waits for the peer to close its side after
-    /// getting EOF (never past the shutdown's deadline); refused with a
-    /// warning if negative.
-    ///@{
     std::chrono::milliseconds linger() const;
     bool setLinger(std::chrono::milliseconds linger);
-    ///@}
-
-    /// Whether, in a drain, a graceful close waits for the peer to close
-    /// its side until the shutdown's deadline rather than for linger(), and
-    /// names a peer that has not closed by then (abandoned: "its peer never
-    /// closed its side"): for protocols with a closing handshake, such as
-    /// WebSocket, where the peer answers the server's close before closing.
-    /// Off by default.
-    ///@{
     bool awaitsPeerClose() const;
     void setAwaitPeerClose(bool await);
     ///@}
-
     /// From now on the application says when `connection` is busy (a request
     /// is in progress) and when it is idle (between requests). One warning,
     /// and nothing else, for a connection this server did not accept.
@@ -214,7 +172,7 @@ public:
 
 Q_SIGNALS:
     /// Listening has stopped; connections close as they become idle.
-    void drainingStarted();
+    void drainingStarted(QPrivateSignal);
 
 protected:
     /// Wraps the descriptor in a QTcpSocket that counts as a session. A

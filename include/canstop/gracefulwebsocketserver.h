@@ -4,6 +4,7 @@
 #pragma once
 
 #include <canstop/canstop_websockets_export.h>
+#include <canstop/drainoptions.h>
 
 #include <QHostAddress>
 #include <QWebSocketServer>
@@ -34,6 +35,7 @@ class GracefulWebSocketServerPrivate;
 class CANSTOP_WEBSOCKETS_EXPORT GracefulWebSocketServer : public QWebSocketServer
 {
     Q_OBJECT
+    Q_PROPERTY(bool draining READ isDraining NOTIFY drainingStarted)
 
 public:
     /// Follows LifecycleManager::instance(), as GracefulTcpServer does.
@@ -56,9 +58,19 @@ public:
     /// Socket activation: see GracefulTcpServer::listenInherited().
     bool listenInherited(const QString &name = QString());
 
-    /// The server that accepts and drains the connections, for its options
-    /// (idle grace, backlog, buffer sizes). Owned by this server.
+    /// The server that accepts and drains the connections (its backlog,
+    /// worker threads). Owned by this server.
     GracefulTcpServer *tcpServer() const;
+    /// How the connections drain, as tcpServer()'s; the peer's close is
+    /// always awaited (the closing handshake), so setDrainOptions() turns
+    /// DrainOptions::setAwaitPeerClose() on, and refuses Protocol::Http1 with
+    /// one warning.
+    ///@{
+    DrainOptions drainOptions() const;
+    bool setDrainOptions(const DrainOptions &options);
+    ///@}
+    /// True once the drain has begun (drainingStarted()).
+    bool isDraining() const;
 
     /// The reason sent with code 1001 at shutdown, "server shutting down"
     /// unless set; at most 123 bytes of it in UTF-8 are sent.
@@ -72,6 +84,10 @@ public:
     bool hasPendingConnections() const;
     QWebSocket *nextPendingConnection() override;
     ///@}
+
+Q_SIGNALS:
+    /// Listening has stopped; every WebSocket is being closed with 1001.
+    void drainingStarted(QPrivateSignal);
 
 private:
     Q_DECLARE_PRIVATE(GracefulWebSocketServer)

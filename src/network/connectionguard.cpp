@@ -54,11 +54,10 @@ int copyDescriptor(int fd)
 } // namespace
 
 ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
-                                 std::shared_ptr<const DrainSettings> settings,
-                                 std::shared_ptr<ConnectionRoll> roll)
+                                 const DrainOptions &options, std::shared_ptr<ConnectionRoll> roll)
     : QObject(socket.device()), m_socket(socket),
-      m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server),
-      m_settings(std::move(settings)), m_roll(std::move(roll)), m_token(std::move(token))
+      m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server), m_options(options),
+      m_roll(std::move(roll)), m_token(std::move(token))
 {
     {
         const std::lock_guard lock(m_roll->mutex);
@@ -67,8 +66,8 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
     }
     watchSocket();
     m_lastActivity.start();
-    m_socket.setReadBufferSize(m_settings->maxPendingInput);
-    const int sendBuffer = static_cast<int>(m_settings->maxPendingOutput);
+    m_socket.setReadBufferSize(m_options.maxPendingInput());
+    const int sendBuffer = static_cast<int>(m_options.maxPendingOutput());
     ::setsockopt(m_socket.descriptor(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
     if (m_http)
         m_http->watchReads(readNotifier());
@@ -189,7 +188,7 @@ bool ConnectionGuard::quietLongEnough()
     // A client told "Connection: close" sends nothing more.
     if (m_mode != Mode::Auto || (m_http && m_http->hasSaidClose()))
         return true;
-    const qint64 wait = m_settings->idleGrace.count() - m_lastActivity.elapsed();
+    const qint64 wait = m_options.idleGrace().count() - m_lastActivity.elapsed();
     if (wait <= 0)
         return true;
     if (!m_checks.afterGrace) {
@@ -340,10 +339,10 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
         m_token.reset();
         return;
     }
-    QDeadlineTimer end(m_server ? m_settings->linger : std::chrono::milliseconds(0));
+    QDeadlineTimer end(m_server ? m_options.linger() : std::chrono::milliseconds(0));
     // A protocol with a closing handshake: in a drain, the peer has until
     // the deadline to close, and one that does not is named.
-    const bool awaitPeer = inDrain && m_server && m_settings->awaitPeerClose;
+    const bool awaitPeer = inDrain && m_server && m_options.awaitsPeerClose();
     if (awaitPeer || m_lingerEnd < end)
         end = m_lingerEnd;
     LingerSet::local()->add(fd, std::move(m_token), end, cut,

@@ -5,7 +5,8 @@
 
 #include <canstop/sessiontoken.h>
 
-#include "drainsettings_p.h"
+#include <canstop/drainoptions.h>
+
 #include "socketaccess_p.h"
 
 #include <QDeadlineTimer>
@@ -63,8 +64,7 @@ public:
     };
 
     ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
-                    std::shared_ptr<const DrainSettings> settings,
-                    std::shared_ptr<ConnectionRoll> roll);
+                    const DrainOptions &options, std::shared_ptr<ConnectionRoll> roll);
     ~ConnectionGuard() override;
 
     // The guard of `socket`, if `server` accepted it.
@@ -107,7 +107,7 @@ private:
     SocketAccess m_socket;
     HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
     const QPointer<QObject> m_server;
-    const std::shared_ptr<const DrainSettings> m_settings;
+    const DrainOptions m_options; // as when it was accepted
     const std::shared_ptr<ConnectionRoll> m_roll;
     SessionToken m_token;
     QMetaObject::Connection m_onRead;

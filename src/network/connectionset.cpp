@@ -12,9 +12,7 @@
 
 namespace canstop {
 
-ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,
-                             QObject *context)
-    : m_server(server), m_settings(std::move(settings))
+ConnectionSet::ConnectionSet(QObject *server, QObject *context) : m_server(server)
 {
     if (!context)
         context = server;
@@ -29,9 +27,9 @@ ConnectionSet::ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> set
     });
 }
 
-void ConnectionSet::add(SocketAccess socket, SessionToken token)
+void ConnectionSet::add(SocketAccess socket, SessionToken token, const DrainOptions &options)
 {
-    auto *guard = new ConnectionGuard(socket, std::move(token), m_server, m_settings, m_roll);
+    auto *guard = new ConnectionGuard(socket, std::move(token), m_server, options, m_roll);
     if (m_draining)
         drain(guard);
 }

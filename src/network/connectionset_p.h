@@ -37,11 +37,10 @@ public:
 
     // `server` is the guards' owner; `context`, the timers' (by default
     // `server`), lives in the thread of the connections.
-    ConnectionSet(QObject *server, std::shared_ptr<DrainSettings> settings,
-                  QObject *context = nullptr);
+    explicit ConnectionSet(QObject *server, QObject *context = nullptr);
 
-    // An accepted socket: guarded from now on, pending until taken().
-    void add(SocketAccess socket, SessionToken token);
+    // An accepted socket: guarded from now on with `options`, pending until taken().
+    void add(SocketAccess socket, SessionToken token, const DrainOptions &options);
     void taken(QIODevice *socket);
     qsizetype pendingCount() const;
 
@@ -75,7 +74,6 @@ private:
     template <typename Function> void withGuard(ConnectionGuard *guard, Function function);
 
     QObject *const m_server;
-    const std::shared_ptr<DrainSettings> m_settings;
     const std::shared_ptr<ConnectionRoll> m_roll = std::make_shared<ConnectionRoll>();
     QList<QPointer<QIODevice>> m_kept;  // pending in this set's own queue, oldest first
     QList<ConnectionGuard *> m_toDrain; // not yet told of the drain

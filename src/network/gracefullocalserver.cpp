@@ -17,7 +17,7 @@ namespace canstop {
 
 GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *server)
     : q_ptr(server), manager(server, "GracefulLocalServer", [this] { startDraining(); }),
-      connections(server, settings)
+      connections(server)
 {}
 
 void GracefulLocalServerPrivate::startDraining()
@@ -53,7 +53,7 @@ void GracefulLocalServerPrivate::startDraining()
            "stopped listening on a local socket; closing %lld connection(s) as they "
            "become idle",
            static_cast<long long>(count));
-    Q_EMIT q->drainingStarted();
+    Q_EMIT q->drainingStarted({});
 }
 
 GracefulLocalServer::GracefulLocalServer(QObject *parent)
@@ -76,52 +76,60 @@ GracefulLocalServer::GracefulLocalServer(LifecycleManager *lifecycle, QObject *p
 
 GracefulLocalServer::~GracefulLocalServer() = default;
 
+DrainOptions GracefulLocalServer::drainOptions() const
+{
+    return d_func()->options;
+}
+
+bool GracefulLocalServer::setDrainOptions(const DrainOptions &options)
+{
+    if (options.protocol() != DrainOptions::Protocol::Raw) {
+        qCWarning(lcNetwork, "GracefulLocalServer::setDrainOptions(): refused: Protocol::Http1 "
+                             "needs a TCP socket");
+        return false;
+    }
+    d_func()->options = options;
+    return true;
+}
+
 qint64 GracefulLocalServer::maxPendingOutput() const
 {
-    Q_D(const GracefulLocalServer);
-    return d->settings->maxPendingOutput;
+    return d_func()->options.maxPendingOutput();
 }
 
 bool GracefulLocalServer::setMaxPendingOutput(qint64 bytes)
 {
-    Q_D(GracefulLocalServer);
-    return d->settings->setMaxPendingOutput(bytes);
+    return d_func()->options.setMaxPendingOutput(bytes);
 }
 
 qint64 GracefulLocalServer::maxPendingInput() const
 {
-    Q_D(const GracefulLocalServer);
-    return d->settings->maxPendingInput;
+    return d_func()->options.maxPendingInput();
 }
 
 bool GracefulLocalServer::setMaxPendingInput(qint64 bytes)
 {
-    Q_D(GracefulLocalServer);
-    return d->settings->setMaxPendingInput(bytes);
+    return d_func()->options.setMaxPendingInput(bytes);
 }
 
 std::chrono::milliseconds GracefulLocalServer::idleGrace() const
 {
-    Q_D(const GracefulLocalServer);
-    return d->settings->idleGrace;
+    return d_func()->options.idleGrace();
 }
 
 bool GracefulLocalServer::setIdleGrace(std::chrono::milliseconds grace)
 {
-    Q_D(GracefulLocalServer);
-    return d->settings->setIdleGrace(grace);
+    return d_func()->options.setIdleGrace(grace);
 }
 
 std::chrono::milliseconds GracefulLocalServer::linger() const
 {
-    Q_D(const GracefulLocalServer);
-    return d->settings->linger;
+    return d_func()->options.linger();
 }
 
 bool GracefulLocalServer::setLinger(std::chrono::milliseconds linger)
 {
-    Q_D(GracefulLocalServer);
-    return d->settings->setLinger(linger);
+    return d_func()->options.setLinger(linger);
 }
 
 void GracefulLocalServer::markBusy(QLocalSocket *connection)
@@ -192,7 +200,7 @@ void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
     SessionToken token;
     if (d->manager.get())
         token = d->manager.get()->holdSession(SocketAccess(socket).name());
-    d->connections.add(SocketAccess(socket), std::move(token));
+    d->connections.add(SocketAccess(socket), std::move(token), d->options);
     d->connections.keep(socket);
     Q_EMIT newConnection();
 }

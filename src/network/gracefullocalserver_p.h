@@ -22,7 +22,7 @@ public:
     GracefulLocalServer *const q_ptr;
     ManagerLink manager;
     bool draining = false;
-    const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
+    DrainOptions options; // each connection takes a copy
     ConnectionSet connections;
 };
 

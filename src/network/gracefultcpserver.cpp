@@ -42,7 +42,7 @@ int kernelListenBacklog()
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
     : q_ptr(server), manager(server, "GracefulTcpServer", [this] { startDraining(); }),
-      connections(server, settings)
+      connections(server)
 {
     connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
     retryTimer.setSingleShot(true);
@@ -90,7 +90,7 @@ void GracefulTcpServerPrivate::startDraining()
                  "instance"
                : "stopped listening",
            qUtf16Printable(which));
-    Q_EMIT q->drainingStarted();
+    Q_EMIT q->drainingStarted({});
 }
 
 void GracefulTcpServerPrivate::closeListener()
@@ -256,82 +256,75 @@ GracefulTcpServer::GracefulTcpServer(LifecycleManager *lifecycle, QObject *paren
 
 GracefulTcpServer::~GracefulTcpServer() = default;
 
+DrainOptions GracefulTcpServer::drainOptions() const
+{
+    return d_func()->options;
+}
+
+bool GracefulTcpServer::setDrainOptions(const DrainOptions &options)
+{
+    d_func()->options = options;
+    return true;
+}
+
 qint64 GracefulTcpServer::maxPendingOutput() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->settings->maxPendingOutput;
+    return d_func()->options.maxPendingOutput();
 }
 
 bool GracefulTcpServer::setMaxPendingOutput(qint64 bytes)
 {
-    Q_D(GracefulTcpServer);
-    return d->settings->setMaxPendingOutput(bytes);
+    return d_func()->options.setMaxPendingOutput(bytes);
 }
 
 qint64 GracefulTcpServer::maxPendingInput() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->settings->maxPendingInput;
+    return d_func()->options.maxPendingInput();
 }
 
 bool GracefulTcpServer::setMaxPendingInput(qint64 bytes)
 {
-    Q_D(GracefulTcpServer);
-    return d->settings->setMaxPendingInput(bytes);
+    return d_func()->options.setMaxPendingInput(bytes);
 }
 
 GracefulTcpServer::Protocol GracefulTcpServer::protocol() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->protocol;
+    return d_func()->options.protocol();
 }
 
 bool GracefulTcpServer::setProtocol(Protocol protocol)
 {
-    Q_D(GracefulTcpServer);
-    if (protocol != Protocol::Raw && protocol != Protocol::Http1) {
-        qCWarning(lcNetwork, "protocol %d refused: not a GracefulTcpServer::Protocol",
-                  static_cast<int>(protocol));
-        return false;
-    }
-    d->protocol = protocol;
-    return true;
+    return d_func()->options.setProtocol(protocol);
 }
 
 std::chrono::milliseconds GracefulTcpServer::idleGrace() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->settings->idleGrace;
+    return d_func()->options.idleGrace();
 }
 
 bool GracefulTcpServer::setIdleGrace(std::chrono::milliseconds grace)
 {
-    Q_D(GracefulTcpServer);
-    return d->settings->setIdleGrace(grace);
+    return d_func()->options.setIdleGrace(grace);
 }
 
 std::chrono::milliseconds GracefulTcpServer::linger() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->settings->linger;
+    return d_func()->options.linger();
 }
 
 bool GracefulTcpServer::setLinger(std::chrono::milliseconds linger)
 {
-    Q_D(GracefulTcpServer);
-    return d->settings->setLinger(linger);
+    return d_func()->options.setLinger(linger);
 }
 
 bool GracefulTcpServer::awaitsPeerClose() const
 {
-    Q_D(const GracefulTcpServer);
-    return d->settings->awaitPeerClose;
+    return d_func()->options.awaitsPeerClose();
 }
 
 void GracefulTcpServer::setAwaitPeerClose(bool await)
 {
-    Q_D(GracefulTcpServer);
-    d->settings->awaitPeerClose = await;
+    d_func()->options.setAwaitPeerClose(await);
 }
 
 void GracefulTcpServer::markBusy(QTcpSocket *connection)
@@ -366,7 +359,7 @@ bool GracefulTcpServer::serveInThreads(int threads, const std::function<void(QTc
         return false;
     }
     for (int i = 0; i < threads; ++i) {
-        auto worker = std::make_unique<WorkerThread>(this, d->settings, serve);
+        auto worker = std::make_unique<WorkerThread>(this, serve);
         worker->setObjectName(QStringLiteral("canstop worker %1").arg(i + 1));
         worker->startServing();
         d->workers.push_back(std::move(worker));
@@ -398,11 +391,12 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
                              : d->manager.get() ? d->manager.get()->holdSession(name)
                                                 : SessionToken();
         WorkerThread &worker = *d->workers[d->nextWorker++ % d->workers.size()];
-        worker.adopt(int(socketDescriptor), d->protocol, std::move(token));
+        worker.adopt(int(socketDescriptor), d->options, std::move(token));
         return;
     }
-    QTcpSocket *socket =
-        d->protocol == Protocol::Http1 ? new HttpSocket(this) : new ServerSocket(this);
+    QTcpSocket *socket = d->options.protocol() == Protocol::Http1
+                             ? static_cast<QTcpSocket *>(new HttpSocket(this))
+                             : new ServerSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                   qUtf16Printable(socket->errorString()));
@@ -417,7 +411,7 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         token = d->queuedInKernel.hold(name);
     else if (d->manager.get())
         token = d->manager.get()->holdSession(name);
-    d->connections.add(SocketAccess(socket), std::move(token));
+    d->connections.add(SocketAccess(socket), std::move(token), d->options);
     addPendingConnection(socket);
 }
 

@@ -43,8 +43,7 @@ public:
 
     GracefulTcpServer *const q_ptr;
     ManagerLink manager;
-    GracefulTcpServer::Protocol protocol = GracefulTcpServer::Protocol::Raw;
-    const std::shared_ptr<DrainSettings> settings = std::make_shared<DrainSettings>();
+    DrainOptions options; // each connection takes a copy
     bool draining = false;
     bool inherited = false; // from listenInherited(): its queue is not ours to take
     bool stored = false;    // in systemd's fd store: neither

@@ -37,8 +37,8 @@ struct Handover
 
 } // namespace
 
-WorkerThread::WorkerThread(QObject *server, std::shared_ptr<DrainSettings> settings, Serve serve)
-    : m_server(server), m_settings(std::move(settings)), m_serve(std::move(serve))
+WorkerThread::WorkerThread(QObject *server, Serve serve)
+    : m_server(server), m_serve(std::move(serve))
 {}
 
 WorkerThread::~WorkerThread()
@@ -57,7 +57,7 @@ void WorkerThread::startServing()
 void WorkerThread::run()
 {
     QObject context; // parent of the connections: they end with the thread
-    ConnectionSet connections(m_server, m_settings, &context);
+    ConnectionSet connections(m_server, &context);
     {
         const std::lock_guard lock(m_mutex);
         m_context = &context;
@@ -70,15 +70,15 @@ void WorkerThread::run()
     m_connections = nullptr;
 }
 
-void WorkerThread::adopt(int fd, GracefulTcpServer::Protocol protocol, SessionToken token)
+void WorkerThread::adopt(int fd, const DrainOptions &options, SessionToken token)
 {
     auto handover = std::make_shared<Handover>(fd, std::move(token));
     const std::lock_guard lock(m_mutex);
     if (!m_context)
         return; // the thread has ended: the handover closes it
-    postCall(m_context, [this, protocol, handover] {
+    postCall(m_context, [this, options, handover] {
         const int descriptor = std::exchange(handover->fd, -1);
-        QTcpSocket *socket = protocol == GracefulTcpServer::Protocol::Http1
+        QTcpSocket *socket = options.protocol() == DrainOptions::Protocol::Http1
                                  ? static_cast<QTcpSocket *>(new HttpSocket(m_context))
                                  : new ServerSocket(m_context);
         if (!socket->setSocketDescriptor(descriptor)) {
@@ -91,7 +91,7 @@ void WorkerThread::adopt(int fd, GracefulTcpServer::Protocol protocol, SessionTo
         // Counted under its own name from now on.
         SessionToken own = handover->token.hold(SocketAccess(socket).name());
         handover->token.reset();
-        m_connections->add(SocketAccess(socket), std::move(own));
+        m_connections->add(SocketAccess(socket), std::move(own), options);
         m_connections->taken(socket);
         m_serve(socket);
     });

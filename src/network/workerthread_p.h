@@ -6,8 +6,6 @@
 #include <canstop/gracefultcpserver.h>
 #include <canstop/sessiontoken.h>
 
-#include "drainsettings_p.h"
-
 #include <QDeadlineTimer>
 #include <QThread>
 
@@ -31,15 +29,15 @@ class WorkerThread : public QThread
 public:
     using Serve = std::function<void(QTcpSocket *)>;
 
-    WorkerThread(QObject *server, std::shared_ptr<DrainSettings> settings, Serve serve);
+    WorkerThread(QObject *server, Serve serve);
     // Ends the event loop; what is still connected is closed with it.
     ~WorkerThread() override;
 
     // Starts the thread; returns once it takes connections.
     void startServing();
     // In the server's thread: `fd` becomes a connection in this thread,
-    // handed to `serve` there; `token` counts it meanwhile.
-    void adopt(int fd, GracefulTcpServer::Protocol protocol, SessionToken token);
+    // drained with `options`, handed to `serve` there; `token` counts it meanwhile.
+    void adopt(int fd, const DrainOptions &options, SessionToken token);
     void startDraining(QDeadlineTimer deadline);
 
 protected:
@@ -47,7 +45,6 @@ protected:
 
 private:
     QObject *const m_server;
-    const std::shared_ptr<DrainSettings> m_settings;
     const Serve m_serve;
     // Guards m_context and m_connections, which live in run(), for the
     // server's thread: nothing is posted to them once they are gone.

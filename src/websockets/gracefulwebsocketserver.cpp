@@ -75,6 +75,7 @@ void GracefulWebSocketServerPrivate::startDraining()
     const QList<QPointer<QWebSocket>> closing = open;
     for (QWebSocket *webSocket : closing)
         goAway(webSocket);
+    Q_EMIT q_ptr->drainingStarted({});
 }
 
 void GracefulWebSocketServerPrivate::goAway(QWebSocket *webSocket)
@@ -148,6 +149,28 @@ GracefulTcpServer *GracefulWebSocketServer::tcpServer() const
 {
     Q_D(const GracefulWebSocketServer);
     return d->tcp;
+}
+
+DrainOptions GracefulWebSocketServer::drainOptions() const
+{
+    return d_func()->tcp->drainOptions();
+}
+
+bool GracefulWebSocketServer::setDrainOptions(const DrainOptions &options)
+{
+    if (options.protocol() != DrainOptions::Protocol::Raw) {
+        qCWarning(lcWebSockets, "GracefulWebSocketServer::setDrainOptions(): refused: "
+                                "WebSocket connections are not drained as HTTP/1.1");
+        return false;
+    }
+    DrainOptions withHandshake = options;
+    withHandshake.setAwaitPeerClose(true);
+    return d_func()->tcp->setDrainOptions(withHandshake);
+}
+
+bool GracefulWebSocketServer::isDraining() const
+{
+    return d_func()->draining;
 }
 
 QString GracefulWebSocketServer::closeReason() const
