@@ -396,6 +396,53 @@ private Q_SLOTS:
         QVERIFY(manager.report().isClean());
     }
 
+    // Out of file descriptors, the example keeps listening (Qt's own
+    // QLocalServer closes for good and deletes its socket file): what waits
+    // in the kernel's queue is served as descriptors free up.
+    void outOfDescriptorsKeepsListening()
+    {
+        const QString name = uniqueName();
+        ChildProcess echo(QStringLiteral("/bin/sh"),
+                          {QStringLiteral("-c"),
+                           QStringLiteral("ulimit -n 48 && exec \"$0\" \"$1\""),
+                           QString::fromLocal8Bit(qgetenv("CANSTOP_LOCAL_ECHO")), name});
+        QVERIFY2(echo.waitForOutput("listening on"), echo.stdErr().constData());
+        const QString path = QDir::temp().filePath(name);
+        constexpr int Clients = 60; // more than the server can hold; fewer than its backlog more
+        std::vector<int> clients;
+        const auto closeClients = qScopeGuard([&] {
+            for (const int fd : clients)
+                ::close(fd);
+        });
+        for (int i = 0; i < Clients; ++i) {
+            clients.push_back(connectRaw(path));
+            QVERIFY(clients.back() >= 0);
+            QCOMPARE(::send(clients.back(), "x", 1, MSG_NOSIGNAL), 1);
+        }
+        const auto echoed = [&clients](size_t from, size_t to) {
+            size_t count = 0;
+            for (size_t i = from; i < to; ++i) {
+                char byte = 0;
+                count += ::recv(clients[i], &byte, 1, MSG_DONTWAIT | MSG_PEEK) == 1;
+            }
+            return count;
+        };
+        QVERIFY2(echo.waitForOutput("wait in the kernel's queue"), echo.stdErr().constData());
+        const size_t served = echoed(0, clients.size());
+        QVERIFY2(served > 0 && served < clients.size(), QByteArray::number(qulonglong(served)));
+        QVERIFY(QFile::exists(path)); // still listening
+
+        // The first half go: the rest are taken and served.
+        for (size_t i = 0; i < clients.size() / 2; ++i)
+            ::close(std::exchange(clients[i], -1));
+        QTRY_COMPARE_WITH_TIMEOUT(echoed(clients.size() / 2, clients.size()),
+                                  clients.size() - clients.size() / 2, 20000);
+        echo.signal(SIGTERM);
+        for (size_t i = clients.size() / 2; i < clients.size(); ++i)
+            ::shutdown(clients[i], SHUT_WR);
+        QCOMPARE(echo.waitForExit(20000), 0);
+    }
+
     void badInput()
     {
         TestManager manager;

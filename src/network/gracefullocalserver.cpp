@@ -17,8 +17,27 @@ namespace canstop {
 
 GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *server)
     : q_ptr(server), manager(server, "GracefulLocalServer", [this] { startDraining(); }),
-      connections(server)
-{}
+      connections(server),
+      acceptor(
+          server,
+          {[server] { return int(server->socketDescriptor()); },
+           [this, server] { return connections.pendingCount() >= server->maxPendingConnections(); },
+           [server](int fd) { server->incomingConnection(quintptr(fd)); },
+           [] { return -1; }, // the kernel does not tell for a Unix socket
+           [this](const QString &what) {
+               return manager.get() ? manager.get()->holdSession(what) : SessionToken();
+           },
+           [this] { closeListener(); }})
+{
+    connections.setBeforeClosingRemaining([this] {
+        Q_Q(GracefulLocalServer);
+        if (!q->isListening())
+            return;
+        // Still out of descriptors: what the kernel queued is reset by close().
+        acceptor.abandonQueue();
+        closeListener();
+    });
+}
 
 void GracefulLocalServerPrivate::startDraining()
 {
@@ -27,33 +46,33 @@ void GracefulLocalServerPrivate::startDraining()
         return;
     draining = true;
     if (q->isListening()) {
-        // What the kernel has queued would be reset by close(): take it first.
-        const int listener = static_cast<int>(q->socketDescriptor());
-        // Qt's listening socket blocks: accept() must not wait for more.
-        ::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK);
-        const QPointer<GracefulLocalServer> alive(q);
-        for (;;) {
-            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-                continue;
-            if (fd < 0)
-                break; // empty; or out of descriptors, where close() resets what is left
-            // Its newConnection() slots may close this server, make it listen
-            // elsewhere, or delete it, as Qt's own loop allows.
-            q->incomingConnection(quintptr(fd));
-            if (!alive)
-                return;
-            if (!q->isListening() || q->socketDescriptor() != listener)
-                break;
+        // What the kernel has queued would be reset by close(): take it
+        // first. Out of descriptors the listener stays open meanwhile.
+        switch (acceptor.drain()) {
+        case Acceptor::Result::Gone:
+            return;
+        case Acceptor::Result::Stopped:
+            closeListener();
+            break;
+        case Acceptor::Result::All: // closed by drained()
+        case Acceptor::Result::Limit:
+        case Acceptor::Result::OutOfDescriptors:
+            break;
         }
-        q->close(); // and removes the socket's file: new clients find no server
     }
     const qsizetype count = connections.startDraining(manager.deadline());
-    qCInfo(lcNetwork,
-           "stopped listening on a local socket; closing %lld connection(s) as they "
-           "become idle",
+    qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
+           q->isListening() ? "listening on a local socket until the kernel's queue is taken"
+                            : "stopped listening on a local socket",
            static_cast<long long>(count));
     Q_EMIT q->drainingStarted({});
+}
+
+void GracefulLocalServerPrivate::closeListener()
+{
+    Q_Q(GracefulLocalServer);
+    acceptor.listenerClosed();
+    q->close(); // and removes the socket's file: new clients find no server
 }
 
 GracefulLocalServer::GracefulLocalServer(QObject *parent)
@@ -154,14 +173,20 @@ bool GracefulLocalServer::listen(const QString &name)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
-    return QLocalServer::listen(name);
+    if (!QLocalServer::listen(name))
+        return false;
+    d->acceptor.takeOver();
+    return true;
 }
 
 bool GracefulLocalServer::listen(qintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
-    return QLocalServer::listen(socketDescriptor);
+    if (!QLocalServer::listen(socketDescriptor))
+        return false;
+    d->acceptor.takeOver();
+    return true;
 }
 
 bool GracefulLocalServer::isDraining() const
@@ -180,8 +205,10 @@ QLocalSocket *GracefulLocalServer::nextPendingConnection()
 {
     Q_D(GracefulLocalServer);
     auto *socket = static_cast<QLocalSocket *>(d->connections.takeKept());
-    if (socket)
+    if (socket) {
         d->connections.taken(socket);
+        d->acceptor.taken();
+    }
     return socket;
 }
 
@@ -197,9 +224,11 @@ void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
         ::close(int(socketDescriptor));
         return;
     }
-    SessionToken token;
-    if (d->manager.get())
-        token = d->manager.get()->holdSession(SocketAccess(socket).name());
+    // Taken from the kernel's queue late in a drain: a part of that queue's session.
+    const QString name = SocketAccess(socket).name();
+    SessionToken token = d->acceptor.holdQueued(name);
+    if (!token && d->manager.get())
+        token = d->manager.get()->holdSession(name);
     d->connections.add(SocketAccess(socket), std::move(token), d->options);
     d->connections.keep(socket);
     Q_EMIT newConnection();

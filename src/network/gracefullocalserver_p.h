@@ -5,6 +5,7 @@
 
 #include <canstop/gracefullocalserver.h>
 
+#include "acceptor_p.h"
 #include "connectionset_p.h"
 #include "managerlink_p.h"
 
@@ -18,12 +19,14 @@ public:
     explicit GracefulLocalServerPrivate(GracefulLocalServer *server);
 
     void startDraining();
+    void closeListener();
 
     GracefulLocalServer *const q_ptr;
     ManagerLink manager;
     bool draining = false;
     DrainOptions options; // each connection takes a copy
     ConnectionSet connections;
+    Acceptor acceptor; // last: its hooks use the members above
 };
 
 } // namespace canstop

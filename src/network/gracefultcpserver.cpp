@@ -42,12 +42,23 @@ int kernelListenBacklog()
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
     : q_ptr(server), manager(server, "GracefulTcpServer", [this] { startDraining(); }),
-      connections(server)
+      connections(server),
+      acceptor(
+          server,
+          {[server] { return int(server->socketDescriptor()); },
+           [this, server] { return connections.pendingCount() >= server->maxPendingConnections(); },
+           [this, server](int fd) {
+               server->incomingConnection(fd);
+               if (workers.empty()) // no application code runs for a worker's connection
+                   Q_EMIT server->newConnection();
+           },
+           [this] { return kernelQueueLength(); },
+           [this](const QString &what) {
+               return manager.get() ? manager.get()->holdSession(what) : SessionToken();
+           },
+           [this] { closeListener(); }})
 {
     connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
-    retryTimer.setSingleShot(true);
-    QObject::connect(&retryTimer, &QTimer::timeout, server,
-                     [server] { server->resumeAccepting(); });
     server->setListenBacklogSize(kernelListenBacklog());
 }
 
@@ -61,17 +72,17 @@ void GracefulTcpServerPrivate::startDraining()
         // The socket's owner keeps it, and its queue, for the next instance.
         closeListener();
     } else if (q->isListening()) {
-        // What the kernel has queued would be reset by close(): take it first.
-        switch (acceptQueued(true)) {
-        case Accepted::Gone:
+        // What the kernel has queued would be reset by close(): take it
+        // first. Out of descriptors the listener stays open meanwhile.
+        switch (acceptor.drain()) {
+        case Acceptor::Result::Gone:
             return;
-        case Accepted::OutOfDescriptors:
-            outOfDescriptors();
-            break;
-        case Accepted::All:
-        case Accepted::Limit: // not with ignoreLimit
-        case Accepted::Stopped:
+        case Acceptor::Result::Stopped:
             closeListener();
+            break;
+        case Acceptor::Result::All: // closed by drained()
+        case Acceptor::Result::Limit:
+        case Acceptor::Result::OutOfDescriptors:
             break;
         }
     }
@@ -96,94 +107,12 @@ void GracefulTcpServerPrivate::startDraining()
 void GracefulTcpServerPrivate::closeListener()
 {
     Q_Q(GracefulTcpServer);
-    retryTimer.stop();
+    acceptor.listenerClosed();
     // close() deletes the connections nobody has taken yet; they are
     // still the application's to serve, so they stay pending here.
     while (QTcpSocket *socket = q->QTcpServer::nextPendingConnection())
         connections.keep(socket);
     q->close();
-    queuedInKernel.reset(); // all of it was accepted
-}
-
-void GracefulTcpServerPrivate::takeOverAccepting()
-{
-    Q_Q(GracefulTcpServer);
-    // Qt accepts when its listening socket's read notifier fires; this
-    // filter accepts instead, so that running out of descriptors pauses
-    // accepting rather than spinning on EMFILE.
-    const auto notifiers = q->findChildren<QSocketNotifier *>();
-    for (QSocketNotifier *notifier : notifiers) {
-        if (notifier->type() == QSocketNotifier::Read &&
-            notifier->socket() == q->socketDescriptor())
-            notifier->installEventFilter(&acceptFilter);
-    }
-}
-
-bool GracefulTcpServerPrivate::AcceptFilter::eventFilter(QObject *, QEvent *event)
-{
-    if (event->type() != QEvent::SockAct)
-        return false;
-    m_d->onReadyToAccept();
-    return true;
-}
-
-void GracefulTcpServerPrivate::onReadyToAccept()
-{
-    Q_Q(GracefulTcpServer);
-    switch (acceptQueued(draining)) {
-    case Accepted::All:
-        if (retryDelayMs > 0) {
-            qCInfo(lcNetwork, "accepting again: file descriptors are free");
-            retryDelayMs = 0;
-        }
-        if (draining)
-            closeListener();
-        break;
-    case Accepted::Limit:
-        q->pauseAccepting(); // nextPendingConnection() resumes it
-        break;
-    case Accepted::OutOfDescriptors:
-        outOfDescriptors();
-        break;
-    case Accepted::Stopped:
-    case Accepted::Gone:
-        break;
-    }
-}
-
-GracefulTcpServerPrivate::Accepted GracefulTcpServerPrivate::acceptQueued(bool ignoreLimit)
-{
-    Q_Q(GracefulTcpServer);
-    const int listener = static_cast<int>(q->socketDescriptor());
-    for (;;) {
-        if (!ignoreLimit && connections.pendingCount() >= q->maxPendingConnections())
-            return Accepted::Limit;
-#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
-        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-#else
-        const int fd = ::accept(listener, nullptr, nullptr);
-        if (fd >= 0)
-            ::fcntl(fd, F_SETFD, FD_CLOEXEC); // QTcpSocket makes it non-blocking
-#endif
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-                return Accepted::OutOfDescriptors;
-            return Accepted::All; // EAGAIN: the queue is empty
-        }
-        q->incomingConnection(fd);
-        if (!workers.empty())
-            continue; // handed to a worker thread: no application code has run
-        // A slot may close this server, make it listen elsewhere (perhaps on
-        // the same descriptor number), or delete it, as Qt's own loop allows.
-        const QPointer<GracefulTcpServer> alive(q);
-        Q_EMIT q->newConnection();
-        if (!alive)
-            return Accepted::Gone;
-        if (!q->isListening() || q->socketDescriptor() != listener)
-            return Accepted::Stopped;
-    }
 }
 
 int GracefulTcpServerPrivate::kernelQueueLength() const
@@ -199,40 +128,13 @@ int GracefulTcpServerPrivate::kernelQueueLength() const
     return -1;
 }
 
-void GracefulTcpServerPrivate::outOfDescriptors()
-{
-    Q_Q(GracefulTcpServer);
-    const int error = errno;
-    q->pauseAccepting();
-    // While the queue waits, the drain is not over (only possible before the gate closes).
-    if (draining && !queuedInKernel && manager.get())
-        queuedInKernel =
-            manager.get()->holdSession(QStringLiteral("connections queued in the kernel"));
-    if (retryTimer.isActive())
-        return;
-    if (retryDelayMs == 0) {
-        qCWarning(lcNetwork,
-                  "cannot accept: %s; %d connection(s) wait in the kernel's queue, taken as "
-                  "descriptors free up",
-                  std::strerror(error), kernelQueueLength());
-    }
-    // Retried as descriptors free up; the queue waits, nothing spins.
-    retryDelayMs = std::clamp(retryDelayMs * 2, 10, draining ? 100 : 1000);
-    retryTimer.start(retryDelayMs);
-}
-
 void GracefulTcpServerPrivate::closeListenerAtDeadline()
 {
     Q_Q(GracefulTcpServer);
     if (!q->isListening())
         return;
     // Still out of descriptors: what the kernel queued is reset by close().
-    const int left = kernelQueueLength();
-    qCWarning(lcNetwork,
-              "%d connection(s) queued in the kernel were never accepted (out of file "
-              "descriptors): closing the listener resets them",
-              left);
-    queuedInKernel.abandon(QStringLiteral("%1 never accepted: out of file descriptors").arg(left));
+    acceptor.abandonQueue();
     closeListener();
 }
 
@@ -387,9 +289,9 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         // Counted from now on, before the session gate may close; named
         // once it is a socket.
         const QString name = QStringLiteral("connection handed to a worker thread");
-        SessionToken token = d->queuedInKernel  ? d->queuedInKernel.hold(name)
-                             : d->manager.get() ? d->manager.get()->holdSession(name)
-                                                : SessionToken();
+        SessionToken token = d->acceptor.holdQueued(name);
+        if (!token && d->manager.get())
+            token = d->manager.get()->holdSession(name);
         WorkerThread &worker = *d->workers[d->nextWorker++ % d->workers.size()];
         worker.adopt(int(socketDescriptor), d->options, std::move(token));
         return;
@@ -405,11 +307,9 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     const QString name = SocketAccess(socket).name();
-    SessionToken token;
     // Taken from the kernel's queue late in a drain: a part of that queue's session.
-    if (d->queuedInKernel)
-        token = d->queuedInKernel.hold(name);
-    else if (d->manager.get())
+    SessionToken token = d->acceptor.holdQueued(name);
+    if (!token && d->manager.get())
         token = d->manager.get()->holdSession(name);
     d->connections.add(SocketAccess(socket), std::move(token), d->options);
     addPendingConnection(socket);
@@ -421,7 +321,7 @@ bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
     d->manager.resolve();
     if (!QTcpServer::listen(address, port))
         return false;
-    d->takeOverAccepting();
+    d->acceptor.takeOver();
     return true;
 }
 
@@ -439,7 +339,7 @@ bool GracefulTcpServer::listenInherited(const QString &name)
         return false;
     }
     d->inherited = true;
-    d->takeOverAccepting();
+    d->acceptor.takeOver();
     return true;
 }
 
