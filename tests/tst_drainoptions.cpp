@@ -1,7 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The canstop authors
 // SPDX-License-Identifier: MIT
 
-// DrainOptions: one value, its refusals, and the same face on every server.
+// DrainOptions: one value, its refusals, and the same face on every server,
+// through a base-class pointer too.
 #include "common/testmanager.h"
 
 #include <canstop/drainoptions.h>
@@ -10,7 +11,9 @@
 #include <canstop/gracefulwebsocketserver.h>
 
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
+#include <QWebSocket>
 
 using canstop::DrainOptions;
 using canstop::GracefulLocalServer;
@@ -126,6 +129,39 @@ private Q_SLOTS:
         QVERIFY(webSocket.property("draining").toBool());
         QTRY_COMPARE_WITH_TIMEOUT(manager.state(), canstop::LifecycleManager::State::Stopped,
                                   10000);
+    }
+
+    // Generic code holds a QWebSocketServer * and calls its listen() (not
+    // virtual): the graceful server takes the listener over, so its
+    // WebSockets are sessions and its drain stops listening.
+    void aWebSocketServerListeningThroughItsBase()
+    {
+        TestManager manager;
+        GracefulWebSocketServer server(&manager, QStringLiteral("test"));
+        QWebSocketServer *base = &server;
+        QVERIFY(base->listen(QHostAddress::LocalHost));
+        const quint16 port = base->serverPort();
+        QTRY_VERIFY_WITH_TIMEOUT(server.isListening(), 10000);
+        QCOMPARE(server.serverPort(), port);
+        QVERIFY(!base->isListening()); // Qt's own listener, handed over
+
+        QWebSocket client;
+        QSignalSpy closed(&client, &QWebSocket::disconnected);
+        client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
+        QVERIFY(server.nextPendingConnection());
+        QCOMPARE(manager.activeSessions(), 1);
+
+        manager.requestShutdown();
+        QVERIFY(!server.isListening());
+        QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000);
+        QCOMPARE(client.closeCode(), QWebSocketProtocol::CloseCodeGoingAway);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), canstop::LifecycleManager::State::Stopped,
+                                  10000);
+        QVERIFY(manager.report().isClean());
+        QTcpSocket late;
+        late.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!late.waitForConnected(5000)); // refused: nobody listens
     }
 };
 

@@ -443,6 +443,47 @@ private Q_SLOTS:
         QCOMPARE(echo.waitForExit(20000), 0);
     }
 
+    // Generic code holds a QLocalServer * and calls its listen() (not
+    // virtual): the server finds its manager and drains all the same.
+    void listenThroughABasePointer()
+    {
+        TestManager manager;
+        GracefulLocalServer server; // follows the application's manager
+        QLocalServer *base = &server;
+        QVERIFY(base->listen(uniqueName()));
+        QTest::qWait(0); // the next turn of the event loop
+        QLocalSocket client;
+        Received received(client);
+        client.connectToServer(base->fullServerName());
+        QVERIFY(client.waitForConnected(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(base->hasPendingConnections(), 10000);
+        QLocalSocket *connection = base->nextPendingConnection();
+        QCOMPARE(manager.activeSessions(), 1);
+        manager.requestShutdown();
+        QVERIFY(server.isDraining());
+        QVERIFY(!base->isListening());
+        connection->write("bye");
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QTRY_COMPARE_WITH_TIMEOUT(received.data, QByteArray("bye"), 10000);
+    }
+
+    // Listening begun through the base class, and no connection before the
+    // shutdown: the server still finds its manager and stops listening.
+    void listenThroughABasePointerThenShutDown()
+    {
+        TestManager manager;
+        GracefulLocalServer server;
+        QLocalServer *base = &server;
+        QVERIFY(base->listen(uniqueName()));
+        const QString path = base->fullServerName();
+        QTest::qWait(0); // the next turn of the event loop
+        manager.requestShutdown();
+        QVERIFY(server.isDraining());
+        QVERIFY(!base->isListening());
+        QVERIFY(!QFile::exists(path));
+    }
+
     void badInput()
     {
         TestManager manager;

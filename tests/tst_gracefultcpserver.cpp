@@ -555,6 +555,46 @@ private Q_SLOTS:
         QVERIFY(manager.report().isClean());
     }
 
+    // Generic code holds a QTcpServer * and calls its listen() (not
+    // virtual): the server drains all the same, with a manager it finds
+    // itself, and accepts in Qt's place (its pending limit is honoured the
+    // graceful way: the kernel's queue waits, nothing is dropped).
+    void listenThroughABasePointer()
+    {
+        TestManager manager;
+        GracefulTcpServer server; // follows the application's manager
+        QTcpServer *base = &server;
+        QVERIFY(base->listen(QHostAddress::LocalHost));
+        base->setMaxPendingConnections(1);
+        RawClient first(base->serverPort()), second(base->serverPort());
+        QVERIFY(first.connected && second.connected);
+        QTRY_VERIFY_WITH_TIMEOUT(base->hasPendingConnections(), 10000);
+        QCOMPARE(manager.activeSessions(), 1); // the second waits in the kernel's queue
+        QVERIFY(base->nextPendingConnection());
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 2, 10000);
+        QVERIFY(base->nextPendingConnection());
+
+        manager.requestShutdown();
+        QVERIFY(server.isDraining());
+        QVERIFY(!base->isListening());
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsDrained(), 2);
+    }
+
+    // Listening begun through the base class, and no connection before the
+    // shutdown: the server still finds its manager and stops listening.
+    void listenThroughABasePointerThenShutDown()
+    {
+        TestManager manager;
+        GracefulTcpServer server;
+        QTcpServer *base = &server;
+        QVERIFY(base->listen(QHostAddress::LocalHost));
+        QTest::qWait(0); // the next turn of the event loop
+        manager.requestShutdown();
+        QVERIFY(server.isDraining());
+        QVERIFY(!base->isListening());
+    }
+
     void badInput()
     {
         TestManager manager;

@@ -80,9 +80,11 @@ public:
     void markIdle(QLocalSocket *connection);
     ///@}
 
-    /// As QLocalServer's; then the server drains at shutdown. (Called
-    /// through a QLocalServer pointer, the server finds a manager that
-    /// follows LifecycleManager::instance() only with its first connection.)
+    /// As QLocalServer's; then the server accepts by itself (out of file
+    /// descriptors it pauses and retries, where QLocalServer closes for
+    /// good) and drains at shutdown. Called through a QLocalServer pointer,
+    /// the same from the next turn of the event loop on (or its first
+    /// connection, whichever comes first).
     ///@{
     bool listen(const QString &name);
     bool listen(qintptr socketDescriptor);
@@ -105,6 +107,10 @@ Q_SIGNALS:
 protected:
     /// Wraps the descriptor in a QLocalSocket that counts as a session.
     void incomingConnection(quintptr socketDescriptor) override;
+    /// Notices listening begun through QLocalServer's own listen() (not
+    /// virtual; through a QLocalServer pointer): the server then accepts in
+    /// Qt's place, and drains, from the next turn of the event loop on.
+    void childEvent(QChildEvent *event) override;
 
 private:
     Q_DECLARE_PRIVATE(GracefulLocalServer)

@@ -141,7 +141,8 @@ public:
     /// As QTcpServer's; then the server accepts by itself: out of file
     /// descriptors (EMFILE), it pauses and retries as they free up, where
     /// QTcpServer spins, and a drain takes the kernel's queue once it can.
-    /// (Called through a QTcpServer pointer, QTcpServer's accepting stays.)
+    /// Called through a QTcpServer pointer, the same from the next turn of
+    /// the event loop on (or its first connection, whichever comes first).
     bool listen(const QHostAddress &address = QHostAddress::Any, quint16 port = 0);
 
     /// Socket activation: listens on a socket the service manager passed
@@ -178,6 +179,11 @@ protected:
     /// Wraps the descriptor in a QTcpSocket that counts as a session. A
     /// subclass that overrides it loses the drain for its connections.
     void incomingConnection(qintptr socketDescriptor) override;
+    /// Notices listening begun through QTcpServer's own listen() or
+    /// setSocketDescriptor() (not virtual; through a QTcpServer pointer):
+    /// the server then accepts in Qt's place, and drains, from the next
+    /// turn of the event loop on.
+    void childEvent(QChildEvent *event) override;
 
 private:
     Q_DECLARE_PRIVATE(GracefulTcpServer)

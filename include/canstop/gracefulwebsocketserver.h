@@ -28,10 +28,15 @@ class GracefulWebSocketServerPrivate;
 /// has sent nothing is closed cleanly.
 ///
 /// It listens through a GracefulTcpServer, tcpServer(), which accepts,
-/// drains and holds the sessions. So listen(), isListening(), serverPort(),
-/// serverAddress(), close() and hasPendingConnections() must be called on
-/// this class: through a QWebSocketServer pointer they reach the base
-/// class's own listener, which stays idle.
+/// drains and holds the sessions. QWebSocketServer::listen() is not
+/// virtual: called through a QWebSocketServer pointer it listens with the
+/// base class's own QTcpServer, whose listener this server takes over in
+/// the next turn of the event loop (the base one accepts nothing meanwhile;
+/// clients wait in the kernel's queue). isListening(), serverPort(),
+/// serverAddress(), close() and hasPendingConnections() are not virtual
+/// either: call them on this class, since through a QWebSocketServer
+/// pointer they answer for the base class's listener, closed once taken
+/// over.
 class CANSTOP_WEBSOCKETS_EXPORT GracefulWebSocketServer : public QWebSocketServer
 {
     Q_OBJECT

@@ -45,6 +45,29 @@ void Acceptor::takeOver()
     }
 }
 
+bool Acceptor::isInCharge() const
+{
+    return m_notifier && m_notifier->isValid() && m_notifier->socket() == m_hooks.listener();
+}
+
+void Acceptor::childAdded(std::function<void()> first)
+{
+    // Every accepted socket is a child too: cheap while in charge.
+    if (m_takeOverPosted || isInCharge())
+        return;
+    m_takeOverPosted = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this, first = std::move(first)] {
+            m_takeOverPosted = false;
+            if (m_hooks.listener() < 0 || isInCharge())
+                return;
+            first();
+            takeOver();
+        },
+        Qt::QueuedConnection);
+}
+
 bool Acceptor::eventFilter(QObject *, QEvent *event)
 {
     if (event->type() != QEvent::SockAct)

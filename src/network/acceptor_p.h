@@ -54,6 +54,12 @@ public:
     // Accepts in Qt's place from now on, for the listener now open: its
     // notifier is found among the server's children.
     void takeOver();
+    // Whether it accepts for the listener now open (not Qt).
+    bool isInCharge() const;
+    // Listening may have begun through the base class's own listen() (not
+    // virtual), which makes a child of the server: takeOver() in the next
+    // turn of the event loop, and `first` before it, unless in charge.
+    void childAdded(std::function<void()> first);
     // A drain begins: the whole queue is taken, whatever the limit.
     Result drain();
     // The application took a connection: accepting resumes if the limit stopped it.
@@ -81,6 +87,7 @@ private:
     QTimer m_retry;
     std::chrono::milliseconds m_retryDelay{0}; // 0 while descriptors are there
     bool m_draining = false;
+    bool m_takeOverPosted = false;
     SessionToken m_queued; // a drain out of descriptors: what the kernel holds
 };
 

@@ -8,6 +8,8 @@
 #include "localserversocket_p.h"
 #include "logging_p.h"
 
+#include <QChildEvent>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -212,10 +214,20 @@ QLocalSocket *GracefulLocalServer::nextPendingConnection()
     return socket;
 }
 
+void GracefulLocalServer::childEvent(QChildEvent *event)
+{
+    QLocalServer::childEvent(event);
+    Q_D(GracefulLocalServer);
+    if (d && event->added()) // d: not while it is being made
+        d->acceptor.childAdded([d] { d->manager.resolve(); });
+}
+
 void GracefulLocalServer::incomingConnection(quintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
+    if (!d->acceptor.isInCharge()) // QLocalServer's own listen() and loop
+        d->acceptor.takeOver();
     auto *socket = new LocalServerSocket(this);
     if (!socket->setSocketDescriptor(qintptr(socketDescriptor))) {
         qCWarning(lcNetwork, "cannot take an incoming local connection: %ls",

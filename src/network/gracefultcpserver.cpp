@@ -10,6 +10,7 @@
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
 
+#include <QChildEvent>
 #include <QEvent>
 #include <QFile>
 #include <QSocketNotifier>
@@ -285,6 +286,8 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     Q_D(GracefulTcpServer);
     d->manager.resolve();
+    if (!d->acceptor.isInCharge()) // QTcpServer's own listen() and loop
+        d->acceptor.takeOver();
     if (!d->workers.empty()) {
         // Counted from now on, before the session gate may close; named
         // once it is a socket.
@@ -313,6 +316,14 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         token = d->manager.get()->holdSession(name);
     d->connections.add(SocketAccess(socket), std::move(token), d->options);
     addPendingConnection(socket);
+}
+
+void GracefulTcpServer::childEvent(QChildEvent *event)
+{
+    QTcpServer::childEvent(event);
+    Q_D(GracefulTcpServer);
+    if (d && event->added()) // d: not while it is being made
+        d->acceptor.childAdded([d] { d->manager.resolve(); });
 }
 
 bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)

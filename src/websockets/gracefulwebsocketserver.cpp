@@ -7,10 +7,15 @@
 #include "gracefulwebsocketserver_p.h"
 #include "logging_p.h"
 
+#include <QChildEvent>
 #include <QTimer>
 #include <QWebSocket>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace canstop {
 
@@ -27,6 +32,53 @@ GracefulWebSocketServerPrivate::GracefulWebSocketServerPrivate(GracefulWebSocket
     // WebSockets in this server's queue.
     QObject::connect(server, &QWebSocketServer::newConnection, &context,
                      [this] { takeWebSockets(); });
+    watchBaseListener();
+}
+
+void GracefulWebSocketServerPrivate::watchBaseListener()
+{
+    Q_Q(GracefulWebSocketServer);
+    const auto servers = q->findChildren<QTcpServer *>(Qt::FindDirectChildrenOnly);
+    for (QTcpServer *server : servers) {
+        if (server != tcp)
+            baseListener = server;
+    }
+    if (!baseListener)
+        return; // not as Qt 6.4 makes it: QWebSocketServer::listen() stays Qt's
+    muzzle.listening = [this] {
+        QMetaObject::invokeMethod(
+            &context, [this] { takeBaseListener(); }, Qt::QueuedConnection);
+    };
+    baseListener->installEventFilter(&muzzle);
+}
+
+bool GracefulWebSocketServerPrivate::Muzzle::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::ChildAdded) {
+        // The base listener's socket engine, then the engine's notifiers.
+        static_cast<QChildEvent *>(event)->child()->installEventFilter(this);
+        if (watched->inherits("QTcpServer"))
+            listening();
+        return false;
+    }
+    return event->type() == QEvent::SockAct; // nothing accepted there
+}
+
+void GracefulWebSocketServerPrivate::takeBaseListener()
+{
+    if (!baseListener || !baseListener->isListening() || tcp->isListening())
+        return;
+    const int fd = ::fcntl(int(baseListener->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    baseListener->close();
+    if (fd >= 0 && tcp->setSocketDescriptor(fd)) {
+        qCDebug(lcWebSockets, "QWebSocketServer::listen() on the base class: its listener is "
+                              "taken over");
+        return;
+    }
+    qCWarning(lcWebSockets, "cannot take over the listener of QWebSocketServer::listen(): %s",
+              fd < 0 ? std::strerror(errno) : qPrintable(tcp->errorString()));
+    if (fd >= 0)
+        ::close(fd);
 }
 
 void GracefulWebSocketServerPrivate::takeConnections()

@@ -9,6 +9,9 @@
 #include <QObject>
 #include <QPointer>
 #include <QQueue>
+#include <QTcpServer>
+
+#include <functional>
 
 QT_BEGIN_NAMESPACE
 class QTcpSocket;
@@ -29,6 +32,10 @@ public:
     void takeWebSockets();
     void startDraining();
     void goAway(QWebSocket *webSocket);
+    // QWebSocketServer::listen() (not virtual) listens through the base
+    // class's own QTcpServer: its listener is handed to `tcp` instead.
+    void watchBaseListener();
+    void takeBaseListener();
 
     GracefulWebSocketServer *const q_ptr;
     GracefulTcpServer *const tcp; // a child of the server
@@ -37,6 +44,15 @@ public:
     QList<QPointer<QWebSocket>> open;        // upgraded, not yet closed
     QQueue<QPointer<QWebSocket>> pending;    // upgraded, not yet taken
     bool draining = false;
+    QPointer<QTcpServer> baseListener; // QWebSocketServer's own
+    // Keeps the base listener from accepting: filters its socket engine's
+    // children and swallows their events, until takeBaseListener().
+    class Muzzle : public QObject
+    {
+    public:
+        bool eventFilter(QObject *watched, QEvent *event) override;
+        std::function<void()> listening;
+    } muzzle;
     // The context of every connection made here: they end with this data.
     QObject context;
 };
