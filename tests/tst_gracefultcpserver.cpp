@@ -595,6 +595,58 @@ private Q_SLOTS:
         QVERIFY(!base->isListening());
     }
 
+    // A request the HTTP framer cannot read (a transfer coding it does not
+    // frame; Qt may still serve it): the connection is busy from then on
+    // until its peer closes, so the late response is not lost; at the
+    // deadline it is named, never called drained.
+    void unframedHttpIsBusyUntilThePeerCloses_data()
+    {
+        QTest::addColumn<bool>("peerCloses");
+        QTest::newRow("the peer closes") << true;
+        QTest::newRow("the deadline") << false;
+    }
+    void unframedHttpIsBusyUntilThePeerCloses()
+    {
+        QFETCH(bool, peerCloses);
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(2000ms));
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.setProtocol(GracefulTcpServer::Protocol::Http1));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        bool read = false;
+        connect(&server, &QTcpServer::newConnection, &server, [&server, &read] {
+            while (QTcpSocket *connection = server.nextPendingConnection()) {
+                connect(connection, &QIODevice::readyRead, connection, [connection, &read] {
+                    read = !connection->readAll().isEmpty();
+                    QTimer::singleShot(300ms, connection, [connection] {
+                        connection->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                    });
+                });
+            }
+        });
+        RawClient client(server.serverPort());
+        QVERIFY(client.connected);
+        const QByteArray request("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n");
+        QCOMPARE(::send(client.fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL),
+                 request.size());
+        QTRY_VERIFY_WITH_TIMEOUT(read, 10000); // the answer is on its way
+        manager.requestShutdown();
+        RawReceiver received(client.fd);
+        QTRY_VERIFY_WITH_TIMEOUT((received.receive(), received.data.endsWith("ok")), 10000);
+        if (peerCloses) {
+            ::shutdown(client.fd, SHUT_WR);
+            QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+            QVERIFY(manager.report().isClean());
+            return;
+        }
+        QTest::ignoreMessage(
+            QtWarningMsg, QRegularExpression(QStringLiteral(
+                              "closed at the shutdown deadline: HTTP it could no longer frame$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+    }
+
     void badInput()
     {
         TestManager manager;

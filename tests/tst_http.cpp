@@ -95,20 +95,37 @@ private Q_SLOTS:
 
     // curl keeps its connection for a second request; the SIGTERM comes
     // while that request is in flight: it completes, says Connection: close.
+    // A HEAD first too: Qt 6.4's QHttpServer writes a body after its
+    // response, which the drain must follow.
+    void curlKeepAliveAcrossShutdown_data()
+    {
+        QTest::addColumn<bool>("headFirst");
+        QTest::newRow("GET first") << false;
+        QTest::newRow("HEAD first") << true;
+    }
     void curlKeepAliveAcrossShutdown()
     {
+        QFETCH(bool, headFirst);
         HttpServer server;
         const quint16 port = server.waitForPort();
         QVERIFY(port);
         const QString base = QStringLiteral("http://127.0.0.1:%1").arg(port);
-        Tool curl(QStringLiteral("curl"), {QStringLiteral("-sv"), base + QStringLiteral("/fast"),
-                                           base + QStringLiteral("/slow?ms=1500")});
+        const QStringList first =
+            headFirst ? QStringList{QStringLiteral("-sv"), QStringLiteral("-I"),
+                                    base + QStringLiteral("/fast"), QStringLiteral("--next")}
+                      : QStringList{QStringLiteral("-sv"), base + QStringLiteral("/fast")};
+        Tool curl(QStringLiteral("curl"),
+                  first +
+                      QStringList{QStringLiteral("-sv"), base + QStringLiteral("/slow?ms=1500")});
         // curl prints the request's header once it has sent it.
         QVERIFY2(curl.waitForOutput("> GET /slow?ms=1500 HTTP/1.1"), curl.stdErr().constData());
         QVERIFY(curl.waitForOutput("\n> \r\n"));
         server.signal(SIGTERM);
         QCOMPARE(curl.waitForExit(20000), 0);
-        QCOMPARE(curl.stdOut(), QByteArray("fast\nslow\n"));
+        if (headFirst)
+            QVERIFY2(curl.stdOut().endsWith("\r\n\r\nslow\n"), curl.stdOut().constData());
+        else
+            QCOMPARE(curl.stdOut(), QByteArray("fast\nslow\n"));
         const QByteArray log = curl.stdErr();
         QVERIFY2(log.contains("Re-using existing connection"), log.constData());
         const qsizetype slow = log.indexOf("> GET /slow");

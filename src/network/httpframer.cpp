@@ -3,6 +3,8 @@
 
 #include "httpframer_p.h"
 
+#include <QByteArrayList>
+
 #include <algorithm>
 #include <cstring>
 
@@ -36,7 +38,8 @@ int hexDigit(char c)
 
 bool HttpFramer::inMessage() const
 {
-    return m_state != State::Idle && m_state != State::Opaque;
+    return m_state != State::Idle && m_state != State::Opaque && m_state != State::AfterHead &&
+           m_state != State::SkipBody;
 }
 
 bool HttpFramer::inHead() const
@@ -53,6 +56,20 @@ qsizetype HttpFramer::feed(const char *data, qsizetype size, Event *event)
         case State::Opaque:
         case State::UntilClose:
             return size;
+        case State::AfterHead: {
+            static constexpr char Next[] = "HTTP/1.";
+            const qsizetype n = std::min<qsizetype>(size - at, sizeof Next - 1);
+            m_state = std::memcmp(data + at, Next, size_t(n)) == 0 ? State::Idle : State::SkipBody;
+            break;
+        }
+        case State::SkipBody: {
+            const qint64 taken = std::min<qint64>(m_remaining, size - at);
+            at += taken;
+            m_remaining -= taken;
+            if (m_remaining == 0)
+                m_state = State::Idle;
+            break;
+        }
         case State::Idle: {
             const char c = data[at++];
             if (m_side == Side::Requests && (c == '\r' || c == '\n'))
@@ -176,17 +193,26 @@ HttpFramer::Event HttpFramer::endHeaderLine()
     const QByteArray name = m_line.left(colon).toLower();
     const QByteArray value = m_line.mid(colon + 1).trimmed();
     if (name == "content-length") {
-        bool ok = !value.isEmpty() && std::all_of(value.begin(), value.end(),
-                                                  [](char c) { return c >= '0' && c <= '9'; });
-        const qint64 length = ok ? value.toLongLong(&ok) : -1;
-        if (!ok || (m_contentLength >= 0 && m_contentLength != length))
-            return garbled();
-        m_contentLength = length;
+        // A list of the same value is that value (RFC 9110 §8.6).
+        for (const QByteArray &part : value.split(',')) {
+            const QByteArray digits = part.trimmed();
+            bool ok = !digits.isEmpty() && std::all_of(digits.begin(), digits.end(),
+                                                       [](char c) { return c >= '0' && c <= '9'; });
+            const qint64 length = ok ? digits.toLongLong(&ok) : -1;
+            if (!ok || (m_contentLength >= 0 && m_contentLength != length))
+                return garbled();
+            m_contentLength = length;
+        }
     } else if (name == "transfer-encoding") {
-        // The last coding decides how the message ends.
-        const QByteArray last = value.mid(value.lastIndexOf(',') + 1).trimmed().toLower();
-        m_chunked = last == "chunked";
-        m_otherCoding = !m_chunked;
+        // The last coding decides how the message ends; "identity" (RFC
+        // 2616's, since withdrawn) is no coding at all.
+        for (const QByteArray &part : value.split(',')) {
+            const QByteArray coding = part.trimmed().toLower();
+            if (coding.isEmpty() || coding == "identity")
+                continue;
+            m_chunked = coding == "chunked";
+            m_otherCoding = !m_chunked;
+        }
     }
     return Event::LineInHead;
 }
@@ -216,6 +242,11 @@ HttpFramer::Event HttpFramer::endHead()
     if (m_status < 200) { // interim: the final response follows
         m_state = State::Idle;
         return Event::HeadEnded;
+    }
+    if (m_answersHead && m_contentLength > 0 && !m_chunked) {
+        m_state = State::AfterHead;
+        m_remaining = m_contentLength;
+        return Event::Ended;
     }
     if (m_answersHead || m_status == 204 || m_status == 304)
         return ended();

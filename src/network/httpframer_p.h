@@ -59,6 +59,11 @@ private:
         ChunkDataEnd,
         Trailer,
         UntilClose,
+        // After the answer to a HEAD with a Content-Length: Qt 6.4's
+        // QHttpServer writes that many bytes of body, which belong to no
+        // response; a server that writes none begins its next response.
+        AfterHead,
+        SkipBody,
         Opaque
     };
 

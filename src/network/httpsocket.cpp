@@ -39,14 +39,17 @@ bool HttpSocket::eventFilter(QObject *watched, QEvent *event)
 
 bool HttpSocket::isBusy() const
 {
-    return m_framed &&
-           (m_requests.inMessage() || !m_unanswered.isEmpty() || m_responses.inMessage());
+    if (!m_framed)
+        return m_carriedRequests;
+    return m_requests.inMessage() || !m_unanswered.isEmpty() || m_responses.inMessage();
 }
 
 QString HttpSocket::busyWith() const
 {
     if (!isBusy())
         return {};
+    if (!m_framed)
+        return QStringLiteral("HTTP it could no longer frame");
     if (m_requests.inMessage())
         return QStringLiteral("a request half received");
     if (m_responses.inMessage())
@@ -72,7 +75,9 @@ void HttpSocket::frameInput()
         const qsizetype taken = m_requests.feed(data, left, &event);
         data += taken;
         left -= taken;
-        if (event == HttpFramer::Event::Ended)
+        if (event == HttpFramer::Event::Begun)
+            m_carriedRequests = true;
+        else if (event == HttpFramer::Event::Ended)
             m_unanswered.append(m_requests.method() == "HEAD");
         else if (event == HttpFramer::Event::Garbled)
             stopFraming("a request is not HTTP/1.1");
@@ -130,8 +135,9 @@ qint64 HttpSocket::writeData(const char *data, qint64 size)
 void HttpSocket::stopFraming(const char *why)
 {
     m_framed = false;
-    qCDebug(lcNetwork, "connection from %ls:%u: %s; drained as a byte stream from now on",
-            qUtf16Printable(peerAddress().toString()), peerPort(), why);
+    qCDebug(lcNetwork, "connection from %ls:%u: %s; no longer framed%s",
+            qUtf16Printable(peerAddress().toString()), peerPort(), why,
+            m_carriedRequests ? ", so busy until its peer closes it or the deadline" : "");
 }
 
 } // namespace canstop

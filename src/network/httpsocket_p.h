@@ -17,8 +17,10 @@ namespace canstop {
 // An accepted connection that speaks HTTP/1.1: it frames the requests Qt
 // reads and the responses the application writes, so that a drain knows
 // when a request is in progress, and it adds "Connection: close" to every
-// response once the drain has begun. Whatever it cannot frame (a
-// protocol upgrade, a garbled stream) it leaves to the byte-level rules.
+// response once the drain has begun. A connection it can no longer frame
+// (a protocol upgrade, a stream it cannot read) after it has carried a
+// request is busy until its peer closes it or the deadline: it might be in
+// the middle of a request, and is never called drained on a guess.
 class HttpSocket : public ServerSocket
 {
     Q_OBJECT
@@ -29,7 +31,8 @@ public:
     // Frames what Qt reads from now on; `readNotifier` is the socket's own.
     void watchReads(QSocketNotifier *readNotifier);
     bool isFramed() const { return m_framed; }
-    // A request has begun and its response has not ended.
+    // A request has begun and its response has not ended; or it can no
+    // longer tell, after a request.
     bool isBusy() const;
     // What isBusy() waits for, for the report of an abandoned connection.
     QString busyWith() const;
@@ -55,6 +58,7 @@ private:
     // is what is available beyond it when readyRead comes.
     qint64 m_availableBeforeRead = -1;
     bool m_framed = true;
+    bool m_carriedRequests = false; // a request has begun on it
     bool m_closing = false;
     bool m_markedClose = false; // the response in progress carries Connection: close
     bool m_saidClose = false;
