@@ -164,7 +164,8 @@ private Q_SLOTS:
         hardStop.setTimeout(10ms);
         QVERIFY(hardStop.receiveSignals());
         hardStop.begin();
-        hardStop.finished();
+        hardStop.finished(); // the application goes on (autoExit off)
+        hardStop.execReturned();
         // Past the deadline and its grace, nothing has happened; a signal still acts.
         QElapsedTimer clock;
         clock.start();
@@ -172,6 +173,30 @@ private Q_SLOTS:
         QVERIFY(exits.codes().isEmpty());
         std::thread([] { HardStop::signalArrived(SIGINT); }).join();
         QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{130}, 10000);
+    }
+
+    // On its way out with the report's code, exec() returned, the process
+    // is still there at the deadline (its cleanup blocks): it ends then,
+    // with that code, though the hard stop itself is gone.
+    void aProcessHeldUpInItsCleanupEndsByTheDeadline()
+    {
+        Exits exits;
+        QElapsedTimer clock;
+        clock.start();
+        {
+            HardStop hardStop([] { return QString(); }, exits.recorder());
+            hardStop.setTimeout(100ms);
+            hardStop.begin();
+            hardStop.finished(3);
+            hardStop.execReturned();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{3}, 10000);
+        QVERIFY2(clock.elapsed() >= 100 + HardStop::Grace.count() - 20,
+                 qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(exits.lastMessage().startsWith(QStringLiteral(
+                     "the shutdown finished, but the process had not ended by its deadline")),
+                 qPrintable(exits.lastMessage()));
+        QVERIFY(exits.lastMessage().endsWith(QStringLiteral("exiting now with 3")));
     }
 };
 

@@ -179,6 +179,26 @@ private Q_SLOTS:
         QVERIFY2(err.contains("service \"stubborn\" did not stop within"), err.constData());
     }
 
+    // The shutdown abandons a pool job at its deadline, and then
+    // ~QCoreApplication waits for the pool: the process still ends by the
+    // deadline and its grace, with the report's code.
+    void cleanupThatBlocksEndsByTheDeadline()
+    {
+        Helper helper(QStringLiteral("pool"), 500);
+        QVERIFY(helper.waitForOutput("ready"));
+        QElapsedTimer clock;
+        clock.start();
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(30000), 1);
+        QVERIFY2(clock.elapsed() < 20000,
+                 qPrintable(QString::number(clock.elapsed()))); // not the job's minute
+        const QByteArray err = helper.stdErr();
+        QVERIFY2(err.contains("indexing job"), err.constData());
+        QVERIFY2(err.contains("the shutdown finished, but the process had not ended by its "
+                              "deadline"),
+                 err.constData());
+    }
+
     void blockedThreadDoesNotHoldTheExit()
     {
         Helper helper(QStringLiteral("thread"), 500);

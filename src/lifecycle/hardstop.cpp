@@ -158,13 +158,44 @@ QDeadlineTimer HardStop::begin()
                           Qt::PreciseTimer);
 }
 
-void HardStop::finished()
+void HardStop::finished(std::optional<int> exitCode)
 {
     std::lock_guard lock(m_mutex);
     m_finishedNs = monotonicNs();
+    m_exitingWith = exitCode;
     m_hardDeadlineNs.reset();
+    if (m_execReturned)
+        armLastWord();
     if (m_writeFd >= 0)
         writeRecord(m_writeFd, 0);
+}
+
+void HardStop::execReturned()
+{
+    std::lock_guard lock(m_mutex);
+    m_execReturned = true;
+    armLastWord();
+}
+
+void HardStop::armLastWord()
+{
+    if (!m_exitingWith || m_lastWordArmed || m_deadlineNs == 0)
+        return;
+    m_lastWordArmed = true;
+    const qint64 at = m_deadlineNs + toNs(Grace);
+    // Detached, with copies: it outlives the manager, which main() destroys
+    // before the cleanup that may block.
+    std::thread([exit = m_exit, at, code = *m_exitingWith] {
+        const timespec until{time_t(at / 1000000000), long(at % 1000000000)};
+        while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+        }
+        exit(code, QStringLiteral("the shutdown finished, but the process had not ended by its "
+                                  "deadline (+%1 ms grace; its cleanup blocks, such as "
+                                  "~QCoreApplication waiting for the global thread pool): "
+                                  "exiting now with %2")
+                       .arg(Grace.count())
+                       .arg(code));
+    }).detach();
 }
 
 void HardStop::run()

@@ -31,6 +31,11 @@ namespace canstop {
 //    at once), through the skip callback;
 //  - any later one, or any one after the shutdown finished: one critical
 //    line, then _exit(128 + signal).
+// And a process still there at the deadline plus Grace ends then: in the
+// sequence (exit code 1), or once exec() has returned after it, on its way
+// out with the report's code but held up in its cleanup (~QCoreApplication
+// waits for the global thread pool; a destructor blocks) even after this
+// object is gone.
 class HardStop
 {
 public:
@@ -62,8 +67,13 @@ public:
     // arms the hard stop at that deadline plus Grace.
     QDeadlineTimer begin();
     // The sequence is over: no deadline; a later terminating signal ends
-    // the process at once.
-    void finished();
+    // the process at once. With `exitCode` the process is on its way out
+    // with it (autoExit), and once exec() has returned too it must be gone
+    // by the deadline plus Grace: a detached thread of its own sees to it,
+    // which outlives this object. Without, the application goes on.
+    void finished(std::optional<int> exitCode = std::nullopt);
+    // QCoreApplication::exec() has returned (aboutToQuit).
+    void execReturned();
     // While a lame duck runs, a second signal calls `skip` (on the hard
     // stop's thread) instead of ending the process.
     void setLameDuck(bool running, std::function<void()> skip = {});
@@ -76,6 +86,7 @@ private:
     void run();
     void onSignal(int signalNumber, qint64 arrivedNs, std::unique_lock<std::mutex> &lock);
     void end(std::unique_lock<std::mutex> &lock, int exitCode, const QString &why);
+    void armLastWord(); // under m_mutex
 
     const Pending m_pending;
     const Exit m_exit;
@@ -86,6 +97,9 @@ private:
     std::optional<qint64> m_hardDeadlineNs;
     qint64 m_deadlineNs = 0;            // the shutdown's own deadline, for the message
     std::optional<qint64> m_finishedNs; // when the sequence finished
+    std::optional<int> m_exitingWith;   // after it: the code the process is ending with
+    bool m_execReturned = false;
+    bool m_lastWordArmed = false;
     bool m_quit = false;
     bool m_lameDuck = false;
     std::function<void()> m_skipLameDuck;

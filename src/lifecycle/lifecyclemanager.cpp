@@ -118,7 +118,8 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
 void LifecycleManagerPrivate::finished(const ShutdownReport &report)
 {
     Q_Q(LifecycleManager);
-    hardStop.finished();
+    // On its way out, the process must still be gone by the deadline.
+    hardStop.finished(exitPath.autoExit() ? std::optional<int>(report.exitCode()) : std::nullopt);
     remainingTimer.stop();
     updateActiveSessions(); // the count the sequence ended on, not a queued one
     if (const int refused = refusals.load(); refused > 1)
@@ -266,6 +267,7 @@ LifecycleManager::LifecycleManager(QObject *parent)
     connect(&d->readiness, &Readiness::changed, this,
             [this](bool ready) { Q_EMIT readyChanged(ready, {}); });
     d->exitPath.watch(app);
+    connect(app, &QCoreApplication::aboutToQuit, this, [d] { d->hardStop.execReturned(); });
 
     // Everything registered before the event loop runs starts together.
     QMetaObject::invokeMethod(

@@ -12,6 +12,7 @@
 #include <QGuiApplication>
 #include <QSocketNotifier>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <cstdio>
@@ -153,6 +154,15 @@ int main(int argc, char **argv)
         QObject::connect(&lifecycle, &LifecycleManager::shutdownRequested, &app, [] {
             QTimer::singleShot(300, [] { sessions[0].reset(); });
             QTimer::singleShot(1500, [] { sessions[1].reset(); });
+        });
+    } else if (mode == "pool") {
+        // A job of the global thread pool outlasts the deadline, and
+        // ~QCoreApplication waits for the pool after exec() has returned.
+        auto job = std::make_shared<canstop::SessionToken>(
+            lifecycle.holdSession(QStringLiteral("indexing job")));
+        QThreadPool::globalInstance()->start([job] {
+            blockForAMinute();
+            job->reset();
         });
     } else if (mode == "early") {
         lifecycle.requestShutdown(); // before exec(), with nothing to wait for
