@@ -129,6 +129,10 @@ private Q_SLOTS:
         row("backlog", {QStringLiteral("--backlog"), QStringLiteral("0")}, "--backlog 0: expected");
         row("threads", {QStringLiteral("--threads"), QStringLiteral("257")},
             "--threads 257: expected a whole number from 0 to 256");
+        row("unknown option", {QStringLiteral("--frobnicate")},
+            "canstop-echo: Unknown option 'frobnicate'.");
+        row("missing value", {QStringLiteral("--port")},
+            "canstop-echo: Missing value after '--port'.");
     }
 
     void badOptionsAreRefused()

@@ -484,6 +484,24 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(path));
     }
 
+    // The example's options: --help helps (and starts no server named
+    // "--help"); what it does not know is refused with status 2.
+    void exampleOptions()
+    {
+        ChildProcess help(QString::fromLocal8Bit(qgetenv("CANSTOP_LOCAL_ECHO")),
+                          {QStringLiteral("--help")});
+        QCOMPARE(help.waitForExit(20000), 0);
+        QVERIFY2(help.stdOut().contains("drains gracefully"), help.stdOut().constData());
+        QVERIFY(!QFile::exists(QDir::temp().filePath(QStringLiteral("--help"))));
+        for (const QStringList &arguments :
+             {QStringList{QStringLiteral("--frobnicate")},
+              QStringList{QStringLiteral("a"), QStringLiteral("b")}}) {
+            ChildProcess bad(QString::fromLocal8Bit(qgetenv("CANSTOP_LOCAL_ECHO")), arguments);
+            QCOMPARE(bad.waitForExit(20000), 2);
+            QVERIFY(!bad.stdErr().contains("listening on"));
+        }
+    }
+
     void badInput()
     {
         TestManager manager;

@@ -70,8 +70,9 @@ private Q_SLOTS:
         QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
         const QByteArray err = helper.stdErr();
         QVERIFY2(err.contains("second SIGINT during the shutdown: exiting now with 130; still "
-                              "pending: the whole sequence (the manager's thread has not started "
-                              "it); 1 session(s): upload"),
+                              "pending: the whole sequence (announced; the manager's thread is "
+                              "still in the application's slots for the announcement); 1 "
+                              "session(s): upload"),
                  err.constData());
     }
 
@@ -86,8 +87,9 @@ private Q_SLOTS:
         QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
         const QByteArray err = helper.stdErr();
         QVERIFY2(err.contains("the shutdown did not finish by its deadline (+500 ms grace): "
-                              "exiting now with 1; still pending: the whole sequence (the "
-                              "manager's thread has not started it); 1 session(s): upload"),
+                              "exiting now with 1; still pending: the whole sequence (announced; "
+                              "the manager's thread is still in the application's slots for the "
+                              "announcement); 1 session(s): upload"),
                  err.constData());
     }
 

@@ -82,6 +82,14 @@ private Q_SLOTS:
         ServiceEntry *ea = f.add(&a);
         ServiceEntry *eb = f.add(&b);
         ServiceEntry *epool = f.add(&pool, late());
+        // What a hard stop would name while the manager's thread is held up
+        // before the sequence, and while it is in the announcement's slots.
+        QCOMPARE(f.sequence.pendingDescription(),
+                 QStringLiteral("the whole sequence (the manager's thread has not acted on it "
+                                "yet)"));
+        f.sequence.announcing();
+        QVERIFY(f.sequence.pendingDescription().startsWith(
+            QStringLiteral("the whole sequence (announced; ")));
         f.begin();
         QCOMPARE(f.sequence.step(), Step::Services);
         QCOMPARE(f.sequence.pendingDescription(),

@@ -185,6 +185,28 @@ private Q_SLOTS:
         QVERIFY(!receiver.waitFor("WATCHDOG=1", 2000)); // ten intervals without one
     }
 
+    // Nobody listens on the notify socket: one warning on one line, not
+    // one per watchdog ping.
+    void anUnreachableNotifySocketIsSaidOnce()
+    {
+        QProcessEnvironment environment = environmentWith(
+            {{QStringLiteral("NOTIFY_SOCKET"), QStringLiteral("/tmp/canstop-nobody-%1.sock")
+                                                   .arg(QCoreApplication::applicationPid())},
+             {QStringLiteral("WATCHDOG_USEC"), QStringLiteral("20000")}});
+        environment.remove(QStringLiteral("WATCHDOG_PID"));
+        Helper helper(QStringLiteral("term"), 10000, environment);
+        QVERIFY(helper.waitForOutput("ready"));
+        QVERIFY(helper.waitForOutput("cannot notify systemd"));
+        QTRY_VERIFY(helper.elapsedSinceOutput() > 500); // 50 pings lost meanwhile
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 0);
+        const QByteArray err = helper.stdErr();
+        QCOMPARE(err.count("cannot notify systemd"), 1);
+        const QByteArray line = err.mid(err.indexOf("cannot notify systemd")).split('\n').first();
+        QVERIFY2(line.startsWith("cannot notify systemd (READY=1): "), line.constData());
+        QVERIFY(line.endsWith("counted, not logged"));
+    }
+
     void watchdogPingsThroughTheDrain()
     {
         NotifyReceiver receiver;

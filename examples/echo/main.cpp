@@ -92,7 +92,15 @@ int main(int argc, char **argv)
          QStringLiteral("Under systemd, keep the listening socket in the unit's file "
                         "descriptor store (FileDescriptorStoreMax=1), for the next start.")},
     });
-    options.process(app);
+    // An unknown option or a missing value is refused as a bad value is: status 2.
+    if (!options.parse(app.arguments())) {
+        std::fprintf(stderr, "canstop-echo: %s\n", qPrintable(options.errorText()));
+        return 2;
+    }
+    if (options.isSet(QStringLiteral("help")))
+        options.showHelp();
+    if (options.isSet(QStringLiteral("version")))
+        options.showVersion();
     const auto port = number(options, QStringLiteral("port"), 0, 65535);
     const auto timeout = number(options, QStringLiteral("shutdown-timeout"), 1, INT_MAX);
     const auto maxPending = number(options, QStringLiteral("max-pending"), 1, INT_MAX);

@@ -7,17 +7,36 @@
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLocalSocket>
 #include <QLoggingCategory>
+
+#include <cstdio>
 
 Q_LOGGING_CATEGORY(lcLocalEcho, "local-echo")
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    // The server's name: a path, or a name Qt places in the temporary directory.
-    const QString name = app.arguments().value(1, QStringLiteral("canstop-local-echo"));
+    QCommandLineParser options;
+    options.setApplicationDescription(QStringLiteral(
+        "An echo server on a local socket that drains gracefully on SIGTERM or SIGINT."));
+    options.addHelpOption();
+    options.addPositionalArgument(QStringLiteral("name"),
+                                  QStringLiteral("A path, or a name Qt places in the temporary "
+                                                 "directory (default canstop-local-echo)."));
+    // An unknown option, or more than one name, is refused with status 2.
+    if (!options.parse(app.arguments()) || options.positionalArguments().size() > 1) {
+        std::fprintf(stderr, "canstop-local-echo: %s\n",
+                     options.errorText().isEmpty() ? "expected at most one name"
+                                                   : qPrintable(options.errorText()));
+        return 2;
+    }
+    if (options.isSet(QStringLiteral("help")))
+        options.showHelp();
+    const QString name =
+        options.positionalArguments().value(0, QStringLiteral("canstop-local-echo"));
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();

@@ -56,7 +56,15 @@ int main(int argc, char **argv)
          QStringLiteral("Shutdown deadline in ms (default 30000)."), QStringLiteral("ms"),
          QStringLiteral("30000")},
     });
-    options.process(app);
+    // An unknown option or a missing value is refused as a bad value is: status 2.
+    if (!options.parse(app.arguments())) {
+        std::fprintf(stderr, "canstop-websocket: %s\n", qPrintable(options.errorText()));
+        return 2;
+    }
+    if (options.isSet(QStringLiteral("help")))
+        options.showHelp();
+    if (options.isSet(QStringLiteral("version")))
+        options.showVersion();
     const auto port = number(options, QStringLiteral("port"), 0, 65535);
     const auto timeout = number(options, QStringLiteral("shutdown-timeout"), 1, INT_MAX);
     const QHostAddress bind(options.value(QStringLiteral("bind")));

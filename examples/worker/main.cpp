@@ -15,6 +15,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <cstdio>
+
 using namespace std::chrono_literals;
 
 Q_LOGGING_CATEGORY(lcWorker, "worker")
@@ -74,7 +76,13 @@ int main(int argc, char **argv)
     options.addOption({QStringLiteral("health-port"),
                        QStringLiteral("Answer /readyz and /livez on 127.0.0.1:<port>."),
                        QStringLiteral("port")});
-    options.process(app);
+    // An unknown option or a missing value is refused as a bad value is: status 2.
+    if (!options.parse(app.arguments())) {
+        std::fprintf(stderr, "canstop-worker: %s\n", qPrintable(options.errorText()));
+        return 2;
+    }
+    if (options.isSet(QStringLiteral("help")))
+        options.showHelp();
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();

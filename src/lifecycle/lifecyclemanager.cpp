@@ -79,6 +79,7 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
 {
     Q_Q(LifecycleManager);
     deadline = hardStop.begin();
+    sequence.announcing();
     qCInfo(lcLifecycle,
            "shutdown requested (%ls): %d service(s) running, %d session(s) open, "
            "deadline %lld ms",

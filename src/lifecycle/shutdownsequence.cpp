@@ -303,14 +303,24 @@ void ShutdownSequence::publishPending()
     m_pendingLameDuck = m_step == Step::LameDuck && !m_lameDuckOver;
 }
 
+void ShutdownSequence::announcing()
+{
+    std::lock_guard lock(m_pendingMutex);
+    m_pendingAnnounced = true;
+}
+
 QString ShutdownSequence::pendingDescription() const
 {
     QStringList pending;
     {
         std::lock_guard lock(m_pendingMutex);
         if (!m_pendingBegun)
-            pending.append(
-                QStringLiteral("the whole sequence (the manager's thread has not started it)"));
+            pending.append(m_pendingAnnounced
+                               ? QStringLiteral("the whole sequence (announced; the manager's "
+                                                "thread is still in the application's slots for "
+                                                "the announcement)")
+                               : QStringLiteral("the whole sequence (the manager's thread has not "
+                                                "acted on it yet)"));
         if (m_pendingLameDuck)
             pending.append(QStringLiteral("the lame duck (serving on)"));
         for (const QString &name : m_pendingServices)

@@ -45,6 +45,8 @@ public:
                std::chrono::milliseconds lameDuck = std::chrono::milliseconds(0));
 
     // Events.
+    // The manager is announcing the shutdown (before its slots run; begin() follows them).
+    void announcing();
     void serviceEnded(ServiceEntry *entry);
     void sessionsChanged();
     void timerFired(); // the wait timer: the lame duck, a service's budget or the deadline
@@ -92,6 +94,7 @@ private:
     mutable std::mutex m_pendingMutex;
     QStringList m_pendingServices; // for pendingDescription(), in stop order
     bool m_pendingBegun = false;
+    bool m_pendingAnnounced = false;
     bool m_pendingLameDuck = false;
 };
 

@@ -174,11 +174,23 @@ bool SystemdNotifier::send(const QByteArray &message, int fd)
         rights->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(rights), &fd, sizeof fd);
     }
-    if (::sendmsg(m_fd, &header, MSG_NOSIGNAL) >= 0)
+    if (::sendmsg(m_fd, &header, MSG_NOSIGNAL) >= 0) {
+        if (m_lostMessages > 0) {
+            qCInfo(lcSystemd, "notifying systemd again, after %d lost message(s)", m_lostMessages);
+            m_lostMessages = 0;
+        }
         return true;
-    // Never blocks the loop: a full queue loses this message, not time.
-    qCWarning(lcSystemd, "cannot notify systemd (%s): %s", message.left(16).constData(),
-              std::strerror(errno));
+    }
+    // Never blocks the loop: a full queue loses this message, not time. Said
+    // once, as watchdog pings would say it every interval.
+    if (m_lostMessages++ == 0) {
+        const qsizetype lineEnd = message.indexOf('\n');
+        qCWarning(lcSystemd,
+                  "cannot notify systemd (%s): %s; messages lost from now on are counted, not "
+                  "logged",
+                  message.left(lineEnd < 0 ? message.size() : lineEnd).left(32).constData(),
+                  std::strerror(errno));
+    }
     return false;
 }
 

@@ -67,6 +67,7 @@ private:
     bool m_moved = false;
     bool m_stopping = false;
     bool m_storeOffered = true; // unknown before systemd 254: offered
+    int m_lostMessages = 0;     // since the last one that went
 };
 
 } // namespace canstop
