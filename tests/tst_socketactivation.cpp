@@ -199,12 +199,36 @@ private Q_SLOTS:
             << QStringList{"LISTEN_FDS="} << true << false << count << false;
         QTest::newRow("LISTEN_FDS too many")
             << QStringList{"LISTEN_FDS=64", "LISTEN_FDNAMES="} << true << false
-            << QByteArray("of those descriptors are not open") << true;
+            << QByteArray("of those descriptors were not open when the program started") << true;
         QTest::newRow("LISTEN_FDNAMES one too many")
             << QStringList{"LISTEN_FDNAMES=echo:spare"} << true << false
             << QByteArray("does not name 1 socket(s)") << true;
         QTest::newRow("not a socket") << QStringList{} << true << true
                                       << QByteArray("is not a listening TCP socket") << false;
+    }
+
+    // LISTEN_FDS counts more than was passed, and the program opens a
+    // listener of its own before it asks for an inherited one: that one is
+    // not taken for the service manager's.
+    void aListenerOpenedSinceStartIsNotTaken()
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("16"));
+        ChildProcess helper(QStringLiteral("/bin/sh"),
+                            {QStringLiteral("-c"),
+                             QStringLiteral("LISTEN_PID=$$ exec \"$0\" \"$@\""),
+                             QString::fromLocal8Bit(qgetenv("CANSTOP_TEST_HELPER")),
+                             QStringLiteral("adopt"), QStringLiteral("10000")},
+                            environment);
+        QVERIFY2(helper.waitForOutput("inherited"), helper.stdErr().constData());
+        QVERIFY2(helper.stdOut().contains("inherited no"), helper.stdOut().constData());
+        QVERIFY2(QRegularExpression(QStringLiteral("LISTEN_FDS=16, but \\d+ of those descriptors "
+                                                   "were not open when the program started"))
+                     .match(QString::fromLocal8Bit(helper.stdErr()))
+                     .hasMatch(),
+                 helper.stdErr().constData());
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 0);
     }
 
     void garbledVariablesAreNamedOnce()

@@ -9,11 +9,14 @@
 #include <QByteArrayList>
 #include <QList>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace canstop {
 
@@ -23,6 +26,50 @@ constexpr int FirstFd = 3; // SD_LISTEN_FDS_START
 // More than a process could be passed sensibly; a garbled count beyond it
 // would have us adopt descriptors that are not ours.
 constexpr int MaxFds = 4096;
+
+// What each descriptor a service manager may have passed was when this
+// library was loaded, before main(): a file, by device and inode, or
+// nothing. By the time the application asks, it may have opened sockets of
+// its own under the same numbers (a LISTEN_FDS larger than what was passed).
+class AtStart
+{
+public:
+    AtStart()
+    {
+        const char *fds = ::getenv("LISTEN_FDS"); // no Qt before main()
+        const long count = fds ? std::strtol(fds, nullptr, 10) : 0;
+        for (long i = 0; i < std::min<long>(count, MaxFds); ++i) {
+            struct stat status
+            {
+            };
+            if (::fstat(FirstFd + int(i), &status) == 0)
+                m_files.push_back({FirstFd + int(i), status.st_dev, status.st_ino});
+        }
+    }
+    // Whether `fd` is the file it was at start.
+    bool isFromStart(int fd) const
+    {
+        struct stat status
+        {
+        };
+        if (::fstat(fd, &status) != 0)
+            return false;
+        return std::any_of(m_files.cbegin(), m_files.cend(), [&](const File &file) {
+            return file.fd == fd && file.device == status.st_dev && file.inode == status.st_ino;
+        });
+    }
+
+private:
+    struct File
+    {
+        int fd;
+        dev_t device;
+        ino_t inode;
+    };
+    std::vector<File> m_files;
+};
+
+const AtStart s_atStart;
 
 struct Passed
 {
@@ -66,7 +113,7 @@ QList<Passed> readEnvironment()
     for (int i = 0; i < count; ++i) {
         const int fd = FirstFd + i;
         const int flags = ::fcntl(fd, F_GETFD);
-        if (flags < 0) {
+        if (flags < 0 || !s_atStart.isFromStart(fd)) {
             ++closed;
             continue;
         }
@@ -74,8 +121,10 @@ QList<Passed> readEnvironment()
         passed.append({fd, nameList.at(i)});
     }
     if (closed > 0) {
-        qCWarning(lcNetwork, "LISTEN_FDS=%d, but %d of those descriptors are not open", count,
-                  closed);
+        qCWarning(lcNetwork,
+                  "LISTEN_FDS=%d, but %d of those descriptors were not open when the program "
+                  "started: not taken",
+                  count, closed);
     }
     return passed;
 }

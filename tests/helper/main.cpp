@@ -3,6 +3,7 @@
 
 // A small program for the whole-program tests: each mode sets up one
 // situation, prints "ready" once it is set, and lets the test send signals.
+#include <canstop/gracefultcpserver.h>
 #include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
@@ -164,6 +165,13 @@ int main(int argc, char **argv)
             blockForAMinute();
             job->reset();
         });
+    } else if (mode == "adopt") {
+        // A listener of its own, opened before asking for an inherited one.
+        static QTcpServer own;
+        if (!own.listen(QHostAddress::LocalHost))
+            return 2;
+        static canstop::GracefulTcpServer inherited(&lifecycle);
+        std::cout << "inherited " << (inherited.listenInherited() ? "yes" : "no") << std::endl;
     } else if (mode == "early") {
         lifecycle.requestShutdown(); // before exec(), with nothing to wait for
     } else if (mode == "cleanup") {
