@@ -647,6 +647,41 @@ private Q_SLOTS:
         QCOMPARE(manager.report().sessionsAbandoned(), 1);
     }
 
+    // In a drain, a client that stops in the middle of a request head
+    // (slowloris) is cut once it has sent nothing for a while, and named:
+    // it does not hold the shutdown to its deadline.
+    void aStalledRequestHeadDoesNotHoldTheDrain()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(60000ms));
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.setProtocol(GracefulTcpServer::Protocol::Http1));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        connect(&server, &QTcpServer::newConnection, &server, [&server] {
+            while (QTcpSocket *connection = server.nextPendingConnection())
+                connect(connection, &QIODevice::readyRead, connection,
+                        [connection] { connection->readAll(); }); // as QHttpServer does
+        });
+        RawClient client(server.serverPort());
+        QVERIFY(client.connected);
+        QCOMPARE(::send(client.fd, "GET / HTTP/1.1\r\nHost: ", 23, MSG_NOSIGNAL), 23);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 1, 10000);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "^connection from 127.0.0.1:\\d+ closed in the drain, its request "
+                                 "head stalled: a request half received$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        QElapsedTimer clock;
+        clock.start();
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 30000);
+        QVERIFY2(clock.elapsed() < 30000, QByteArray::number(clock.elapsed())); // not the 60 s
+        QCOMPARE(manager.report().sessionsAbandoned(), 1);
+        RawReceiver received(client.fd);
+        QTRY_VERIFY_WITH_TIMEOUT(received.receive(), 10000);
+        QCOMPARE(received.error, 0); // an EOF, no reset
+    }
+
     void badInput()
     {
         TestManager manager;

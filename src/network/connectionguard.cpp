@@ -201,7 +201,29 @@ bool ConnectionGuard::quietLongEnough()
     return false;
 }
 
+bool ConnectionGuard::headStalled()
+{
+    if (!m_http || !m_http->inRequestHead())
+        return false;
+    const qint64 wait = HttpSocket::StalledHeadInDrain.count() - m_lastActivity.elapsed();
+    if (wait <= 0)
+        return true;
+    if (!m_checks.afterStall) {
+        m_checks.afterStall = true;
+        QTimer::singleShot(std::chrono::milliseconds(wait), this, [this] {
+            m_checks.afterStall = false;
+            check();
+        });
+    }
+    return false;
+}
+
 void ConnectionGuard::closeNow()
+{
+    cutOff("at the shutdown deadline");
+}
+
+void ConnectionGuard::cutOff(const char *when)
 {
     if (m_stage == Stage::Closed || !m_socket.isConnected())
         return;
@@ -218,8 +240,7 @@ void ConnectionGuard::closeNow()
     if (const int unread = unreadBytes())
         cut.append(QStringLiteral("%1 byte(s) never read").arg(unread));
     if (!cut.isEmpty()) {
-        qCWarning(lcNetwork, "%ls closed at the shutdown deadline: %ls",
-                  qUtf16Printable(m_socket.name()),
+        qCWarning(lcNetwork, "%ls closed %s: %ls", qUtf16Printable(m_socket.name()), when,
                   qUtf16Printable(cut.join(QStringLiteral(", "))));
     }
     handOver(true, cut.join(QStringLiteral(", ")));
@@ -288,6 +309,8 @@ void ConnectionGuard::check()
     case Stage::Draining:
         if (!isBusy() && quietLongEnough())
             handOver(false);
+        else if (headStalled())
+            cutOff("in the drain, its request head stalled"); // a request half received
         return;
     case Stage::Serving:
     case Stage::Closed:

@@ -103,6 +103,10 @@ private:
     void handOver(bool dropOutput, const QString &cut = {});
     int unreadBytes() const;
     bool quietLongEnough();
+    // In a drain, a request head that stopped coming (HttpSocket::StalledHeadInDrain).
+    bool headStalled();
+    // Closes it now, naming what that cuts off (which makes it abandoned).
+    void cutOff(const char *when);
 
     SocketAccess m_socket;
     HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
@@ -121,12 +125,14 @@ private:
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
     QElapsedTimer m_lastActivity;                         // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,
-    // a check due when the idle grace is over.
+    // a check due when the idle grace is over, one due when a stalled
+    // request head has waited long enough.
     struct
     {
         bool posted = false;
         bool running = false;
         bool afterGrace = false;
+        bool afterStall = false;
     } m_checks;
 };
 

@@ -8,6 +8,8 @@
 
 #include <QList>
 
+#include <chrono>
+
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
 QT_END_NAMESPACE
@@ -26,6 +28,12 @@ class HttpSocket : public ServerSocket
     Q_OBJECT
 
 public:
+    // In a drain, a request head that has had no byte for this long is cut
+    // (and named): a client sends a head at once, so this is one that will
+    // not finish it (slowloris), and it must not hold the shutdown to its
+    // deadline. Go's Server.ReadHeaderTimeout bounds the same.
+    static constexpr std::chrono::milliseconds StalledHeadInDrain{2000};
+
     explicit HttpSocket(QObject *parent);
 
     // Frames what Qt reads from now on; `readNotifier` is the socket's own.
@@ -34,6 +42,8 @@ public:
     // A request has begun and its response has not ended; or it can no
     // longer tell, after a request.
     bool isBusy() const;
+    // The head of a request is partly received.
+    bool inRequestHead() const { return m_framed && m_requests.inHead(); }
     // What isBusy() waits for, for the report of an abandoned connection.
     QString busyWith() const;
     // Every response from now on carries Connection: close (RFC 9112 §9.6).
