@@ -15,6 +15,8 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <memory>
+
 using canstop::DrainOptions;
 using canstop::GracefulLocalServer;
 using canstop::GracefulTcpServer;
@@ -149,7 +151,9 @@ private Q_SLOTS:
         QSignalSpy closed(&client, &QWebSocket::disconnected);
         client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)));
         QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), 10000);
-        QVERIFY(server.nextPendingConnection());
+        const std::unique_ptr<QWebSocket> accepted(
+            server.nextPendingConnection()); // ours to delete
+        QVERIFY(accepted);
         QCOMPARE(manager.activeSessions(), 1);
 
         manager.requestShutdown();
