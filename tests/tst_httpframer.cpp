@@ -80,6 +80,11 @@ private Q_SLOTS:
             << QByteArray("BLLLHE");
         QTest::newRow("a length with a sign")
             << true << QByteArray("POST / HTTP/1.1\r\nContent-Length: +5\r\n") << QByteArray("BLG");
+        QTest::newRow("a chunk size past any limit") // found by fuzz_httpframer: an overflow
+            << true
+            << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "ffffffffffffffffffff\r\n")
+            << QByteArray("BLLHG");
         QTest::newRow("request coding not chunked")
             << true << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n")
             << QByteArray("BLLG");
@@ -133,6 +138,8 @@ private Q_SLOTS:
         const QByteArray head("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
         const QByteArray next("HTTP/1.1 204 No Content\r\n\r\n");
         QTest::newRow("as Qt 6.4 writes it") << head + "abc" + next;
+        QTest::newRow("a body that begins as a response would")
+            << QByteArray(head).replace("3", "9") + "HTTP/2 ok" + next;
         QTest::newRow("as RFC 9110 says") << head + next;
     }
     void bodyAfterTheAnswerToHead()

@@ -21,11 +21,7 @@
 
 namespace canstop {
 
-namespace {
-
-// The address of the notify socket, of exactly its length: an abstract name
-// padded to sizeof(sockaddr_un) would be another name, reaching nobody.
-std::optional<QByteArray> notifyAddress(const QByteArray &where)
+std::optional<QByteArray> SystemdNotifier::notifyAddress(const QByteArray &where)
 {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -42,9 +38,9 @@ std::optional<QByteArray> notifyAddress(const QByteArray &where)
     return QByteArray(reinterpret_cast<const char *>(&address), qsizetype(length));
 }
 
-// Half of WATCHDOG_USEC, when the watchdog is meant for this process.
-std::optional<std::chrono::milliseconds> watchdogInterval(const std::optional<QByteArray> &usec,
-                                                          const std::optional<QByteArray> &pid)
+std::optional<std::chrono::milliseconds>
+SystemdNotifier::watchdogInterval(const std::optional<QByteArray> &usec,
+                                  const std::optional<QByteArray> &pid)
 {
     if (!usec)
         return std::nullopt;
@@ -75,6 +71,8 @@ std::optional<std::chrono::milliseconds> watchdogInterval(const std::optional<QB
     }
     return std::chrono::milliseconds(micros / 2000);
 }
+
+namespace {
 
 qint64 monotonicMicroseconds()
 {

@@ -8,8 +8,10 @@
 #include <QObject>
 #include <QTimer>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace canstop {
 
@@ -46,6 +48,16 @@ public:
     void progress();
     void statusChanged();
     void finished(const ShutdownReport &report);
+    // The parsers of what systemd passes, for fromEnvironment() and the fuzzer:
+    // NOTIFY_SOCKET's address, of exactly its length (an abstract name padded
+    // to sizeof(sockaddr_un) would be another name, reaching nobody); none
+    // unless an absolute path or an @abstract name that fits.
+    static std::optional<QByteArray> notifyAddress(const QByteArray &where);
+    // Half of WATCHDOG_USEC, when the watchdog is meant for this process;
+    // none, with one warning for what is garbled.
+    static std::optional<std::chrono::milliseconds>
+    watchdogInterval(const std::optional<QByteArray> &usec, const std::optional<QByteArray> &pid);
+
     // FDSTORE=1: systemd keeps a duplicate of `fd` for the next start;
     // false with one warning for a closed `fd` or a name systemd refuses.
     bool store(int fd, const QString &name);

@@ -57,9 +57,26 @@ qsizetype HttpFramer::feed(const char *data, qsizetype size, Event *event)
         case State::UntilClose:
             return size;
         case State::AfterHead: {
+            // The next response, or a body? Decided on the bytes, however
+            // they are split: the first of them, up to the length of
+            // "HTTP/1." (or of the body, if shorter), held in m_line.
             static constexpr char Next[] = "HTTP/1.";
-            const qsizetype n = std::min<qsizetype>(size - at, sizeof Next - 1);
-            m_state = std::memcmp(data + at, Next, size_t(n)) == 0 ? State::Idle : State::SkipBody;
+            const qsizetype decideOn = std::min<qint64>(m_remaining, sizeof Next - 1);
+            m_line.append(data[at++]);
+            const bool matches = std::memcmp(m_line.constData(), Next, size_t(m_line.size())) == 0;
+            if (matches && m_line.size() < decideOn)
+                break;
+            if (matches) { // the next response has begun: m_line is its start
+                m_state = State::StartLine;
+                m_headSize = m_line.size();
+                m_contentLength = -1;
+                m_chunked = m_otherCoding = false;
+                *event = Event::Begun;
+                return at;
+            }
+            m_remaining -= m_line.size(); // those were the body's
+            m_line.clear();
+            m_state = m_remaining > 0 ? State::SkipBody : State::Idle;
             break;
         }
         case State::SkipBody: {
@@ -136,9 +153,9 @@ HttpFramer::Event HttpFramer::endLine()
             const int digit = hexDigit(m_line.at(digits));
             if (digit < 0)
                 break;
+            if (chunk > (MaxChunk - digit) / 16)
+                return garbled(); // checked before it could overflow
             chunk = chunk * 16 + digit;
-            if (chunk > MaxChunk)
-                return garbled();
         }
         if (digits == 0)
             return garbled();

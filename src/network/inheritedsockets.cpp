@@ -78,26 +78,22 @@ struct Passed
     bool taken = false;
 };
 
-// Reads the variables once; what is wrong is said once.
-QList<Passed> readEnvironment()
+} // namespace
+
+QByteArrayList InheritedSockets::parse(const QByteArray &pid, const QByteArray &fds,
+                                       const QByteArray &names, qint64 ownPid)
 {
-    const QByteArray pid = takeEnvironment("LISTEN_PID").value_or(QByteArray());
-    const std::optional<QByteArray> fds = takeEnvironment("LISTEN_FDS");
-    const QByteArray names = takeEnvironment("LISTEN_FDNAMES").value_or(QByteArray());
-    if (!fds)
-        return {};
     bool ok = false;
     const qlonglong owner = pid.toLongLong(&ok);
-    if (!ok || owner != ::getpid()) {
+    if (!ok || owner != ownPid) {
         qCWarning(lcNetwork,
                   "LISTEN_PID=\"%s\" is not this process (%lld): its LISTEN_FDS are not ours",
-                  pid.constData(), static_cast<long long>(::getpid()));
+                  pid.constData(), static_cast<long long>(ownPid));
         return {};
     }
-    const int count = fds->toInt(&ok);
+    const int count = fds.toInt(&ok);
     if (!ok || count < 0 || count > MaxFds) {
-        qCWarning(lcNetwork, "LISTEN_FDS=\"%s\" is not a count of passed sockets",
-                  fds->constData());
+        qCWarning(lcNetwork, "LISTEN_FDS=\"%s\" is not a count of passed sockets", fds.constData());
         return {};
     }
     QByteArrayList nameList = names.split(':');
@@ -108,6 +104,21 @@ QList<Passed> readEnvironment()
         }
         nameList = QByteArrayList(count, QByteArrayLiteral("unknown"));
     }
+    return nameList;
+}
+
+namespace {
+
+// Reads the variables once; what is wrong is said once.
+QList<Passed> readEnvironment()
+{
+    const QByteArray pid = takeEnvironment("LISTEN_PID").value_or(QByteArray());
+    const std::optional<QByteArray> fds = takeEnvironment("LISTEN_FDS");
+    const QByteArray names = takeEnvironment("LISTEN_FDNAMES").value_or(QByteArray());
+    if (!fds)
+        return {};
+    const QByteArrayList nameList = InheritedSockets::parse(pid, *fds, names, ::getpid());
+    const int count = int(nameList.size());
     QList<Passed> passed;
     int closed = 0;
     for (int i = 0; i < count; ++i) {

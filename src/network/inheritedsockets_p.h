@@ -3,6 +3,7 @@
 
 #pragma once
 
+#include <QByteArrayList>
 #include <QString>
 
 namespace canstop {
@@ -20,6 +21,11 @@ public:
     // named one is not a listening TCP socket or, without a name, when
     // sockets were passed but none fits.
     static int takeTcpListener(const QString &name);
+    // What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES say, for the process
+    // `ownPid`: one name per passed descriptor from fd 3 ("unknown" where
+    // they name none), or none, with one warning for what is garbled.
+    static QByteArrayList parse(const QByteArray &pid, const QByteArray &fds,
+                                const QByteArray &names, qint64 ownPid);
 };
 
 } // namespace canstop
