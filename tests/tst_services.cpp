@@ -61,6 +61,15 @@ Q_SIGNALS:
     void finished();
 };
 
+// Its stop() is a plain member function, neither a slot nor Q_INVOKABLE.
+class PlainStop : public QObject
+{
+    Q_OBJECT
+public:
+    void stop() { stoppedIn = QThread::currentThread(); }
+    QThread *stoppedIn = nullptr;
+};
+
 class NoStop : public QObject
 {
     Q_OBJECT
@@ -228,6 +237,28 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(alive.isNull(), 10000); // it ended, so it was deleted
     }
 
+    // A stop() that is not a slot: called all the same when the type is
+    // known, or through ServiceOptions::stop; refused without either.
+    void plainMemberStopIsCalled()
+    {
+        PlainStop typed, given, untyped;
+        TestManager manager;
+        QVERIFY(manager.addService(&typed));
+        canstop::ServiceOptions options;
+        options.name = QStringLiteral("given");
+        options.stop = [](QObject *service) { static_cast<PlainStop *>(service)->stop(); };
+        QVERIFY(manager.addService(static_cast<QObject *>(&given), options));
+        QTest::ignoreMessage(
+            QtWarningMsg, QRegularExpression(QStringLiteral("PlainStop has no stop\\(\\) slot")));
+        QVERIFY(!manager.addService(static_cast<QObject *>(&untyped)));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QCOMPARE(typed.stoppedIn, QThread::currentThread());
+        QCOMPARE(given.stoppedIn, QThread::currentThread());
+        QCOMPARE(untyped.stoppedIn, nullptr);
+    }
+
     void badInput()
     {
         TestManager manager;
@@ -239,7 +270,8 @@ private Q_SLOTS:
         NoStop noStop;
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral("NoStop has no stop")));
-        QVERIFY(!manager.addService(&noStop));
+        QVERIFY(
+            !manager.addService(static_cast<QObject *>(&noStop))); // typed, it would not compile
 
         Recorder twice(QStringLiteral("twice"));
         QVERIFY(manager.addService(&twice));

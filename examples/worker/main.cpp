@@ -105,20 +105,23 @@ int main(int argc, char **argv)
     Counter counter;
     canstop::ServiceOptions counterOptions;
     counterOptions.name = QStringLiteral("counter");
-    lifecycle.addService(&counter, counterOptions);
+    if (!lifecycle.addService(&counter, counterOptions))
+        return 2;
 
     Producer producer;
     canstop::ServiceOptions producerOptions;
     producerOptions.name = QStringLiteral("producer");
     producerOptions.stopTimeout = 5s;
-    lifecycle.addService(&producer, producerOptions);
+    if (!lifecycle.addService(&producer, producerOptions))
+        return 2;
 
     Flaky flaky;
     canstop::ServiceOptions flakyOptions;
     flakyOptions.name = QStringLiteral("flaky");
     flakyOptions.restart.factory = [] { return new Flaky; };
     flakyOptions.restart.maxRestarts = 100;
-    lifecycle.addService(&flaky, flakyOptions);
+    if (!lifecycle.addService(&flaky, flakyOptions))
+        return 2;
 
     qCInfo(lcWorker, "canstop-worker running; press Ctrl+C to stop");
     return lifecycle.exitCode(app.exec());

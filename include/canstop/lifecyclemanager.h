@@ -16,6 +16,8 @@
 
 #include <chrono>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QThread;
@@ -139,12 +141,32 @@ public:
     void setAutoExit(bool enabled);
     ///@}
 
-    /// A service has a stop() slot; it is done when it emits stopped() or
-    /// finished(), when it is destroyed, or else when stop() returns.
-    bool addService(QObject *service, const ServiceOptions &options = {});
+    /// A service has a stop() slot (or Q_INVOKABLE, or ServiceOptions::stop);
+    /// it is done when it emits stopped() or finished(), when it is
+    /// destroyed, or else when stop() returns. False, with one warning, for
+    /// a service it refuses: check it, a service refused is never stopped.
+    [[nodiscard]] bool addService(QObject *service, const ServiceOptions &options = {});
     /// A thread is started if it is not running, and stopped with
     /// requestInterruption() and quit().
-    bool addService(QThread *thread, const ServiceOptions &options = {});
+    [[nodiscard]] bool addService(QThread *thread, const ServiceOptions &options = {});
+    /// A service whose type is known here: one without a stop() member does
+    /// not compile, and a stop() that is a plain member function, neither a
+    /// slot nor Q_INVOKABLE, is called all the same (ServiceOptions::stop).
+    template <typename Service>
+    [[nodiscard]] std::enable_if_t<
+        std::is_base_of_v<QObject, Service> && !std::is_base_of_v<QThread, Service>, bool>
+    addService(Service *service, ServiceOptions options = {})
+    {
+        static_assert(HasStop<Service>::value,
+                      "a service needs stop(): a slot, a Q_INVOKABLE or a plain member function");
+        if (!options.stop)
+            options.stop = [](QObject *instance) {
+                // A restart's factory may return another type: it has its own slot.
+                if (auto *typed = dynamic_cast<Service *>(instance))
+                    typed->stop();
+            };
+        return addService(static_cast<QObject *>(service), options);
+    }
 
     /// Thread-safe. Counts `session` until it is destroyed, in any thread.
     /// False once a shutdown has begun: the caller decides what to do with
@@ -251,6 +273,14 @@ Q_SIGNALS:
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);
 
 private:
+    template <typename T, typename = void> struct HasStop : std::false_type
+    {
+    };
+    template <typename T>
+    struct HasStop<T, std::void_t<decltype(std::declval<T &>().stop())>> : std::true_type
+    {
+    };
+
     Q_DECLARE_PRIVATE(LifecycleManager)
     std::unique_ptr<LifecycleManagerPrivate> d_ptr;
 };

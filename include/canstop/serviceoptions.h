@@ -58,6 +58,11 @@ struct ServiceOptions
     /// What happens when it fails while the program runs: by default it
     /// stays stopped (no factory).
     RestartPolicy restart;
+    /// How to stop it, called in its own thread, when its stop() is neither
+    /// a slot nor Q_INVOKABLE. LifecycleManager::addService() sets it when
+    /// the service's type is known where it is called; set it by hand for
+    /// a service passed as a plain QObject *.
+    std::function<void(QObject *service)> stop;
 };
 
 } // namespace canstop

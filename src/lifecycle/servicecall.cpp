@@ -7,14 +7,22 @@
 
 namespace canstop {
 
-ServiceCall::ServiceCall(QObject *target, const QMetaMethod &method)
-    : m_target(target), m_method(method)
+ServiceCall::ServiceCall(QObject *target, std::function<void(QObject *)> function)
+    : m_target(target), m_function(std::move(function))
 {}
 
 void ServiceCall::post(QObject *target, const QMetaMethod &method, QObject *receiver,
                        std::function<void()> onReturned)
 {
-    auto *call = new ServiceCall(target, method);
+    post(
+        target, [method](QObject *object) { method.invoke(object, Qt::DirectConnection); },
+        receiver, std::move(onReturned));
+}
+
+void ServiceCall::post(QObject *target, std::function<void(QObject *)> function, QObject *receiver,
+                       std::function<void()> onReturned)
+{
+    auto *call = new ServiceCall(target, std::move(function));
     if (receiver && onReturned)
         connect(call, &ServiceCall::returned, receiver, std::move(onReturned),
                 Qt::QueuedConnection);
@@ -26,7 +34,7 @@ void ServiceCall::post(QObject *target, const QMetaMethod &method, QObject *rece
 void ServiceCall::run()
 {
     if (m_target)
-        m_method.invoke(m_target.data(), Qt::DirectConnection);
+        m_function(m_target.data());
     Q_EMIT returned();
     deleteLater();
 }

@@ -23,16 +23,19 @@ public:
     // receiver is gone by then. The call deletes itself after running.
     static void post(QObject *target, const QMetaMethod &method, QObject *receiver = nullptr,
                      std::function<void()> onReturned = {});
+    // The same for a function of the target's (ServiceOptions::stop).
+    static void post(QObject *target, std::function<void(QObject *)> function,
+                     QObject *receiver = nullptr, std::function<void()> onReturned = {});
 
 Q_SIGNALS:
     void returned();
 
 private:
-    ServiceCall(QObject *target, const QMetaMethod &method);
+    ServiceCall(QObject *target, std::function<void(QObject *)> function);
     void run();
 
     QPointer<QObject> m_target;
-    QMetaMethod m_method;
+    std::function<void(QObject *)> m_function;
 };
 
 } // namespace canstop

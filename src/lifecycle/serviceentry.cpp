@@ -48,7 +48,7 @@ QString ServiceEntry::nameFor(const QObject *service, const ServiceOptions &opti
     return QString::fromLatin1(service->metaObject()->className());
 }
 
-QString ServiceEntry::refusal(const QObject *service)
+QString ServiceEntry::refusal(const QObject *service, bool stopGiven)
 {
     if (!service)
         return QStringLiteral("the service is null");
@@ -57,7 +57,7 @@ QString ServiceEntry::refusal(const QObject *service)
             return QStringLiteral("thread \"%1\" has already finished").arg(nameFor(service, {}));
         return {};
     }
-    if (service->metaObject()->indexOfMethod("stop()") < 0)
+    if (!stopGiven && service->metaObject()->indexOfMethod("stop()") < 0)
         return QStringLiteral("%1 has no stop() slot or invokable")
             .arg(QString::fromLatin1(service->metaObject()->className()));
     return {};
@@ -154,10 +154,12 @@ void ServiceEntry::stop()
         return;
     }
     // Without a stopped() or finished() signal, returning from stop() is the end.
-    if (m_hasDoneSignal)
-        ServiceCall::post(m_service, m_stopMethod);
+    QObject *const receiver = m_hasDoneSignal ? nullptr : this;
+    const auto returned = [this] { onDone(); };
+    if (m_stopMethod.isValid())
+        ServiceCall::post(m_service, m_stopMethod, receiver, returned);
     else
-        ServiceCall::post(m_service, m_stopMethod, this, [this] { onDone(); });
+        ServiceCall::post(m_service, m_options.stop, receiver, returned);
 }
 
 void ServiceEntry::onDone()
@@ -239,7 +241,7 @@ void ServiceEntry::restart()
     if (!m_supervising)
         return;
     QObject *fresh = m_options.restart.factory();
-    QString why = refusal(fresh);
+    QString why = refusal(fresh, bool(m_options.stop));
     if (why.isEmpty() && fresh == m_service)
         why = QStringLiteral("it returned the instance it replaces");
     if (!why.isEmpty()) {

@@ -49,8 +49,9 @@ public:
     qint64 stopMs() const { return m_stopClock.isValid() ? m_stopClock.elapsed() : 0; }
 
     static QString nameFor(const QObject *service, const ServiceOptions &options);
-    // Why `service` cannot be a service, or an empty string if it can.
-    static QString refusal(const QObject *service);
+    // Why `service` cannot be a service (with a stop function of its own,
+    // `stopGiven`, it needs no stop() slot), or an empty string if it can.
+    static QString refusal(const QObject *service, bool stopGiven = false);
     // Why `options` cannot be a service's, or an empty string if they can.
     static QString refusal(const ServiceOptions &options);
 

@@ -19,7 +19,7 @@ ServiceRegistry::~ServiceRegistry()
 
 QString ServiceRegistry::refusal(const QObject *service, const ServiceOptions &options) const
 {
-    if (const QString why = ServiceEntry::refusal(service); !why.isEmpty())
+    if (const QString why = ServiceEntry::refusal(service, bool(options.stop)); !why.isEmpty())
         return QStringLiteral("addService(): %1").arg(why);
     QString why;
     if (m_closed)

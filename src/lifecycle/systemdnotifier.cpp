@@ -98,7 +98,10 @@ std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<
     const auto pid = takeEnvironment("WATCHDOG_PID");
     const auto store = takeEnvironment("FDSTORE"); // from systemd 254 on: how many it may store
     if (!notifySocket) {
-        qCDebug(lcSystemd, "NOTIFY_SOCKET is not set: not started by systemd");
+        // Said, since trying systemd by hand is otherwise silent when it does
+        // nothing (systemd-socket-activate passes NOTIFY_SOCKET only with -E).
+        qCInfo(lcSystemd, "NOTIFY_SOCKET is not set: not under systemd's notify protocol, nothing "
+                          "is sent to it");
         return nullptr;
     }
     const QByteArray &where = *notifySocket;

@@ -133,7 +133,8 @@ int main(int argc, char **argv)
     } else if (mode == "hanging") {
         auto *hanging = new Hanging;
         hanging->setObjectName(QStringLiteral("hanging"));
-        lifecycle.addService(hanging);
+        if (!lifecycle.addService(hanging))
+            return 2;
     } else if (mode == "save") {
         // A save that takes a moment once the shutdown is announced.
         held = lifecycle.holdSession(QStringLiteral("save"));
@@ -177,19 +178,22 @@ int main(int argc, char **argv)
     } else if (mode == "cleanup") {
         QTimer::singleShot(0, &lifecycle, [&lifecycle] { lifecycle.requestShutdown(); });
     } else if (mode == "laggard") {
-        lifecycle.addService(&stubborn);
+        if (!lifecycle.addService(&stubborn))
+            return 2;
     } else if (mode == "thread") {
         // Deliberately leaked: a running QThread must never be destroyed.
         blocked = new Blocked;
         blocked->setObjectName(QStringLiteral("blocked"));
-        lifecycle.addService(blocked);
+        if (!lifecycle.addService(blocked))
+            return 2;
     } else if (mode == "giveup") {
         canstop::ServiceOptions options;
         options.name = QStringLiteral("failing");
         options.restart.factory = [] { return new Failing; };
         options.restart.maxRestarts = 2;
         options.restart.backoff = std::chrono::milliseconds(10);
-        lifecycle.addService(&failing, options);
+        if (!lifecycle.addService(&failing, options))
+            return 2;
     } else if (mode.startsWith("quit")) {
         // A save in progress when the application is told to quit.
         held = lifecycle.holdSession(QStringLiteral("save"));
