@@ -70,19 +70,6 @@ public:
                sysconf(_SC_CLK_TCK);
     }
 
-    // Resident memory in KiB, from /proc.
-    qint64 residentKiB() const
-    {
-        QFile status(QStringLiteral("/proc/%1/status").arg(processId()));
-        if (!status.open(QIODevice::ReadOnly))
-            return -1;
-        for (const QByteArray &line : status.readAll().split('\n')) {
-            if (line.startsWith("VmRSS:"))
-                return line.mid(6).trimmed().split(' ').first().toLongLong();
-        }
-        return -1;
-    }
-
     QByteArray log() { return stdErr(); }
 };
 

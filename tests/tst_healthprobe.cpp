@@ -11,9 +11,12 @@
 #include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 #include <memory>
 #include <vector>
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -240,8 +243,25 @@ private Q_SLOTS:
         }
         QCOMPARE(get(echo.healthPort, "/readyz"), 200);
 
-        // A request that never completes is answered 408 and closed.
+        // A request that never completes is answered 408 and closed, also
+        // one that comes a byte at a time (slowloris): the time is counted
+        // from the connection, not from its last byte.
         QCOMPARE(status(exchange(echo.healthPort, "GET /readyz HTTP/1.1\r\n")), 408);
+        QTcpSocket trickling;
+        trickling.connectToHost(QHostAddress::LocalHost, echo.healthPort);
+        QVERIFY(trickling.waitForConnected(10000));
+        trickling.write("GET /readyz HTTP/1.1\r\nX-Slow: ");
+        QTimer trickle;
+        connect(&trickle, &QTimer::timeout, &trickling, [&trickling] {
+            if (trickling.state() == QAbstractSocket::ConnectedState)
+                trickling.write("a");
+        });
+        trickle.start(200ms);
+        QByteArray answer;
+        connect(&trickling, &QIODevice::readyRead, &trickling,
+                [&] { answer += trickling.readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(answer.startsWith("HTTP/1.1 408 "), 20000);
+        trickle.stop();
 
         // More slow connections than it holds (half a request each, never
         // finished): the oldest make room, and every probe is answered.

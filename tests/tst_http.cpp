@@ -12,10 +12,27 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
+#include <atomic>
 #include <csignal>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+// What a sanitizer adds to a busy process's resident memory: ASan keeps
+// up to 256 MiB of freed memory in quarantine; TSan's shadow is several
+// times the memory it watches.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr qint64 SanitizerResidentKiB = 512 * 1024;
+#else
+constexpr qint64 SanitizerResidentKiB = 0;
+#endif
 
 namespace {
 
@@ -218,6 +235,104 @@ private Q_SLOTS:
         QVERIFY(exchange(port, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n").endsWith("fast\n"));
         server.signal(SIGTERM);
         QCOMPARE(server.waitForExit(20000), 0);
+    }
+
+    // Three hostile populations at once: connections that never send a byte
+    // (a flood), request heads sent a byte at a time (slowloris), pipelined
+    // requests whose answers are never read. curl is served all the while,
+    // memory stays within the drain options' bounds, and the drain ends by
+    // its deadline naming what it cut; the flood, idle, is simply closed.
+    void hostileClientsCannotHoldTheServer()
+    {
+        constexpr int Flood = 300;
+        constexpr int Slow = 20;
+        HttpServer server(8000);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        const qint64 residentBefore = server.residentKiB();
+
+        std::vector<std::unique_ptr<LoopbackClient>> flood, slow;
+        for (int i = 0; i < Flood; ++i) {
+            flood.push_back(std::make_unique<LoopbackClient>(port));
+            QVERIFY(flood.back()->connected);
+        }
+        for (int i = 0; i < Slow; ++i) {
+            slow.push_back(std::make_unique<LoopbackClient>(port));
+            QVERIFY(slow.back()->connected);
+            QCOMPARE(::send(slow.back()->fd, "GET /fast HTTP/1.1\r\nX-Slow: ", 28, MSG_NOSIGNAL),
+                     28);
+        }
+        bool serverClosed = false; // a byte after its close would be answered with a reset
+        QTimer trickle;
+        connect(&trickle, &QTimer::timeout, &trickle, [&slow, &serverClosed] {
+            for (const auto &client : slow) {
+                if (!serverClosed)
+                    ::send(client->fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            }
+        });
+        trickle.start(300ms);
+
+        // Pipelined requests, as fast as the server reads them, never an
+        // answer read: blocked once the server stops reading it.
+        std::atomic<bool> stop{false};
+        std::atomic<bool> stalled{false};
+        std::thread greedy([&stop, &stalled, port] {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            const timeval tick{0, 100000}; // a blocked send looks at `stop` 10 times a second
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof tick);
+            const sockaddr_in address = loopbackAddress(port);
+            if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0) {
+                QByteArray requests;
+                for (int i = 0; i < 256; ++i)
+                    requests += "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n";
+                int blockedTicks = 0;
+                while (!stop.load()) {
+                    const ssize_t sent =
+                        ::send(fd, requests.constData(), size_t(requests.size()), MSG_NOSIGNAL);
+                    if (sent < 0 && errno != EAGAIN && errno != EINTR)
+                        break;
+                    blockedTicks = sent < 0 ? blockedTicks + 1 : 0;
+                    if (blockedTicks >= 10) // a second without taking a byte
+                        stalled.store(true);
+                }
+            }
+            ::close(fd);
+        });
+        const auto joinGreedy = qScopeGuard([&] {
+            stop.store(true);
+            greedy.join();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(stalled.load(), 60000);
+
+        const QString fast = QStringLiteral("http://127.0.0.1:%1/fast").arg(port);
+        for (int i = 0; i < 5; ++i) {
+            Tool curl(QStringLiteral("curl"), {QStringLiteral("-s"), fast});
+            QCOMPARE(curl.waitForExit(20000), 0);
+            QCOMPARE(curl.stdOut(), QByteArray("fast\n"));
+        }
+        // Each connection's share is capped by maxPendingInput and
+        // maxPendingOutput (1 MiB each by default).
+        const qint64 growth = server.residentKiB() - residentBefore;
+        QVERIFY2(growth < 64 * 1024 + SanitizerResidentKiB, QByteArray::number(growth));
+
+        QElapsedTimer clock;
+        clock.start();
+        server.signal(SIGTERM);
+        const int exitCode = server.waitForExit(20000);
+        const qint64 elapsed = clock.elapsed();
+        serverClosed = true;
+        const QByteArray log = server.stdErr();
+        QCOMPARE(exitCode, 1);
+        QVERIFY2(elapsed < 8000 + 3000, QByteArray::number(elapsed)); // its deadline, not later
+        // The greedy one is cut too: in the drain if what it sent last ends
+        // in the middle of a request's head, at the deadline otherwise.
+        const qsizetype tooSlow = log.count("closed in the drain, its request head too slow");
+        QVERIFY2(tooSlow == Slow || (tooSlow == Slow + 1 && log.contains("its peer never took")),
+                 log.constData());
+        QVERIFY2(tooSlow == Slow + 1 || log.contains("closed at the shutdown deadline"),
+                 log.constData());
+        QVERIFY2(log.contains(QByteArray::number(Slow + 1) + " session(s) abandoned"),
+                 log.constData());
     }
 
     // A request body half sent when the deadline comes: the connection is

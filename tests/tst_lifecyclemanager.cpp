@@ -6,11 +6,15 @@
 
 #include <canstop/lifecyclemanager.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThreadPool>
 #include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -23,6 +27,77 @@ class TestLifecycleManager : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The token is stopped the instant the signal is counted: a worker
+    // sees it while the manager's thread has run nothing yet.
+    void stopTokenFallsWithTheSignal()
+    {
+        TestManager manager;
+        QVERIFY(manager.watchSignals());
+        QTRY_COMPARE(manager.state(), LifecycleManager::State::Running);
+        const canstop::StopToken token = manager.stopToken();
+        QVERIFY(token.stopPossible());
+        QVERIFY(!token.isStopRequested());
+        std::thread worker([token] {
+            while (!token.isStopRequested())
+                std::this_thread::yield();
+        });
+        raise(SIGTERM);
+        worker.join();                                               // it saw the stop
+        QCOMPARE(manager.state(), LifecycleManager::State::Running); // nothing has run here
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+    }
+
+    // QtConcurrent jobs that test the token between steps end within one
+    // step when another thread asks for the shutdown, none abandoned;
+    // onStopRequested() runs once, in its context's thread.
+    void concurrentJobsStopWithinAStep()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(60s));
+        QTRY_COMPARE(manager.state(), LifecycleManager::State::Running);
+        const canstop::StopToken token = manager.stopToken();
+        constexpr int Jobs = 4;
+        static constexpr auto Step = 20ms;
+        QThreadPool pool; // room for them all at once
+        pool.setMaxThreadCount(Jobs);
+        std::atomic<int> started{0};
+        QList<QFuture<void>> jobs;
+        for (int i = 0; i < Jobs; ++i) {
+            jobs.append(QtConcurrent::run(
+                &pool, [&started, token,
+                        session = std::make_shared<canstop::SessionToken>(
+                            manager.holdSession(QStringLiteral("job %1").arg(i)))] {
+                    ++started;
+                    while (!token.isStopRequested())
+                        std::this_thread::sleep_for(Step); // a step of the job's work
+                    session->reset();
+                }));
+        }
+        int heard = 0;
+        QThread *heardIn = nullptr;
+        QVERIFY(token.onStopRequested(&manager, [&] {
+            ++heard;
+            heardIn = QThread::currentThread();
+        }));
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), Jobs, 10000);
+        QElapsedTimer clock;
+        clock.start();
+        std::thread([&manager] { manager.requestShutdown(); }).join();
+        QVERIFY(token.isStopRequested()); // before this thread has run a slot
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 30000);
+        const qint64 elapsed = clock.elapsed();
+        qInfo("%d jobs stopped and drained %lld ms after the request", Jobs, elapsed);
+        QVERIFY2(elapsed < 10000, QByteArray::number(elapsed)); // far from the 60 s deadline
+        for (QFuture<void> &job : jobs)
+            job.waitForFinished();
+        // Drained, or ended before the sequence began to wait: none abandoned.
+        QCOMPARE(manager.report().sessionsAbandoned(), 0);
+        QCOMPARE(manager.report().exitCode(), 0);
+        QCOMPARE(manager.activeSessions(), 0);
+        QCOMPARE(heard, 1);
+        QCOMPARE(heardIn, QThread::currentThread());
+    }
+
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
     void startsThenRuns()

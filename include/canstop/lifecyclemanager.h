@@ -7,6 +7,7 @@
 #include <canstop/serviceoptions.h>
 #include <canstop/sessiontoken.h>
 #include <canstop/shutdownreport.h>
+#include <canstop/stoptoken.h>
 
 #include <QDeadlineTimer>
 #include <QList>
@@ -177,6 +178,10 @@ public:
     /// lives; an empty token once a shutdown has begun (refusals are logged
     /// as for trackSession()).
     [[nodiscard]] SessionToken holdSession(const QString &what);
+    /// Thread-safe. What work without an event loop tests to learn that the
+    /// shutdown has begun: true in every copy from the instant it begins
+    /// (as ready() falls), and once this manager is destroyed.
+    StopToken stopToken() const;
 
     /// Where the program is in its life.
     State state() const;

@@ -122,6 +122,11 @@ bool HardStop::receiveSignals()
     return true;
 }
 
+const std::atomic<int> *HardStop::terminationSignalCount() noexcept
+{
+    return &s_terminationSignals;
+}
+
 bool HardStop::terminationSignalled() const
 {
     const int before = m_signalsBefore.load();

@@ -80,6 +80,9 @@ public:
     // Thread-safe: whether a SIGINT or SIGTERM has reached the handler since
     // receiveSignals(), even if no thread has acted on it yet.
     bool terminationSignalled() const;
+    // What terminationSignalled() compares: SIGINTs and SIGTERMs counted by
+    // the handler, process-wide; read from any thread.
+    static const std::atomic<int> *terminationSignalCount() noexcept;
 
 private:
     bool startThread();

@@ -64,6 +64,7 @@ void LifecycleManagerPrivate::request(int exitCode, const QString &why)
         qCDebug(lcLifecycle, "shutdown already requested; ignoring \"%ls\"", qUtf16Printable(why));
         return;
     }
+    stopSource.requestStop(); // in this thread, before the manager's can run
     Q_Q(LifecycleManager);
     if (isInManagerThread())
         begin(exitCode, why);
@@ -366,6 +367,7 @@ bool LifecycleManager::watchSignals(const QList<int> &signalNumbers)
     auto bridge = std::make_unique<SignalBridge>();
     if (!bridge->install(signalNumbers) || !d->hardStop.receiveSignals())
         return false;
+    d->stopSource.followSignals();
     d->bridge = std::move(bridge);
     connect(d->bridge.get(), &SignalBridge::signalCaught, this,
             [d](int signalNumber) { d->onSignal(signalNumber); });
@@ -563,6 +565,11 @@ bool LifecycleManager::setLameDuck(std::chrono::milliseconds delay)
 std::chrono::milliseconds LifecycleManager::lameDuck() const
 {
     return d_func()->lameDuck;
+}
+
+StopToken LifecycleManager::stopToken() const
+{
+    return d_func()->stopSource.token();
 }
 
 bool LifecycleManager::holdReadiness(const QString &what)

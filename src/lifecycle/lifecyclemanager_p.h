@@ -12,6 +12,7 @@
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
 #include "signalbridge_p.h"
+#include "stopsource_p.h"
 #include "systemdnotifier_p.h"
 
 #include <QProperty>
@@ -24,8 +25,8 @@
 namespace canstop {
 
 // The public face's data: properties, registration, and the wiring between
-// the rooms: the signal bridge, the hard stop, readiness, the services, the
-// sequence, the exit path and systemd.
+// the rooms: the signal bridge, the hard stop, the stop token, readiness,
+// the services, the sequence, the exit path and systemd.
 class LifecycleManagerPrivate
 {
     Q_DECLARE_PUBLIC(LifecycleManager)
@@ -72,6 +73,7 @@ public:
     std::shared_ptr<SessionGate> gate;
     ShutdownSequence sequence;
     HardStop hardStop;
+    StopSource stopSource{HardStop::terminationSignalCount()};
     Readiness readiness;
     ExitPath exitPath;
     std::unique_ptr<SignalBridge> bridge;

@@ -201,17 +201,17 @@ bool ConnectionGuard::quietLongEnough()
     return false;
 }
 
-bool ConnectionGuard::headStalled()
+bool ConnectionGuard::headTooSlow()
 {
     if (!m_http || !m_http->inRequestHead())
         return false;
-    const qint64 wait = HttpSocket::StalledHeadInDrain.count() - m_lastActivity.elapsed();
+    const qint64 wait = HttpSocket::SlowHeadInDrain.count() - m_http->requestHeadAgeMs();
     if (wait <= 0)
         return true;
-    if (!m_checks.afterStall) {
-        m_checks.afterStall = true;
+    if (!m_checks.afterSlowHead) {
+        m_checks.afterSlowHead = true;
         QTimer::singleShot(std::chrono::milliseconds(wait), this, [this] {
-            m_checks.afterStall = false;
+            m_checks.afterSlowHead = false;
             check();
         });
     }
@@ -309,8 +309,8 @@ void ConnectionGuard::check()
     case Stage::Draining:
         if (!isBusy() && quietLongEnough())
             handOver(false);
-        else if (headStalled())
-            cutOff("in the drain, its request head stalled"); // a request half received
+        else if (headTooSlow())
+            cutOff("in the drain, its request head too slow"); // a request half received
         return;
     case Stage::Serving:
     case Stage::Closed:

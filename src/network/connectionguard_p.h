@@ -103,8 +103,8 @@ private:
     void handOver(bool dropOutput, const QString &cut = {});
     int unreadBytes() const;
     bool quietLongEnough();
-    // In a drain, a request head that stopped coming (HttpSocket::StalledHeadInDrain).
-    bool headStalled();
+    // In a drain, a request head too long in coming (HttpSocket::SlowHeadInDrain).
+    bool headTooSlow();
     // Closes it now, naming what that cuts off (which makes it abandoned).
     void cutOff(const char *when);
 
@@ -125,14 +125,14 @@ private:
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
     QElapsedTimer m_lastActivity;                         // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,
-    // a check due when the idle grace is over, one due when a stalled
-    // request head has waited long enough.
+    // a check due when the idle grace is over, one due when a slow request
+    // head has had its time.
     struct
     {
         bool posted = false;
         bool running = false;
         bool afterGrace = false;
-        bool afterStall = false;
+        bool afterSlowHead = false;
     } m_checks;
 };
 

@@ -75,9 +75,10 @@ void HttpSocket::frameInput()
         const qsizetype taken = m_requests.feed(data, left, &event);
         data += taken;
         left -= taken;
-        if (event == HttpFramer::Event::Begun)
+        if (event == HttpFramer::Event::Begun) {
             m_carriedRequests = true;
-        else if (event == HttpFramer::Event::Ended)
+            m_headClock.start();
+        } else if (event == HttpFramer::Event::Ended)
             m_unanswered.append(m_requests.method() == "HEAD");
         else if (event == HttpFramer::Event::Garbled)
             stopFraming("a request is not HTTP/1.1");

@@ -6,6 +6,7 @@
 #include "httpframer_p.h"
 #include "serversocket_p.h"
 
+#include <QElapsedTimer>
 #include <QList>
 
 #include <chrono>
@@ -28,11 +29,12 @@ class HttpSocket : public ServerSocket
     Q_OBJECT
 
 public:
-    // In a drain, a request head that has had no byte for this long is cut
-    // (and named): a client sends a head at once, so this is one that will
-    // not finish it (slowloris), and it must not hold the shutdown to its
-    // deadline. Go's Server.ReadHeaderTimeout bounds the same.
-    static constexpr std::chrono::milliseconds StalledHeadInDrain{2000};
+    // In a drain, a request head not whole this long after its first byte
+    // is cut (and named): a client sends a head at once, so this is one that
+    // will not finish it, stalled or trickling (slowloris), and it must not
+    // hold the shutdown to its deadline. Go's Server.ReadHeaderTimeout
+    // bounds the same, from the same moment.
+    static constexpr std::chrono::milliseconds SlowHeadInDrain{2000};
 
     explicit HttpSocket(QObject *parent);
 
@@ -44,6 +46,8 @@ public:
     bool isBusy() const;
     // The head of a request is partly received.
     bool inRequestHead() const { return m_framed && m_requests.inHead(); }
+    // How long ago the request head in progress began (inRequestHead()).
+    qint64 requestHeadAgeMs() const { return m_headClock.elapsed(); }
     // What isBusy() waits for, for the report of an abandoned connection.
     QString busyWith() const;
     // Every response from now on carries Connection: close (RFC 9112 §9.6).
@@ -63,7 +67,8 @@ private:
     QMetaObject::Connection m_framing; // readyRead to frameInput()
     HttpFramer m_requests{HttpFramer::Side::Requests};
     HttpFramer m_responses{HttpFramer::Side::Responses};
-    QList<bool> m_unanswered; // requests received whole, oldest first: whether each is HEAD
+    QElapsedTimer m_headClock; // since the first byte of the latest request
+    QList<bool> m_unanswered;  // requests received whole, oldest first: whether each is HEAD
     // bytesAvailable() just before Qt reads from the kernel: what it reads
     // is what is available beyond it when readyRead comes.
     qint64 m_availableBeforeRead = -1;

@@ -42,6 +42,23 @@ struct LoopbackListener
     LoopbackListener &operator=(const LoopbackListener &) = delete;
 };
 
+// A TCP client of 127.0.0.1:`port`, connected (queued in the listener's
+// backlog if nobody has accepted it yet); closed with the object.
+struct LoopbackClient
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    explicit LoopbackClient(quint16 port)
+    {
+        const sockaddr_in address = loopbackAddress(port);
+        connected =
+            ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0;
+    }
+    ~LoopbackClient() { ::close(fd); }
+    LoopbackClient(const LoopbackClient &) = delete;
+    LoopbackClient &operator=(const LoopbackClient &) = delete;
+    bool connected = false;
+};
+
 // A port free on 127.0.0.1 just now; another process may take it before
 // it is used.
 inline quint16 freeLoopbackPort()

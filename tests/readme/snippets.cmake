@@ -73,7 +73,7 @@ endif()
 # Compiled, not linked: a snippet that does not compile fails the build.
 add_library(readme_snippets OBJECT ${sources})
 target_include_directories(readme_snippets PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-find_package(Qt6 REQUIRED COMPONENTS Widgets HttpServer Qml)
+find_package(Qt6 REQUIRED COMPONENTS Widgets HttpServer Qml Concurrent)
 target_link_libraries(readme_snippets PRIVATE Canstop::Lifecycle Canstop::Network
                                               Canstop::WebSockets Qt6::Widgets Qt6::HttpServer
-                                              Qt6::Qml)
+                                              Qt6::Qml Qt6::Concurrent)
