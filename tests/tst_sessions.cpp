@@ -8,10 +8,13 @@
 
 #include <QElapsedTimer>
 #include <QPointer>
+#include <QPromise>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <atomic>
 #include <mutex>
@@ -235,6 +238,65 @@ private Q_SLOTS:
         upload->deleteLater();
         worker.quit();
         worker.wait();
+    }
+
+    // Futures as sessions: one that ends at the stop token is drained, one
+    // cancelled at the shutdown ends when its producer sees the cancel, one
+    // that never finishes is named at the deadline; any result type, from
+    // any thread.
+    void futuresAreSessions()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(1500ms));
+        QTRY_COMPARE(manager.state(), LifecycleManager::State::Running);
+        QThreadPool pool;
+        pool.setMaxThreadCount(2);
+        const QFuture<int> counting = QtConcurrent::run(&pool, [token = manager.stopToken()] {
+            while (!token.isStopRequested())
+                QThread::msleep(10); // a step of the work
+            return 42;               // a result of any type
+        });
+        QVERIFY(manager.trackFuture(counting, QStringLiteral("counting")));
+
+        QPromise<void> cancellable;
+        cancellable.start();
+        QVERIFY(manager.trackFuture(cancellable.future(), QStringLiteral("cancellable"),
+                                    LifecycleManager::FutureAtShutdown::Cancel));
+        QPromise<void> stuck; // never finished before the deadline
+        stuck.start();
+        bool tracked = false;
+        std::thread([&] {
+            tracked = manager.trackFuture(stuck.future(), QStringLiteral("stuck upload"));
+        }).join();
+        QVERIFY(tracked);
+        QCOMPARE(manager.activeSessions(), 3);
+
+        // The producer of the cancellable future stops when it sees the cancel.
+        QTimer producer;
+        connect(&producer, &QTimer::timeout, &producer, [&] {
+            if (cancellable.isCanceled()) {
+                cancellable.finish();
+                producer.stop();
+            }
+        });
+        producer.start(10ms);
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "1 session\\(s\\) still open at the shutdown deadline")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(!stuck.isCanceled()); // awaited, not cancelled
+        QCOMPARE(manager.report().abandonedSessions(), QStringList{QStringLiteral("stuck upload")});
+        QCOMPARE(manager.report().sessionsDrained(), 2);
+        stuck.finish();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), 0, 10000);
+
+        QPromise<void> late;
+        late.start();
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("refused")));
+        QVERIFY(!manager.trackFuture(late.future(), QStringLiteral("too late")));
+        late.finish();
     }
 
     void tokenMovesAcrossThreads()

@@ -10,6 +10,7 @@
 #include <canstop/stoptoken.h>
 
 #include <QDeadlineTimer>
+#include <QFuture>
 #include <QList>
 #include <QObject>
 #include <QProperty>
@@ -35,8 +36,9 @@ class LifecycleManagerPrivate;
 ///
 /// Threads: the manager lives in the main thread, and every function here
 /// belongs to it, except the ones marked thread-safe: requestShutdown(),
-/// trackSession(), holdSession(), activeSessions() and instance() (which
-/// makes a manager only in the main thread). Properties change, and signals
+/// trackSession(), holdSession(), trackFuture(), stopToken(),
+/// activeSessions() and instance() (which makes a manager only in the main
+/// thread). Properties change, and signals
 /// are emitted, in the main thread only.
 class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
 {
@@ -66,6 +68,13 @@ public:
         Stopped   ///< the shutdown is over; report() has its report
     };
     Q_ENUM(State)
+
+    /// What trackFuture() does with a future when the shutdown begins.
+    enum class FutureAtShutdown {
+        Await, ///< waits for it to finish, up to the deadline
+        Cancel ///< cancels it (QFuture::cancel()), then waits for its work to return
+    };
+    Q_ENUM(FutureAtShutdown)
 
     /// The shutdown's budget unless setShutdownTimeout() says otherwise.
     static constexpr std::chrono::milliseconds DefaultShutdownTimeout{30000};
@@ -182,6 +191,22 @@ public:
     /// shutdown has begun: true in every copy from the instant it begins
     /// (as ready() falls), and once this manager is destroyed.
     StopToken stopToken() const;
+    /// Thread-safe. Counts `future` as a session named `what` until it
+    /// finishes: a QtConcurrent::run() task, a QPromise's future, a
+    /// continuation (then()). When the shutdown begins it is awaited or
+    /// cancelled (`atShutdown`); a cancelled future counts until its work
+    /// has returned. One still running at the deadline is abandoned and
+    /// named. False, like holdSession(), once a shutdown has begun: the
+    /// caller decides what to do with the future.
+    bool trackFuture(const QFuture<void> &future, const QString &what,
+                     FutureAtShutdown atShutdown = FutureAtShutdown::Await);
+    /// The same for a future of any result type.
+    template <typename T, typename = std::enable_if_t<!std::is_void_v<T>>>
+    bool trackFuture(const QFuture<T> &future, const QString &what,
+                     FutureAtShutdown atShutdown = FutureAtShutdown::Await)
+    {
+        return trackFuture(QFuture<void>(future), what, atShutdown);
+    }
 
     /// Where the program is in its life.
     State state() const;

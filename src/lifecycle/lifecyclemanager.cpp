@@ -7,6 +7,7 @@
 #include "lifecyclemanager_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
+#include "trackedfuture_p.h"
 
 #include <QCoreApplication>
 #include <QThread>
@@ -570,6 +571,23 @@ std::chrono::milliseconds LifecycleManager::lameDuck() const
 StopToken LifecycleManager::stopToken() const
 {
     return d_func()->stopSource.token();
+}
+
+bool LifecycleManager::trackFuture(const QFuture<void> &future, const QString &what,
+                                   FutureAtShutdown atShutdown)
+{
+    SessionToken session = holdSession(what);
+    if (!session)
+        return false;
+    auto tracked = [this, future, atShutdown, session = std::move(session)]() mutable {
+        new TrackedFuture(future, std::move(session), stopToken(),
+                          atShutdown == FutureAtShutdown::Cancel, this);
+    };
+    if (d_func()->isInManagerThread())
+        tracked();
+    else
+        postCall(this, std::move(tracked));
+    return true;
 }
 
 bool LifecycleManager::holdReadiness(const QString &what)

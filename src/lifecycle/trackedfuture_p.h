@@ -1,0 +1,33 @@
+// SPDX-FileCopyrightText: 2026 The canstop authors
+// SPDX-License-Identifier: MIT
+
+#pragma once
+
+#include <canstop/sessiontoken.h>
+#include <canstop/stoptoken.h>
+
+#include <QFutureWatcher>
+#include <QObject>
+
+namespace canstop {
+
+// A future as a session: holds `session` until the future finishes (a
+// cancelled one too, once its work has returned), then deletes itself.
+// With `cancelAtStop`, the future is cancelled when `stop` is requested;
+// otherwise it is awaited. What never finishes is abandoned by the
+// session's name at the deadline, as any session. Lives in the thread it
+// is made in, which has an event loop.
+class TrackedFuture : public QObject
+{
+    Q_OBJECT
+
+public:
+    TrackedFuture(const QFuture<void> &future, SessionToken session, const StopToken &stop,
+                  bool cancelAtStop, QObject *parent = nullptr);
+
+private:
+    QFutureWatcher<void> m_watcher;
+    SessionToken m_session;
+};
+
+} // namespace canstop
