@@ -7,6 +7,7 @@
 #include "hardstop_p.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTest>
 
 #include <csignal>
@@ -113,6 +114,29 @@ private Q_SLOTS:
             10000);
         QCOMPARE(exits.codes(), QList<int>{143});
         QCOMPARE(int(skipped), 1);
+    }
+
+    // Child processes it was given are killed before it ends the process,
+    // and the message says so.
+    void childrenAreKilledFirst()
+    {
+        QProcess child;
+        child.start(QStringLiteral("sleep"), {QStringLiteral("60")});
+        QVERIFY(child.waitForStarted(10000));
+        Exits exits;
+        HardStop hardStop([] { return QString(); }, exits.recorder());
+        QVERIFY(hardStop.receiveSignals());
+        hardStop.setChildren({child.processId()});
+        hardStop.begin();
+        hardStop.finished();
+        std::thread([] { HardStop::signalArrived(SIGTERM); }).join();
+        QTRY_COMPARE_WITH_TIMEOUT(exits.codes(), QList<int>{143}, 10000);
+        QCOMPARE(exits.lastMessage(),
+                 QStringLiteral("SIGTERM after the shutdown finished: exiting now with 143; "
+                                "killed 1 child process(es) first"));
+        QTRY_COMPARE_WITH_TIMEOUT(child.state(), QProcess::NotRunning, 10000);
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+        QCOMPARE(child.exitCode(), SIGKILL);
     }
 
     void signalAfterTheEndExitsAtOnce()

@@ -6,6 +6,8 @@
 #include "common/childprocess.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QRegularExpression>
 #include <QTest>
 
 namespace {
@@ -19,6 +21,17 @@ public:
                        {mode, QString::number(timeoutMs)})
     {}
 };
+
+// Alive, and not a zombie waiting to be reaped.
+bool processAlive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray line = stat.readAll();
+    const qsizetype afterName = line.lastIndexOf(')');
+    return afterName > 0 && line.mid(afterName + 2, 1) != "Z";
+}
 
 } // namespace
 
@@ -53,6 +66,29 @@ private Q_SLOTS:
         const QByteArray err = helper.stdErr();
         QVERIFY2(err.contains("second SIGINT during the shutdown"), err.constData());
         QVERIFY2(err.contains("held forever"), err.constData());
+    }
+
+    // The hard stop leaves no child process behind: a child that ignores
+    // SIGTERM is still stopping when the second signal ends the program.
+    void hardStopKillsChildProcesses()
+    {
+        Helper helper(QStringLiteral("child"), 600000);
+        QVERIFY(helper.waitForOutput("ready"));
+        QVERIFY(helper.waitForOutput("child "));
+        const QRegularExpression childLine(QStringLiteral("child (\\d+)"));
+        const qint64 child =
+            childLine.match(QString::fromLocal8Bit(helper.stdOut())).captured(1).toLongLong();
+        QVERIFY(child > 0);
+        QVERIFY(processAlive(child));
+        helper.signal(SIGTERM);
+        QVERIFY(helper.waitForOutput("shutdown requested (SIGTERM)"));
+        QTRY_VERIFY(helper.elapsedSinceOutput() > 200); // past the duplicate window
+        QVERIFY(processAlive(child));                   // it ignores SIGTERM, and has ten minutes
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(10000), 143);
+        QVERIFY2(helper.stdErr().contains("killed 1 child process(es) first"),
+                 helper.stdErr().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!processAlive(child), 10000);
     }
 
     void secondSignalEndsABlockedMainThread()

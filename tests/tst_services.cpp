@@ -7,12 +7,14 @@
 #include <canstop/lifecyclemanager.h>
 
 #include <QPointer>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
 #include <QTimer>
 
 #include <atomic>
+#include <csignal>
 
 using canstop::LifecycleManager;
 using canstop::ServiceOptions;
@@ -257,6 +259,85 @@ private Q_SLOTS:
         QCOMPARE(typed.stoppedIn, QThread::currentThread());
         QCOMPARE(given.stoppedIn, QThread::currentThread());
         QCOMPARE(untyped.stoppedIn, nullptr);
+    }
+
+    // Child processes: started if they are not running, SIGTERM at their
+    // turn, SIGKILL once their budget is spent, and the report says how
+    // each ended; newest first, as any service.
+    void childProcessesStopWithinTheirBudget()
+    {
+        TestManager manager;
+        QProcess polite; // exits on SIGTERM; started by the manager
+        polite.setProgram(QStringLiteral("sleep"));
+        polite.setArguments({QStringLiteral("60")});
+        QVERIFY(manager.addService(&polite));
+        QProcess stubborn; // ignores SIGTERM, which stays ignored across exec
+        stubborn.start(
+            QStringLiteral("/bin/sh"),
+            {QStringLiteral("-c"), QStringLiteral("trap '' TERM; echo ready; exec sleep 60")});
+        canstop::ServiceOptions options;
+        options.name = QStringLiteral("stubborn");
+        options.stopTimeout = 300ms;
+        QVERIFY(manager.addService(&stubborn, options));
+        QByteArray said;
+        QTRY_VERIFY2_WITH_TIMEOUT((said += stubborn.readAllStandardOutput()).contains("ready"),
+                                  said.constData(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(polite.state(), QProcess::Running, 10000);
+        QCOMPARE(manager.runningServices(), 2);
+        const qint64 politePid = polite.processId();
+        const qint64 stubbornPid = stubborn.processId();
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "\"stubborn\" did not stop within 300 ms")));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "\"stubborn\": pid \\d+ killed with SIGKILL after its budget")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        const QList<ServiceReport> services = manager.report().services();
+        QCOMPARE(services.size(), 2);
+        QCOMPARE(services.at(0).name, QStringLiteral("stubborn"));
+        QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::TimedOut);
+        QCOMPARE(services.at(0).ending,
+                 QStringLiteral("pid %1 killed with SIGKILL after its budget").arg(stubbornPid));
+        QCOMPARE(services.at(1).name, QStringLiteral("sleep"));
+        QCOMPARE(services.at(1).outcome, ServiceReport::Outcome::Clean);
+        QCOMPARE(services.at(1).ending,
+                 QStringLiteral("pid %1 ended by signal %2").arg(politePid).arg(SIGTERM));
+        QTRY_COMPARE_WITH_TIMEOUT(stubborn.state(), QProcess::NotRunning, 10000);
+        QCOMPARE(stubborn.exitStatus(), QProcess::CrashExit);
+        QCOMPARE(stubborn.exitCode(), SIGKILL);
+    }
+
+    // A child that exits on its own has failed; one with nothing to run is refused.
+    void childThatExitsHasFailed()
+    {
+        TestManager manager;
+        QProcess failing;
+        failing.setProgram(QStringLiteral("/bin/sh"));
+        failing.setArguments({QStringLiteral("-c"), QStringLiteral("exit 3")});
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "\"sh\" failed: pid \\d+ exited with code 3; without a restart")));
+        QSignalSpy exited(&failing, &QProcess::finished);
+        QVERIFY(manager.addService(&failing)); // started with the event loop
+        QVERIFY(exited.wait(10000));
+        QCOMPARE(manager.runningServices(), 0);
+
+        QProcess nothing;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "not running and has no program to start")));
+        QVERIFY(!manager.addService(&nothing));
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        const QList<ServiceReport> services = manager.report().services();
+        QCOMPARE(services.size(), 1);
+        QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::Failed);
+        QVERIFY2(services.at(0).lastError.endsWith(QLatin1String("exited with code 3")),
+                 qPrintable(services.at(0).lastError));
     }
 
     void badInput()

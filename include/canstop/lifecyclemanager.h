@@ -13,17 +13,15 @@
 #include <QFuture>
 #include <QList>
 #include <QObject>
+#include <QProcess>
 #include <QProperty>
 #include <QString>
+#include <QThread>
 
 #include <chrono>
 #include <memory>
 #include <type_traits>
 #include <utility>
-
-QT_BEGIN_NAMESPACE
-class QThread;
-QT_END_NAMESPACE
 
 namespace canstop {
 
@@ -159,12 +157,21 @@ public:
     /// A thread is started if it is not running, and stopped with
     /// requestInterruption() and quit().
     [[nodiscard]] bool addService(QThread *thread, const ServiceOptions &options = {});
+    /// A child process is started if it is not running (its program and
+    /// arguments as set), and stopped with SIGTERM (terminate()), then
+    /// SIGKILL once its budget is spent; the report says how it ended
+    /// (ServiceReport::ending). One that exits on its own has failed, and
+    /// is restarted by its restart policy. If the hard stop ends the
+    /// program, it first kills the children still running.
+    [[nodiscard]] bool addService(QProcess *child, const ServiceOptions &options = {});
     /// A service whose type is known here: one without a stop() member does
     /// not compile, and a stop() that is a plain member function, neither a
     /// slot nor Q_INVOKABLE, is called all the same (ServiceOptions::stop).
     template <typename Service>
-    [[nodiscard]] std::enable_if_t<
-        std::is_base_of_v<QObject, Service> && !std::is_base_of_v<QThread, Service>, bool>
+    [[nodiscard]] std::enable_if_t<std::is_base_of_v<QObject, Service> &&
+                                       !std::is_base_of_v<QThread, Service> &&
+                                       !std::is_base_of_v<QProcess, Service>,
+                                   bool>
     addService(Service *service, ServiceOptions options = {})
     {
         static_assert(HasStop<Service>::value,

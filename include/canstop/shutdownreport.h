@@ -24,6 +24,7 @@ struct CANSTOP_LIFECYCLE_EXPORT ServiceReport
     Q_PROPERTY(qint64 stopMs MEMBER stopMs)
     Q_PROPERTY(int restarts MEMBER restarts)
     Q_PROPERTY(QString lastError MEMBER lastError)
+    Q_PROPERTY(QString ending MEMBER ending)
 
 public:
     /// How the service ended.
@@ -40,6 +41,9 @@ public:
     qint64 stopMs = 0;                ///< from its stop request to its end
     int restarts = 0;                 ///< restarts while the program ran
     QString lastError;                ///< why it last failed, if it did
+    /// How a child process (a QProcess service) ended: "pid 4242 exited
+    /// with code 0", "pid 4242 killed with SIGKILL after its budget".
+    QString ending;
 
     /// "clean", "timed out", "failed" or "abandoned".
     static QString outcomeName(Outcome outcome);

@@ -276,14 +276,27 @@ void HardStop::onSignal(int signalNumber, qint64 arrivedNs, std::unique_lock<std
             .arg(exitCode));
 }
 
+void HardStop::setChildren(std::vector<qint64> pids)
+{
+    std::lock_guard lock(m_mutex);
+    m_children = std::move(pids);
+}
+
 void HardStop::end(std::unique_lock<std::mutex> &lock, int exitCode, const QString &why)
 {
     // An exit that returns (a test's) disarms, so it is reported once.
     m_hardDeadlineNs.reset();
     m_firstSignalNs.reset();
+    const std::vector<qint64> children = std::exchange(m_children, {});
+    for (const qint64 pid : children)
+        ::kill(pid_t(pid), SIGKILL);
     lock.unlock();
-    const QString pending = m_pending ? m_pending() : QString();
-    m_exit(exitCode, pending.isEmpty() ? why : why + QStringLiteral("; still pending: ") + pending);
+    QString message = why;
+    if (const QString pending = m_pending ? m_pending() : QString(); !pending.isEmpty())
+        message += QStringLiteral("; still pending: ") + pending;
+    if (!children.empty())
+        message += QStringLiteral("; killed %1 child process(es) first").arg(children.size());
+    m_exit(exitCode, message);
     lock.lock();
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace canstop {
 
@@ -77,6 +78,9 @@ public:
     // While a lame duck runs, a second signal calls `skip` (on the hard
     // stop's thread) instead of ending the process.
     void setLameDuck(bool running, std::function<void()> skip = {});
+    // Child processes it kills (SIGKILL) before it ends the process, so
+    // that none is left behind.
+    void setChildren(std::vector<qint64> pids);
     // Thread-safe: whether a SIGINT or SIGTERM has reached the handler since
     // receiveSignals(), even if no thread has acted on it yet.
     bool terminationSignalled() const;
@@ -106,6 +110,7 @@ private:
     bool m_quit = false;
     bool m_lameDuck = false;
     std::function<void()> m_skipLameDuck;
+    std::vector<qint64> m_children;
     // The handler's count when this began to receive; -1 before.
     std::atomic<int> m_signalsBefore{-1};
 

@@ -264,6 +264,8 @@ LifecycleManager::LifecycleManager(QObject *parent)
         Q_EMIT d->q_func()->runningServicesChanged(running, {});
     });
     connect(&d->services, &ServiceRegistry::ended, &d->sequence, &ShutdownSequence::serviceEnded);
+    connect(&d->services, &ServiceRegistry::childPidsChanged, this,
+            [d] { d->hardStop.setChildren(d->services.childPids()); });
     connect(&d->services, &ServiceRegistry::gaveUp, this, [d](const QString &name) {
         d->request(1, QStringLiteral("service \"%1\" gave up").arg(name));
     });
@@ -438,6 +440,11 @@ bool LifecycleManager::addService(QObject *service, const ServiceOptions &option
 bool LifecycleManager::addService(QThread *thread, const ServiceOptions &options)
 {
     return addService(static_cast<QObject *>(thread), options);
+}
+
+bool LifecycleManager::addService(QProcess *child, const ServiceOptions &options)
+{
+    return addService(static_cast<QObject *>(child), options);
 }
 
 bool LifecycleManager::trackSession(QObject *session)

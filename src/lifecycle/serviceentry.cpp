@@ -6,6 +6,8 @@
 #include "logging_p.h"
 #include "servicecall_p.h"
 
+#include <QFileInfo>
+#include <QProcess>
 #include <QThread>
 
 #include <algorithm>
@@ -45,6 +47,9 @@ QString ServiceEntry::nameFor(const QObject *service, const ServiceOptions &opti
         return options.name;
     if (!service->objectName().isEmpty())
         return service->objectName();
+    if (auto *process = qobject_cast<const QProcess *>(service);
+        process && !process->program().isEmpty())
+        return QFileInfo(process->program()).fileName();
     return QString::fromLatin1(service->metaObject()->className());
 }
 
@@ -55,6 +60,12 @@ QString ServiceEntry::refusal(const QObject *service, bool stopGiven)
     if (auto *thread = qobject_cast<const QThread *>(service)) {
         if (thread->isFinished())
             return QStringLiteral("thread \"%1\" has already finished").arg(nameFor(service, {}));
+        return {};
+    }
+    if (auto *process = qobject_cast<const QProcess *>(service)) {
+        if (process->state() == QProcess::NotRunning && process->program().isEmpty())
+            return QStringLiteral("process \"%1\" is not running and has no program to start")
+                .arg(nameFor(service, {}));
         return {};
     }
     if (!stopGiven && service->metaObject()->indexOfMethod("stop()") < 0)
@@ -89,6 +100,9 @@ void ServiceEntry::attach(QObject *service)
     detach();
     m_service = service;
     m_thread = qobject_cast<QThread *>(service);
+    m_process = qobject_cast<QProcess *>(service);
+    m_pid = m_process ? m_process->processId() : 0;
+    m_ending.clear();
     m_stopping = false;
     m_hasDoneSignal = false;
 
@@ -100,6 +114,31 @@ void ServiceEntry::attach(QObject *service)
         m_connections.append(connect(m_thread, &QThread::finished, this,
                                      [this] { endedOnItsOwn(QStringLiteral("thread finished")); }));
         setRunning(m_thread->isRunning());
+        return;
+    }
+    if (m_process) {
+        m_connections.append(connect(m_process, &QProcess::started, this, [this] {
+            m_pid = m_process->processId();
+            setRunning(true);
+            Q_EMIT childChanged();
+        }));
+        m_connections.append(connect(
+            m_process, &QProcess::finished, this,
+            [this](int exitCode, QProcess::ExitStatus status) {
+                if (m_ending.isEmpty()) // not killed by its budget
+                    m_ending =
+                        status == QProcess::NormalExit
+                            ? QStringLiteral("pid %1 exited with code %2").arg(m_pid).arg(exitCode)
+                            : QStringLiteral("pid %1 ended by signal %2").arg(m_pid).arg(exitCode);
+                Q_EMIT childChanged();
+                endedOnItsOwn(m_ending);
+            }));
+        m_connections.append(connect(m_process, &QProcess::errorOccurred, this,
+                                     [this](QProcess::ProcessError error) {
+                                         if (error == QProcess::FailedToStart)
+                                             endedOnItsOwn(m_process->errorString());
+                                     }));
+        setRunning(m_process->state() != QProcess::NotRunning);
         return;
     }
 
@@ -134,6 +173,11 @@ void ServiceEntry::start()
     if (m_thread) {
         m_thread->start(); // does nothing if it is already running
         setRunning(true);
+    } else if (m_process) {
+        if (m_process->state() == QProcess::NotRunning) {
+            m_process->start(); // its program and arguments, as set
+            setRunning(true);   // until it fails to start
+        }
     } else if (m_startMethod.isValid()) {
         ServiceCall::post(m_service, m_startMethod);
     }
@@ -143,7 +187,9 @@ void ServiceEntry::stop()
 {
     m_stopClock.start();
     m_stopping = true;
-    const bool running = m_thread ? m_thread->isRunning() : m_running && m_service;
+    const bool running = m_thread    ? m_thread->isRunning()
+                         : m_process ? m_process->state() != QProcess::NotRunning
+                                     : m_running && m_service;
     if (!running) {
         QMetaObject::invokeMethod(this, &ServiceEntry::onDone, Qt::QueuedConnection);
         return;
@@ -153,6 +199,10 @@ void ServiceEntry::stop()
         m_thread->quit();
         return;
     }
+    if (m_process) {
+        m_process->terminate(); // SIGTERM; finished() ends the stop
+        return;
+    }
     // Without a stopped() or finished() signal, returning from stop() is the end.
     QObject *const receiver = m_hasDoneSignal ? nullptr : this;
     const auto returned = [this] { onDone(); };
@@ -160,6 +210,21 @@ void ServiceEntry::stop()
         ServiceCall::post(m_service, m_stopMethod, receiver, returned);
     else
         ServiceCall::post(m_service, m_options.stop, receiver, returned);
+}
+
+void ServiceEntry::budgetSpent()
+{
+    if (!m_process || m_process->state() == QProcess::NotRunning)
+        return;
+    m_ending = QStringLiteral("pid %1 killed with SIGKILL after its budget").arg(m_pid);
+    qCWarning(lcServices, "service \"%ls\": %ls", qUtf16Printable(m_name),
+              qUtf16Printable(m_ending));
+    m_process->kill();
+}
+
+qint64 ServiceEntry::childPid() const
+{
+    return m_process && m_process->state() != QProcess::NotRunning ? m_pid : 0;
 }
 
 void ServiceEntry::onDone()

@@ -13,6 +13,7 @@
 #include <QTimer>
 
 QT_BEGIN_NAMESPACE
+class QProcess;
 class QThread;
 QT_END_NAMESPACE
 
@@ -37,11 +38,19 @@ public:
     bool isRunning() const { return m_running; }
     int restarts() const { return m_restarts; }
     const QString &lastError() const { return m_lastError; }
+    // How its child process ended, or how it is being ended; empty for
+    // other services.
+    const QString &ending() const { return m_ending; }
+    // The pid of its child process while it runs; 0 if none.
+    qint64 childPid() const;
 
     // Starts the service, and from now on a restarted one too.
     void start();
     // Asks the service to stop; ended() follows once it has (always queued).
     void stop();
+    // Its stop budget is over and the sequence goes on without it: a child
+    // process is killed (SIGKILL); nothing else can be forced.
+    void budgetSpent();
     // A shutdown began: no more restarts; a failure is only recorded.
     void stopSupervising();
 
@@ -63,6 +72,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void runningChanged(bool running);
+    // Its child process started or ended (childPid()).
+    void childChanged();
     // Stopping is over: the service stopped, finished or was destroyed.
     void ended();
     // The restart policy gave up and asks for a shutdown (shutdownOnGiveUp).
@@ -80,8 +91,11 @@ private:
     int countSince(QList<qint64> &times) const;
 
     QPointer<QObject> m_service;
-    QThread *m_thread = nullptr; // the service itself, when it is a QThread
-    bool m_owned = false;        // made by the restart factory
+    QThread *m_thread = nullptr;   // the service itself, when it is a QThread
+    QProcess *m_process = nullptr; // the service itself, when it is a QProcess
+    qint64 m_pid = 0;              // m_process's, from its start
+    QString m_ending;
+    bool m_owned = false; // made by the restart factory
     QString m_name;
     ServiceOptions m_options;
     QMetaMethod m_startMethod;

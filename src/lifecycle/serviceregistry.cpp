@@ -45,10 +45,13 @@ bool ServiceRegistry::add(QObject *service, const ServiceOptions &options)
     auto *entry = new ServiceEntry(service, options, nullptr);
     m_entries.push_back(entry);
     connect(entry, &ServiceEntry::runningChanged, this, &ServiceRegistry::countRunning);
+    connect(entry, &ServiceEntry::childChanged, this, &ServiceRegistry::childPidsChanged);
     connect(entry, &ServiceEntry::ended, this, [this, entry] { Q_EMIT ended(entry); });
     connect(entry, &ServiceEntry::gaveUp, this, [this, entry] { Q_EMIT gaveUp(entry->name()); });
     qCDebug(lcServices, "service \"%ls\" added", qUtf16Printable(entry->name()));
     countRunning(); // a QObject service counts as running from the start
+    if (entry->childPid() != 0)
+        Q_EMIT childPidsChanged();
     if (m_started)
         entry->start();
     return true;
@@ -75,6 +78,16 @@ QString ServiceRegistry::runningThread() const
             return entry->name();
     }
     return {};
+}
+
+std::vector<qint64> ServiceRegistry::childPids() const
+{
+    std::vector<qint64> pids;
+    for (const ServiceEntry *entry : m_entries) {
+        if (const qint64 pid = entry->childPid())
+            pids.push_back(pid);
+    }
+    return pids;
 }
 
 void ServiceRegistry::countRunning()

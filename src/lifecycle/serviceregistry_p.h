@@ -32,9 +32,12 @@ public:
     int running() const { return m_running; }
     // A QThread service still running, which cannot be destroyed; empty if none.
     QString runningThread() const;
+    // The pids of the child processes (QProcess services) running now.
+    std::vector<qint64> childPids() const;
 
 Q_SIGNALS:
     void runningChanged(int running);
+    void childPidsChanged();
     void ended(canstop::ServiceEntry *entry);
     // Its restart policy gave up on it: a shutdown is due.
     void gaveUp(const QString &name);

@@ -103,6 +103,8 @@ QString ShutdownReport::summary() const
                                 .arg(service.name, ServiceReport::outcomeName(service.outcome)));
         if (service.outcome == ServiceReport::Outcome::Failed && !service.lastError.isEmpty())
             problems.last() += QStringLiteral(" (%1)").arg(service.lastError);
+        else if (service.outcome == ServiceReport::Outcome::TimedOut && !service.ending.isEmpty())
+            problems.last() += QStringLiteral(" (%1)").arg(service.ending);
     }
     if (d->sessionsAbandoned > 0) {
         problems.append(QStringLiteral("%1 session(s) abandoned: %2")
@@ -136,6 +138,7 @@ QJsonObject ShutdownReport::toJson() const
             {QStringLiteral("stopMs"), service.stopMs},
             {QStringLiteral("restarts"), service.restarts},
             {QStringLiteral("lastError"), service.lastError},
+            {QStringLiteral("ending"), service.ending},
         });
     }
 

@@ -244,6 +244,7 @@ void ShutdownSequence::timerFired()
     } else if (ServiceEntry *entry = std::exchange(m_current, nullptr)) {
         qCWarning(lcServices, "service \"%ls\" did not stop within %lld ms",
                   qUtf16Printable(entry->name()), static_cast<long long>(m_currentBudgetMs));
+        entry->budgetSpent();
         addServiceReport(entry, ServiceReport::Outcome::TimedOut);
     }
     advance();
@@ -274,6 +275,7 @@ void ShutdownSequence::addServiceReport(const ServiceEntry *entry, ServiceReport
     service.stopMs = entry->stopMs();
     service.restarts = entry->restarts();
     service.lastError = entry->lastError();
+    service.ending = entry->ending();
     m_report.d->services.append(service);
 }
 

@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QGuiApplication>
+#include <QProcess>
 #include <QSocketNotifier>
 #include <QThread>
 #include <QThreadPool>
@@ -173,6 +174,21 @@ int main(int argc, char **argv)
             return 2;
         static canstop::GracefulTcpServer inherited(&lifecycle);
         std::cout << "inherited " << (inherited.listenInherited() ? "yes" : "no") << std::endl;
+    } else if (mode == "child") {
+        // A child process that ignores SIGTERM, with a budget longer than
+        // any test; its pid is printed once it ignores SIGTERM.
+        static QProcess child;
+        QObject::connect(&child, &QProcess::readyReadStandardOutput, &app, [] {
+            if (child.readAllStandardOutput().contains("trapped"))
+                std::cout << "child " << child.processId() << std::endl;
+        });
+        child.setProgram(QStringLiteral("/bin/sh"));
+        child.setArguments(
+            {QStringLiteral("-c"), QStringLiteral("trap '' TERM; echo trapped; exec sleep 600")});
+        canstop::ServiceOptions options;
+        options.stopTimeout = std::chrono::minutes(10);
+        if (!lifecycle.addService(&child, options))
+            return 2;
     } else if (mode == "early") {
         lifecycle.requestShutdown(); // before exec(), with nothing to wait for
     } else if (mode == "cleanup") {
