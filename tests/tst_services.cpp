@@ -11,6 +11,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <atomic>
@@ -70,6 +71,24 @@ class PlainStop : public QObject
 public:
     void stop() { stoppedIn = QThread::currentThread(); }
     QThread *stoppedIn = nullptr;
+};
+
+// A thread whose run() loop tests only the stop token: no event loop, no
+// isInterruptionRequested().
+class TokenLoop : public QThread
+{
+public:
+    explicit TokenLoop(canstop::StopToken token) : m_token(std::move(token)) {}
+
+protected:
+    void run() override
+    {
+        while (!m_token.isStopRequested())
+            msleep(5);
+    }
+
+private:
+    const canstop::StopToken m_token;
 };
 
 class NoStop : public QObject
@@ -338,6 +357,72 @@ private Q_SLOTS:
         QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::Failed);
         QVERIFY2(services.at(0).lastError.endsWith(QLatin1String("exited with code 3")),
                  qPrintable(services.at(0).lastError));
+    }
+
+    // A thread pool: queued tasks never start, a task that does not test
+    // the stop token is named when the budget is spent; tasks that do
+    // return, and the pool stops cleanly.
+    void threadPoolStopsWithinItsBudget()
+    {
+        TestManager manager;
+        QThreadPool pool;
+        pool.setMaxThreadCount(1);
+        std::atomic<bool> release{false};
+        std::atomic<bool> queuedRan{false};
+        std::atomic<bool> started{false};
+        pool.start([&started, &release] { // tests nothing
+            started = true;
+            while (!release.load())
+                QThread::msleep(5);
+        });
+        pool.start([&queuedRan] { queuedRan = true; }); // waits for the thread
+        QTRY_VERIFY_WITH_TIMEOUT(started.load(), 10000);
+        canstop::ServiceOptions options;
+        options.name = QStringLiteral("indexers");
+        options.stopTimeout = 500ms;
+        QVERIFY(manager.addService(&pool, options));
+        QCOMPARE(manager.runningServices(), 1);
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "\"indexers\" did not stop within 500 ms")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        const QList<ServiceReport> services = manager.report().services();
+        QCOMPARE(services.size(), 1);
+        QCOMPARE(services.at(0).outcome, ServiceReport::Outcome::TimedOut);
+        QCOMPARE(services.at(0).ending,
+                 QStringLiteral("1 task(s) still running; a pool cannot stop its threads"));
+        release = true;
+        pool.waitForDone();
+        QVERIFY(!queuedRan.load());
+
+        // Cooperative tasks only: a clean stop, well before its budget.
+        TestManager second;
+        QThreadPool cooperative;
+        for (int i = 0; i < 2; ++i) {
+            cooperative.start([token = second.stopToken()] {
+                while (!token.isStopRequested())
+                    QThread::msleep(5);
+            });
+        }
+        QVERIFY(second.addService(&cooperative));
+        second.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(second.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(second.report().isClean());
+        QCOMPARE(cooperative.activeThreadCount(), 0);
+    }
+
+    void threadTestingOnlyTheTokenStops()
+    {
+        TestManager manager;
+        TokenLoop loop(manager.stopToken());
+        QVERIFY(manager.addService(&loop)); // started with the event loop
+        QTRY_VERIFY_WITH_TIMEOUT(loop.isRunning(), 10000);
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QVERIFY(loop.wait(10000));
     }
 
     void badInput()

@@ -17,6 +17,7 @@
 #include <QProperty>
 #include <QString>
 #include <QThread>
+#include <QThreadPool>
 
 #include <chrono>
 #include <memory>
@@ -164,14 +165,20 @@ public:
     /// is restarted by its restart policy. If the hard stop ends the
     /// program, it first kills the children still running.
     [[nodiscard]] bool addService(QProcess *child, const ServiceOptions &options = {});
+    /// A thread pool (QThreadPool::globalInstance() too): at its turn, the
+    /// tasks still queued are removed and never start, and the ones running
+    /// have its budget to return (they test stopToken()); the report names
+    /// how many still ran when it was spent. Services added after the pool,
+    /// which may still queue work on it, stop before it.
+    [[nodiscard]] bool addService(QThreadPool *pool, const ServiceOptions &options = {});
     /// A service whose type is known here: one without a stop() member does
     /// not compile, and a stop() that is a plain member function, neither a
     /// slot nor Q_INVOKABLE, is called all the same (ServiceOptions::stop).
     template <typename Service>
-    [[nodiscard]] std::enable_if_t<std::is_base_of_v<QObject, Service> &&
-                                       !std::is_base_of_v<QThread, Service> &&
-                                       !std::is_base_of_v<QProcess, Service>,
-                                   bool>
+    [[nodiscard]] std::enable_if_t<
+        std::is_base_of_v<QObject, Service> && !std::is_base_of_v<QThread, Service> &&
+            !std::is_base_of_v<QProcess, Service> && !std::is_base_of_v<QThreadPool, Service>,
+        bool>
     addService(Service *service, ServiceOptions options = {})
     {
         static_assert(HasStop<Service>::value,

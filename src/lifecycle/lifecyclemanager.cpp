@@ -447,6 +447,11 @@ bool LifecycleManager::addService(QProcess *child, const ServiceOptions &options
     return addService(static_cast<QObject *>(child), options);
 }
 
+bool LifecycleManager::addService(QThreadPool *pool, const ServiceOptions &options)
+{
+    return addService(static_cast<QObject *>(pool), options);
+}
+
 bool LifecycleManager::trackSession(QObject *session)
 {
     Q_D(LifecycleManager);

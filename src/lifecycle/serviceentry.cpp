@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QThread>
+#include <QThreadPool>
 
 #include <algorithm>
 
@@ -20,6 +21,12 @@ ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObj
     m_clock.start();
     m_restartTimer.setSingleShot(true);
     connect(&m_restartTimer, &QTimer::timeout, this, &ServiceEntry::restart);
+    connect(&m_poolCheck, &QTimer::timeout, this, [this] {
+        if (m_pool && m_pool->activeThreadCount() == 0) {
+            m_poolCheck.stop();
+            onDone();
+        }
+    });
     attach(service);
 }
 
@@ -62,6 +69,8 @@ QString ServiceEntry::refusal(const QObject *service, bool stopGiven)
             return QStringLiteral("thread \"%1\" has already finished").arg(nameFor(service, {}));
         return {};
     }
+    if (qobject_cast<const QThreadPool *>(service))
+        return {};
     if (auto *process = qobject_cast<const QProcess *>(service)) {
         if (process->state() == QProcess::NotRunning && process->program().isEmpty())
             return QStringLiteral("process \"%1\" is not running and has no program to start")
@@ -101,6 +110,7 @@ void ServiceEntry::attach(QObject *service)
     m_service = service;
     m_thread = qobject_cast<QThread *>(service);
     m_process = qobject_cast<QProcess *>(service);
+    m_pool = qobject_cast<QThreadPool *>(service);
     m_pid = m_process ? m_process->processId() : 0;
     m_ending.clear();
     m_stopping = false;
@@ -114,6 +124,10 @@ void ServiceEntry::attach(QObject *service)
         m_connections.append(connect(m_thread, &QThread::finished, this,
                                      [this] { endedOnItsOwn(QStringLiteral("thread finished")); }));
         setRunning(m_thread->isRunning());
+        return;
+    }
+    if (m_pool) {
+        setRunning(true); // from the start: it takes tasks at any time
         return;
     }
     if (m_process) {
@@ -203,6 +217,12 @@ void ServiceEntry::stop()
         m_process->terminate(); // SIGTERM; finished() ends the stop
         return;
     }
+    if (m_pool) {
+        // Queued tasks never start; running ones have the stop token.
+        m_pool->clear();
+        m_poolCheck.start(PoolCheck);
+        return;
+    }
     // Without a stopped() or finished() signal, returning from stop() is the end.
     QObject *const receiver = m_hasDoneSignal ? nullptr : this;
     const auto returned = [this] { onDone(); };
@@ -214,6 +234,12 @@ void ServiceEntry::stop()
 
 void ServiceEntry::budgetSpent()
 {
+    if (m_pool) {
+        m_poolCheck.stop();
+        m_ending = QStringLiteral("%1 task(s) still running; a pool cannot stop its threads")
+                       .arg(m_pool->activeThreadCount());
+        return;
+    }
     if (!m_process || m_process->state() == QProcess::NotRunning)
         return;
     m_ending = QStringLiteral("pid %1 killed with SIGKILL after its budget").arg(m_pid);

@@ -15,6 +15,7 @@
 QT_BEGIN_NAMESPACE
 class QProcess;
 class QThread;
+class QThreadPool;
 QT_END_NAMESPACE
 
 namespace canstop {
@@ -28,6 +29,10 @@ class ServiceEntry : public QObject
     Q_OBJECT
 
 public:
+    // How often a stopping QThreadPool is asked whether its tasks have
+    // returned: it has no signal for it; short beside any stop budget.
+    static constexpr std::chrono::milliseconds PoolCheck{10};
+
     ServiceEntry(QObject *service, const ServiceOptions &options, QObject *parent);
     ~ServiceEntry() override;
 
@@ -93,6 +98,8 @@ private:
     QPointer<QObject> m_service;
     QThread *m_thread = nullptr;   // the service itself, when it is a QThread
     QProcess *m_process = nullptr; // the service itself, when it is a QProcess
+    QThreadPool *m_pool = nullptr; // the service itself, when it is a QThreadPool
+    QTimer m_poolCheck;            // while a pool stops: has its last task returned?
     qint64 m_pid = 0;              // m_process's, from its start
     QString m_ending;
     bool m_owned = false; // made by the restart factory
