@@ -327,8 +327,8 @@ private Q_SLOTS:
         // The greedy one is cut too: in the drain if what it sent last ends
         // in the middle of a request's head, at the deadline otherwise.
         const qsizetype tooSlow = log.count("closed in the drain, its request head too slow");
-        QVERIFY2(tooSlow == Slow || (tooSlow == Slow + 1 && log.contains("its peer never took")),
-                 log.constData());
+        QVERIFY2(tooSlow == Slow || tooSlow == Slow + 1,
+                 QByteArray::number(tooSlow) + " cut as too slow; " + log.right(600));
         QVERIFY2(tooSlow == Slow + 1 || log.contains("closed at the shutdown deadline"),
                  log.constData());
         QVERIFY2(log.contains(QByteArray::number(Slow + 1) + " session(s) abandoned"),
