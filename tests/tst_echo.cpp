@@ -269,7 +269,9 @@ private Q_SLOTS:
         const QByteArray log = server.log();
         QVERIFY2(!log.contains("did not finish by its deadline"), log.constData());
         QVERIFY2(log.contains("8 session(s) abandoned"), log.constData());
-        QVERIFY2(elapsed < 2000 + 1000, QByteArray::number(elapsed));
+        // Generous: the log above already says the sequence, not the hard
+        // stop, ended it; under a sanitizer on a busy machine it takes longer.
+        QVERIFY2(elapsed < 2000 + 10000, QByteArray::number(elapsed));
     }
 
     void sigtermMidTrafficLosesNothing_data()

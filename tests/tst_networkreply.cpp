@@ -14,6 +14,8 @@
 #include <QRegularExpression>
 #include <QTest>
 
+#include <memory>
+
 using canstop::LifecycleManager;
 using canstop::ReplyAtShutdown;
 using namespace std::chrono_literals;
@@ -39,7 +41,10 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(!qgetenv("CANSTOP_HTTP").isEmpty());
-        m_port = m_server.waitForPort();
+        // Started here, not with the test object: a child started before
+        // the test runs made ThreadSanitizer lose the hard stop's mutex.
+        m_server = std::make_unique<HttpServer>();
+        m_port = m_server->waitForPort();
         QVERIFY(m_port);
     }
 
@@ -120,7 +125,7 @@ private:
             QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(QLatin1String(path))));
     }
 
-    HttpServer m_server;
+    std::unique_ptr<HttpServer> m_server;
     quint16 m_port = 0;
 };
 
