@@ -1,23 +1,28 @@
 // SPDX-FileCopyrightText: 2026 The canstop authors
 // SPDX-License-Identifier: MIT
 
-// Socket activation: canstop-echo on a listening socket passed the way
-// systemd passes it, by Debian's systemd-socket-activate and by this test,
-// which holds the socket across restarts as systemd holds a .socket unit's.
+// Socket activation: canstop-echo (and canstop-local-echo) on a listening
+// socket passed the way systemd passes it, by Debian's
+// systemd-socket-activate and by this test, which holds the socket across
+// restarts as systemd holds a .socket unit's.
 #include "common/childprocess.h"
 #include "common/loopback.h"
 #include "common/notifyreceiver.h"
 #include "common/requestload.h"
 
+#include <QFileInfo>
+#include <QLocalSocket>
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace {
@@ -51,6 +56,85 @@ public:
         return environment;
     }
 };
+
+QString localEchoPath()
+{
+    return QString::fromLocal8Bit(qgetenv("CANSTOP_LOCAL_ECHO"));
+}
+
+// canstop-local-echo started as ActivatedEcho, on a local socket, or by
+// itself with `arguments`.
+ChildProcess *startLocalEcho(int listener, const QProcessEnvironment &environment,
+                             const QStringList &arguments = {})
+{
+    if (listener < 0)
+        return new ChildProcess(localEchoPath(), arguments, environment);
+    return new ChildProcess(QStringLiteral("/bin/sh"),
+                            QStringList{QStringLiteral("-c"),
+                                        QStringLiteral("LISTEN_PID=$$ exec \"$0\" \"$@\""),
+                                        localEchoPath()} +
+                                arguments,
+                            environment, atFd3(listener));
+}
+
+// A listening local socket at `path`, as a .socket unit's ListenStream=.
+int localListener(const QString &path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const QByteArray file = QFile::encodeName(path);
+    std::memcpy(address.sun_path, file.constData(), size_t(file.size()));
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0 ||
+        ::listen(fd, 16) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// A client that connects to `path` and sends `line`; whether it is echoed
+// within `timeoutMs`.
+bool echoed(QLocalSocket &client, const QByteArray &line, int timeoutMs = 20000)
+{
+    QByteArray reply;
+    const QDeadlineTimer deadline(timeoutMs);
+    while (reply.size() < line.size() && client.waitForReadyRead(int(deadline.remainingTime())))
+        reply += client.readAll();
+    return reply == line;
+}
+
+// The test of the local socket's restarts: `first` serves on the socket at
+// `path` and is stopped; a client that connects meanwhile waits in the
+// kernel's queue, as the file stays; `next()` starts the next instance,
+// which serves it.
+void localRestartLosesNoClient(ChildProcess &first, const QString &path,
+                               const std::function<ChildProcess *()> &next)
+{
+    QVERIFY2(first.waitForOutput("listening on " + QFile::encodeName(path)),
+             first.stdErr().constData());
+    QLocalSocket served;
+    served.connectToServer(path);
+    QVERIFY(served.waitForConnected(10000));
+    served.write("first\n");
+    QVERIFY(echoed(served, "first\n"));
+    first.signal(SIGTERM);
+    QCOMPARE(first.waitForExit(20000), 0);
+    QVERIFY2(first.stdErr().contains("the kernel's queue stays on the passed local socket"),
+             first.stdErr().constData());
+    QVERIFY(QFileInfo::exists(path)); // not removed: no client finds the server gone
+
+    QLocalSocket queued; // while no instance runs
+    queued.connectToServer(path);
+    QVERIFY2(queued.waitForConnected(10000), qPrintable(queued.errorString()));
+    queued.write("queued\n");
+    QVERIFY(queued.waitForBytesWritten(10000));
+    const std::unique_ptr<ChildProcess> second(next());
+    QVERIFY2(echoed(queued, "queued\n"), second->stdErr().constData());
+    second->signal(SIGTERM);
+    QCOMPARE(second->waitForExit(20000), 0);
+    QVERIFY(QFileInfo::exists(path));
+}
 
 // Restarts canstop-echo on `listener` 20 times while `load` runs, each
 // instance serving short and long-lived clients before its SIGTERM, then
@@ -96,7 +180,11 @@ class TestSocketActivation : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { QVERIFY(!echoPath().isEmpty()); }
+    void initTestCase()
+    {
+        QVERIFY(!echoPath().isEmpty());
+        QVERIFY(!localEchoPath().isEmpty());
+    }
 
     void servesOnTheSocketSystemdSocketActivatePasses()
     {
@@ -172,6 +260,66 @@ private Q_SLOTS:
         environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("1"));
         environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("echo"));
         restartUnderLoad(fd, load, environment);
+        systemd.collect();
+        QCOMPARE(systemd.count("FDSTORE=1"), 1); // an inherited socket is not stored twice
+    }
+
+    void localSocketFromSystemdSocketActivate()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("echo.socket"));
+        ChildProcess activator(QStringLiteral("systemd-socket-activate"),
+                               {QStringLiteral("-l"), path, QStringLiteral("--fdname=local-echo"),
+                                localEchoPath(), dir.filePath(QStringLiteral("unused"))});
+        QVERIFY2(activator.waitForOutput("Listening on"), activator.stdErr().constData());
+        QLocalSocket client;
+        client.connectToServer(path);
+        QVERIFY(client.waitForConnected(10000));
+        client.write("hello, activated\n");
+        QVERIFY2(echoed(client, "hello, activated\n"), activator.stdErr().constData());
+        QVERIFY(activator.waitForOutput("listening on " + QFile::encodeName(path)));
+        activator.signal(SIGTERM); // it exec'd: the same pid
+        QCOMPARE(activator.waitForExit(20000), 0);
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("unused"))));
+    }
+
+    void localRestartsKeepTheSocketAndItsQueue()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("echo.socket"));
+        const int listener = localListener(path);
+        QVERIFY(listener >= 0);
+        const auto closeListener = qScopeGuard([listener] { ::close(listener); });
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("1"));
+        environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("local-echo"));
+        const std::unique_ptr<ChildProcess> first(startLocalEcho(listener, environment));
+        localRestartLosesNoClient(*first, path,
+                                  [&] { return startLocalEcho(listener, environment); });
+    }
+
+    void localRestartsThroughTheFdStore()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("echo.socket"));
+        NotifyReceiver systemd;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("NOTIFY_SOCKET"),
+                           QString::fromLocal8Bit(systemd.address()));
+        environment.insert(QStringLiteral("FDSTORE"), QStringLiteral("1"));
+        const std::unique_ptr<ChildProcess> first(
+            startLocalEcho(-1, environment, {QStringLiteral("--fd-store"), path}));
+        const auto stored = systemd.waitFor("FDSTORE=1");
+        QVERIFY2(stored, first->stdErr().constData());
+        QCOMPARE(stored->value("FDNAME"), QByteArray("local-echo"));
+        QCOMPARE(stored->fds.size(), 1);
+        const int fd = stored->fds.first();
+        const auto closeStored = qScopeGuard([fd] { ::close(fd); });
+        environment.insert(QStringLiteral("LISTEN_FDS"), QStringLiteral("1"));
+        environment.insert(QStringLiteral("LISTEN_FDNAMES"), QStringLiteral("local-echo"));
+        localRestartLosesNoClient(*first, path, [&] {
+            return startLocalEcho(fd, environment, {QStringLiteral("--fd-store"), path});
+        });
         systemd.collect();
         QCOMPARE(systemd.count("FDSTORE=1"), 1); // an inherited socket is not stored twice
     }

@@ -23,6 +23,9 @@ int main(int argc, char **argv)
     options.setApplicationDescription(QStringLiteral(
         "An echo server on a local socket that drains gracefully on SIGTERM or SIGINT."));
     options.addHelpOption();
+    options.addOption({QStringLiteral("fd-store"),
+                       QStringLiteral("Under systemd, hand the listening socket to its file "
+                                      "descriptor store, for the next start.")});
     options.addPositionalArgument(QStringLiteral("name"),
                                   QStringLiteral("A path, or a name Qt places in the temporary "
                                                  "directory (default canstop-local-echo)."));
@@ -40,6 +43,7 @@ int main(int argc, char **argv)
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
+    lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING
 
     canstop::GracefulLocalServer server; // was: QLocalServer server;
     QObject::connect(&server, &QLocalServer::newConnection, &server, [&server] {
@@ -49,11 +53,15 @@ int main(int argc, char **argv)
             QObject::connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
         }
     });
-    if (!server.listen(name)) {
+    // Under systemd, the socket it passed (socket activation or the fd store).
+    if (!server.listenInherited(QStringLiteral("local-echo")) && !server.listenInherited() &&
+        !server.listen(name)) {
         qCCritical(lcLocalEcho, "cannot listen on %ls: %ls", qUtf16Printable(name),
                    qUtf16Printable(server.errorString()));
         return 2;
     }
+    if (options.isSet(QStringLiteral("fd-store")) && !server.isInherited())
+        server.storeListener(QStringLiteral("local-echo"));
     qCInfo(lcLocalEcho, "listening on %ls", qUtf16Printable(server.fullServerName()));
     return lifecycle.exitCode(app.exec());
 }

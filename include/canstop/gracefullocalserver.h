@@ -90,6 +90,32 @@ public:
     bool listen(qintptr socketDescriptor);
     ///@}
 
+    /// Socket activation: listens on a socket the service manager passed
+    /// (a `.socket` unit's `ListenStream=` with a path), the one `name`d in
+    /// LISTEN_FDNAMES or, without a name, the first listening local socket
+    /// not yet taken; as GracefulTcpServer::listenInherited(). A drain stops
+    /// accepting and leaves the socket, its file and the kernel's queue to
+    /// the service manager, for the next instance.
+    bool listenInherited(const QString &name = QString());
+    /// Whether the socket came from listenInherited().
+    bool isInherited() const;
+    /// Hands the listening socket to systemd's file descriptor store, as
+    /// GracefulTcpServer::storeListener(), so that the next start takes it
+    /// with listenInherited(name). The socket's file is kept from then on,
+    /// through the drain and the exit: call it right after listen(), as for
+    /// an instant in it a client connecting finds no file.
+    bool storeListener(const QString &name);
+
+    /// A passed or stored socket is served by this server, not by
+    /// QLocalServer, whose close() would remove the socket's file: these
+    /// three see it, QLocalServer's own (through a base pointer) and
+    /// socketDescriptor() do not.
+    ///@{
+    bool isListening() const;
+    QString fullServerName() const;
+    void close();
+    ///@}
+
     /// True once the drain has begun (drainingStarted()).
     bool isDraining() const;
 

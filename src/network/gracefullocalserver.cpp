@@ -5,15 +5,21 @@
 #include <canstop/lifecyclemanager.h>
 
 #include "gracefullocalserver_p.h"
+#include "inheritedsockets_p.h"
 #include "localserversocket_p.h"
 #include "logging_p.h"
 
 #include <QChildEvent>
+#include <QFile>
+#include <QSocketNotifier>
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <utility>
 
 namespace canstop {
 
@@ -22,7 +28,7 @@ GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *serv
       connections(server),
       acceptor(
           server,
-          {[server] { return int(server->socketDescriptor()); },
+          {[this] { return listener(); },
            [this, server] { return connections.pendingCount() >= server->maxPendingConnections(); },
            [server](int fd) { server->incomingConnection(quintptr(fd)); },
            [] { return -1; }, // the kernel does not tell for a Unix socket
@@ -47,7 +53,10 @@ void GracefulLocalServerPrivate::startDraining()
     if (draining)
         return;
     draining = true;
-    if (q->isListening()) {
+    if (q->isListening() && (inherited || stored)) {
+        // The socket's owner keeps it, its file and its queue, for the next instance.
+        closeListener();
+    } else if (q->isListening()) {
         // What the kernel has queued would be reset by close(): take it
         // first. Out of descriptors the listener stays open meanwhile.
         switch (acceptor.drain()) {
@@ -64,8 +73,10 @@ void GracefulLocalServerPrivate::startDraining()
     }
     const qsizetype count = connections.startDraining(manager.deadline());
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
-           q->isListening() ? "listening on a local socket until the kernel's queue is taken"
-                            : "stopped listening on a local socket",
+           q->isListening()      ? "listening on a local socket until the kernel's queue is taken"
+           : inherited || stored ? "stopped accepting; the kernel's queue stays on the passed "
+                                   "local socket for the next instance"
+                                 : "stopped listening on a local socket",
            static_cast<long long>(count));
     Q_EMIT q->drainingStarted({});
 }
@@ -74,7 +85,48 @@ void GracefulLocalServerPrivate::closeListener()
 {
     Q_Q(GracefulLocalServer);
     acceptor.listenerClosed();
-    q->close(); // and removes the socket's file: new clients find no server
+    if (ownListener < 0) {
+        q->QLocalServer::close(); // and removes the socket's file: new clients find no server
+        return;
+    }
+    delete std::exchange(ownNotifier, nullptr);
+    ::close(std::exchange(ownListener, -1)); // its file stays, for the socket's owner
+}
+
+void GracefulLocalServerPrivate::adopt(int fd)
+{
+    Q_Q(GracefulLocalServer);
+    ownListener = fd;
+    ownNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, q);
+    acceptor.takeOver();
+}
+
+bool GracefulLocalServerPrivate::takeFromQt()
+{
+    Q_Q(GracefulLocalServer);
+    const int fd = ::fcntl(int(q->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        qCWarning(lcNetwork, "cannot keep the local socket's file: %s", std::strerror(errno));
+        return false;
+    }
+    // A second name keeps the file through QLocalServer::close(), which
+    // removes the first; for that instant a client finds no file.
+    const QByteArray file = QFile::encodeName(q->QLocalServer::fullServerName());
+    const QByteArray spare = file + ".canstop-kept";
+    ::unlink(spare.constData()); // left by a process killed in between
+    const bool linked = !file.isEmpty() && ::link(file.constData(), spare.constData()) == 0;
+    acceptor.listenerClosed();
+    q->QLocalServer::close();
+    if (linked && ::rename(spare.constData(), file.constData()) != 0)
+        qCWarning(lcNetwork, "cannot keep the local socket's file %s: %s", file.constData(),
+                  std::strerror(errno));
+    adopt(fd);
+    return true;
+}
+
+int GracefulLocalServerPrivate::listener() const
+{
+    return ownListener >= 0 ? ownListener : int(q_ptr->socketDescriptor());
 }
 
 GracefulLocalServer::GracefulLocalServer(QObject *parent)
@@ -95,7 +147,12 @@ GracefulLocalServer::GracefulLocalServer(LifecycleManager *lifecycle, QObject *p
     d->manager.use(lifecycle);
 }
 
-GracefulLocalServer::~GracefulLocalServer() = default;
+GracefulLocalServer::~GracefulLocalServer()
+{
+    Q_D(GracefulLocalServer);
+    if (d->ownListener >= 0)
+        d->closeListener();
+}
 
 DrainOptions GracefulLocalServer::drainOptions() const
 {
@@ -175,6 +232,10 @@ bool GracefulLocalServer::listen(const QString &name)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
+    if (d->ownListener >= 0) {
+        qCWarning(lcNetwork, "GracefulLocalServer::listen(): refused: already listening");
+        return false;
+    }
     if (!QLocalServer::listen(name))
         return false;
     d->acceptor.takeOver();
@@ -185,10 +246,79 @@ bool GracefulLocalServer::listen(qintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
+    if (d->ownListener >= 0) {
+        qCWarning(lcNetwork, "GracefulLocalServer::listen(): refused: already listening");
+        return false;
+    }
     if (!QLocalServer::listen(socketDescriptor))
         return false;
     d->acceptor.takeOver();
     return true;
+}
+
+bool GracefulLocalServer::listenInherited(const QString &name)
+{
+    Q_D(GracefulLocalServer);
+    d->manager.resolve();
+    if (isListening()) {
+        qCWarning(lcNetwork, "GracefulLocalServer::listenInherited(): refused: already listening");
+        return false;
+    }
+    const int fd = InheritedSockets::takeListener(InheritedSockets::Family::Local, name);
+    if (fd < 0)
+        return false;
+    d->inherited = true;
+    d->adopt(fd);
+    return true;
+}
+
+bool GracefulLocalServer::storeListener(const QString &name)
+{
+    Q_D(GracefulLocalServer);
+    d->manager.resolve();
+    if (!isListening() || !d->manager.get() ||
+        !d->manager.get()->storeFileDescriptor(d->listener(), name))
+        return false;
+    if (d->ownListener < 0 && !d->takeFromQt())
+        return false;
+    d->stored = true;
+    return true;
+}
+
+bool GracefulLocalServer::isInherited() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->inherited;
+}
+
+bool GracefulLocalServer::isListening() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->ownListener >= 0 || QLocalServer::isListening();
+}
+
+QString GracefulLocalServer::fullServerName() const
+{
+    Q_D(const GracefulLocalServer);
+    if (d->ownListener < 0)
+        return QLocalServer::fullServerName();
+    sockaddr_un address{};
+    socklen_t size = sizeof address;
+    if (::getsockname(d->ownListener, reinterpret_cast<sockaddr *>(&address), &size) != 0 ||
+        size <= offsetof(sockaddr_un, sun_path) || address.sun_path[0] == '\0')
+        return QString(); // unnamed, or in the abstract namespace
+    return QFile::decodeName(
+        QByteArray(address.sun_path,
+                   int(::strnlen(address.sun_path, size - offsetof(sockaddr_un, sun_path)))));
+}
+
+void GracefulLocalServer::close()
+{
+    Q_D(GracefulLocalServer);
+    if (d->ownListener >= 0)
+        d->closeListener();
+    else
+        QLocalServer::close();
 }
 
 bool GracefulLocalServer::isDraining() const

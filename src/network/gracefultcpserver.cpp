@@ -340,7 +340,7 @@ bool GracefulTcpServer::listenInherited(const QString &name)
 {
     Q_D(GracefulTcpServer);
     d->manager.resolve();
-    const int fd = InheritedSockets::takeTcpListener(name);
+    const int fd = InheritedSockets::takeListener(InheritedSockets::Family::Tcp, name);
     if (fd < 0)
         return false;
     if (!setSocketDescriptor(fd)) {

@@ -140,31 +140,36 @@ QList<Passed> readEnvironment()
     return passed;
 }
 
-bool isTcpListener(int fd)
+const char *nameOf(InheritedSockets::Family family)
+{
+    return family == InheritedSockets::Family::Tcp ? "TCP" : "local";
+}
+
+bool isListener(int fd, InheritedSockets::Family family)
 {
     struct stat status
     {
     };
     int type = 0;
     int listening = 0;
-    int domain = 0;
+    sockaddr_storage address{};
     socklen_t size = sizeof type;
     if (::fstat(fd, &status) != 0 || !S_ISSOCK(status.st_mode) ||
         ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0 || type != SOCK_STREAM)
         return false;
-#if defined(SO_DOMAIN)
-    size = sizeof domain;
-    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0 ||
-        (domain != AF_INET && domain != AF_INET6))
+    size = sizeof address;
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
         return false;
-#endif
+    const bool fits = family == InheritedSockets::Family::Tcp
+                          ? address.ss_family == AF_INET || address.ss_family == AF_INET6
+                          : address.ss_family == AF_UNIX;
     size = sizeof listening;
-    return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening;
+    return fits && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening;
 }
 
 } // namespace
 
-int InheritedSockets::takeTcpListener(const QString &name)
+int InheritedSockets::takeListener(Family family, const QString &name)
 {
     static std::mutex mutex;
     static QList<Passed> passed = readEnvironment();
@@ -174,13 +179,13 @@ int InheritedSockets::takeTcpListener(const QString &name)
     for (Passed &socket : passed) {
         if (socket.taken || (!wanted.isEmpty() && socket.name != wanted))
             continue;
-        if (!isTcpListener(socket.fd)) {
+        if (!isListener(socket.fd, family)) {
             if (wanted.isEmpty())
                 continue;
             qCWarning(lcNetwork,
-                      "the socket named \"%s\" (descriptor %d) is not a listening TCP "
+                      "the socket named \"%s\" (descriptor %d) is not a listening %s "
                       "socket",
-                      wanted.constData(), socket.fd);
+                      wanted.constData(), socket.fd, nameOf(family));
             unfitNamed = true;
             return -1;
         }
@@ -191,8 +196,8 @@ int InheritedSockets::takeTcpListener(const QString &name)
     if (wanted.isEmpty() && !passed.isEmpty() && !unfitNamed) {
         qCWarning(lcNetwork,
                   "none of the %lld socket(s) passed by the service manager is a "
-                  "listening TCP socket not yet taken",
-                  static_cast<long long>(passed.size()));
+                  "listening %s socket not yet taken",
+                  static_cast<long long>(passed.size()), nameOf(family));
     }
     return -1;
 }

@@ -16,11 +16,13 @@ namespace canstop {
 class InheritedSockets
 {
 public:
-    // The named socket, or with an empty name the first listening TCP
-    // socket not yet taken; -1 when there is none, with one warning when the
-    // named one is not a listening TCP socket or, without a name, when
-    // sockets were passed but none fits.
-    static int takeTcpListener(const QString &name);
+    enum class Family { Tcp, Local };
+
+    // The named socket, or with an empty name the first listening socket of
+    // `family` not yet taken; -1 when there is none, with one warning when
+    // the named one is not a listening socket of that family or, without a
+    // name, when sockets were passed but none fits.
+    static int takeListener(Family family, const QString &name);
     // What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES say, for the process
     // `ownPid`: one name per passed descriptor from fd 3 ("unknown" where
     // they name none), or none, with one warning for what is garbled.
