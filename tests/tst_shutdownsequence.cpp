@@ -8,6 +8,7 @@
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -115,6 +116,9 @@ private Q_SLOTS:
         QCOMPARE(report.services().at(1).name, QStringLiteral("a"));
         QCOMPARE(report.services().at(2).name, QStringLiteral("pool"));
         QCOMPARE(f.sequence.pendingDescription(), QString());
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "^holdSession\\(\"after\"\\) refused: the shutdown "
+                                               "has begun")));
         QVERIFY(f.gate->hold(QStringLiteral("after")) == 0); // the gate closed
     }
 
@@ -135,6 +139,8 @@ private Q_SLOTS:
 
         QVERIFY(drain.wait(10000)); // the lame duck's own timer
         QCOMPARE(f.sequence.step(), Step::Services);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^holdSession\\(\"too "
+                                                                             "late\"\\) refused")));
         QVERIFY(f.gate->hold(QStringLiteral("too late")) == 0);
         f.sequence.serviceEnded(ea);
         QCOMPARE(f.sequence.step(), Step::Sessions); // "late arrival" is still held

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <limits>
 #include <poll.h>
 #include <unistd.h>
 
@@ -87,10 +88,18 @@ HardStop::~HardStop()
     }
 }
 
-void HardStop::setTimeout(std::chrono::milliseconds timeout)
+bool HardStop::setTimeout(std::chrono::milliseconds timeout)
 {
+    if (timeout.count() <= 0 || timeout.count() > std::numeric_limits<int>::max()) {
+        qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: %s %d ms",
+                  static_cast<long long>(timeout.count()),
+                  timeout.count() <= 0 ? "it must be positive, at most" : "it is longer than",
+                  std::numeric_limits<int>::max());
+        return false;
+    }
     std::lock_guard lock(m_mutex);
     m_timeout = timeout;
+    return true;
 }
 
 bool HardStop::startThread()

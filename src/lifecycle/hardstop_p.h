@@ -54,8 +54,10 @@ public:
     HardStop(const HardStop &) = delete;
     HardStop &operator=(const HardStop &) = delete;
 
-    // The shutdown's budget, for a deadline armed by a signal.
-    void setTimeout(std::chrono::milliseconds timeout);
+    // The shutdown's budget, for a deadline armed by a signal: positive and
+    // at most INT_MAX ms (a QDeadlineTimer's and a property's range), else
+    // refused with one warning.
+    bool setTimeout(std::chrono::milliseconds timeout);
 
     // Makes this the process's receiver of signalArrived(); false with one
     // warning if its thread or pipe cannot be made.

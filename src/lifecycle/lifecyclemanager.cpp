@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 namespace canstop {
 
@@ -125,9 +126,7 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     hardStop.finished(exitPath.autoExit() ? std::optional<int>(report.exitCode()) : std::nullopt);
     remainingTimer.stop();
     updateActiveSessions(); // the count the sequence ended on, not a queued one
-    if (const int refused = refusals.load(); refused > 1)
-        qCWarning(lcSessions, "%d session(s) in all were refused after the shutdown began",
-                  refused);
+    gate->sayRefusals();
     Qt::beginPropertyUpdateGroup();
     state = State::Stopped;
     remainingMs = 0;
@@ -186,14 +185,6 @@ QString LifecycleManagerPrivate::statusLine() const
         break;
     }
     return sequence.report().summary();
-}
-
-void LifecycleManagerPrivate::refuse(const QString &session)
-{
-    if (refusals.fetch_add(1) == 0)
-        qCWarning(lcSessions,
-                  "%ls refused: the shutdown has begun (further refusals are counted, not logged)",
-                  qUtf16Printable(session));
 }
 
 void LifecycleManagerPrivate::onSessionsChanged()
@@ -381,21 +372,15 @@ bool LifecycleManager::setShutdownTimeout(std::chrono::milliseconds timeout)
 {
     Q_D(LifecycleManager);
     Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::setShutdownTimeout", "wrong thread");
-    if (timeout.count() <= 0 || timeout.count() > std::numeric_limits<int>::max()) {
-        qCWarning(lcLifecycle, "shutdown timeout of %lld ms refused: %s %d ms",
-                  static_cast<long long>(timeout.count()),
-                  timeout.count() <= 0 ? "it must be positive, at most" : "it is longer than",
-                  std::numeric_limits<int>::max());
-        return false;
-    }
     if (d->shutdownBegun()) {
         qCWarning(lcLifecycle, "shutdown timeout not changed: the shutdown has already begun");
         return false;
     }
     if (timeout == d->timeout)
         return true;
+    if (!d->hardStop.setTimeout(timeout))
+        return false;
     d->timeout = timeout;
-    d->hardStop.setTimeout(timeout);
     Q_EMIT shutdownTimeoutChanged(shutdownTimeoutMs(), {});
     return true;
 }
@@ -461,11 +446,7 @@ bool LifecycleManager::trackSession(QObject *session)
         qCWarning(lcSessions, "trackSession(): the session is null");
         return false;
     }
-    if (d->gate->track(session) != SessionGate::TrackResult::Closed)
-        return true;
-    d->refuse(QStringLiteral("trackSession(): %1")
-                  .arg(QLatin1String(session->metaObject()->className())));
-    return false;
+    return d->gate->track(session) != SessionGate::TrackResult::Closed;
 }
 
 SessionToken LifecycleManager::holdSession(const QString &what)
@@ -474,8 +455,6 @@ SessionToken LifecycleManager::holdSession(const QString &what)
     if (d->inert)
         return {};
     const quint64 id = d->gate->hold(what);
-    if (id == 0)
-        d->refuse(QStringLiteral("holdSession(\"%1\")").arg(what));
     return id == 0 ? SessionToken() : SessionToken(d->gate, id);
 }
 
@@ -517,38 +496,32 @@ QDeadlineTimer LifecycleManager::shutdownDeadline() const
 // Made from const properties, so setValue() and setBinding() do nothing.
 QBindable<LifecycleManager::State> LifecycleManager::bindableState()
 {
-    Q_D(const LifecycleManager);
-    return &d->state;
+    return &std::as_const(*d_func()).state;
 }
 
 QBindable<bool> LifecycleManager::bindableShuttingDown()
 {
-    Q_D(const LifecycleManager);
-    return &d->shuttingDown;
+    return &std::as_const(*d_func()).shuttingDown;
 }
 
 QBindable<int> LifecycleManager::bindableActiveSessions()
 {
-    Q_D(const LifecycleManager);
-    return &d->activeSessions;
+    return &std::as_const(*d_func()).activeSessions;
 }
 
 QBindable<int> LifecycleManager::bindableRunningServices()
 {
-    Q_D(const LifecycleManager);
-    return &d->runningServices;
+    return &std::as_const(*d_func()).runningServices;
 }
 
 QBindable<QString> LifecycleManager::bindableShutdownReason()
 {
-    Q_D(const LifecycleManager);
-    return &d->reason;
+    return &std::as_const(*d_func()).reason;
 }
 
 QBindable<int> LifecycleManager::bindableRemainingMs()
 {
-    Q_D(const LifecycleManager);
-    return &d->remainingMs;
+    return &std::as_const(*d_func()).remainingMs;
 }
 
 QBindable<bool> LifecycleManager::bindableReady()
@@ -591,14 +564,8 @@ bool LifecycleManager::trackFuture(const QFuture<void> &future, const QString &w
     SessionToken session = holdSession(what);
     if (!session)
         return false;
-    auto tracked = [this, future, atShutdown, session = std::move(session)]() mutable {
-        new TrackedFuture(future, std::move(session), stopToken(),
-                          atShutdown == FutureAtShutdown::Cancel, this);
-    };
-    if (d_func()->isInManagerThread())
-        tracked();
-    else
-        postCall(this, std::move(tracked));
+    TrackedFuture::track(future, std::move(session), stopToken(),
+                         atShutdown == FutureAtShutdown::Cancel, this);
     return true;
 }
 

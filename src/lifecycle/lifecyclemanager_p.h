@@ -44,10 +44,6 @@ public:
     void finished(const ShutdownReport &report);
 
     void onSignal(int signalNumber);
-    // A session refused since the gate closed: the first is logged, the
-    // count once the shutdown ends, later ones not at all (callers are told
-    // by the return value).
-    void refuse(const QString &session);
     void onSessionsChanged();
     void updateActiveSessions();
     void updateRemainingMs();
@@ -66,7 +62,6 @@ public:
     QProperty<int> runningServices{0};
     QProperty<QString> reason;
     QProperty<int> remainingMs{-1};
-    std::atomic<int> refusals{0}; // sessions, since the gate closed
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
     std::chrono::milliseconds lameDuck{0};
 

@@ -3,6 +3,7 @@
 
 #include "sessiongate_p.h"
 
+#include "logging_p.h"
 #include "queuedcall_p.h"
 
 #include <QMetaMethod>
@@ -28,11 +29,15 @@ void SessionWatcher::gone(QObject *session)
 SessionGate::TrackResult SessionGate::track(QObject *session)
 {
     {
-        std::lock_guard lock(m_mutex);
+        std::unique_lock lock(m_mutex);
         if (m_objects.contains(session))
             return TrackResult::AlreadyTracked;
-        if (m_closed)
+        if (m_closed) {
+            lock.unlock(); // a message handler may call back
+            refuse(QStringLiteral("trackSession(): %1")
+                       .arg(QLatin1String(session->metaObject()->className())));
             return TrackResult::Closed;
+        }
         if (!m_self)
             m_self = shared_from_this();
         m_objects.insert(session);
@@ -65,8 +70,13 @@ quint64 SessionGate::hold(const QString &what, quint64 parent)
 {
     quint64 id;
     {
-        std::lock_guard lock(m_mutex);
-        if (parent == 0 ? m_closed : !m_held.contains(parent))
+        std::unique_lock lock(m_mutex);
+        if (parent == 0 && m_closed) {
+            lock.unlock(); // a message handler may call back
+            refuse(QStringLiteral("holdSession(\"%1\")").arg(what));
+            return 0;
+        }
+        if (parent != 0 && !m_held.contains(parent))
             return 0;
         if (m_closed)
             ++m_heldAfterClose;
@@ -195,6 +205,21 @@ QStringList SessionGate::describe(int limit) const
     for (auto it = m_held.cbegin(); it != m_held.cend() && names.size() < limit; ++it)
         names.append(*it);
     return names;
+}
+
+void SessionGate::refuse(const QString &session)
+{
+    if (m_refusals.fetch_add(1) == 0)
+        qCWarning(lcSessions,
+                  "%ls refused: the shutdown has begun (further refusals are counted, not logged)",
+                  qUtf16Printable(session));
+}
+
+void SessionGate::sayRefusals() const
+{
+    if (const int refused = m_refusals.load(); refused > 1)
+        qCWarning(lcSessions, "%d session(s) in all were refused after the shutdown began",
+                  refused);
 }
 
 } // namespace canstop

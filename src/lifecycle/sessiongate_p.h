@@ -46,9 +46,11 @@ class SessionGate : public std::enable_shared_from_this<SessionGate>
 public:
     enum class TrackResult { Tracked, AlreadyTracked, Closed };
 
+    // Closed (said by refuse()) once the gate is closed.
     TrackResult track(QObject *session);
-    // Zero when refused: without a parent once the gate is closed; with
-    // one unless that one is still held (the gate may be closed).
+    // Zero when refused: without a parent once the gate is closed (said by
+    // refuse()); with one unless that one is still held (the gate may be
+    // closed).
     quint64 hold(const QString &what, quint64 parent = 0);
     void release(quint64 id);
     // Ends a held session as abandoned: once the gate has closed, it is
@@ -81,12 +83,18 @@ public:
     // "Class(objectName)" or the held description; at most `limit` entries.
     QStringList describe(int limit) const;
 
+    // After the shutdown: how many sessions were refused, if more than one
+    // (the first was logged when refused; callers are told by the return
+    // value, so the others are not).
+    void sayRefusals() const;
+
 private:
     friend class SessionWatcher;
     void untrack(QObject *session);
     // Ends a held session; abandoned (and remembered, once closed) with a why.
     void end(quint64 id, const QString *abandonedWhy);
     void changed();
+    void refuse(const QString &session);
 
     // A tracked object is safe to touch under m_mutex: its destroyed()
     // handler takes m_mutex before the memory goes.
@@ -103,6 +111,7 @@ private:
     quint64 m_nextId = 1;
     bool m_closed = false;
     std::atomic<int> m_count{0};
+    std::atomic<int> m_refusals{0};
 
     std::mutex m_notifyMutex; // guards m_onChange against the manager going away
     std::function<void()> m_onChange;

@@ -3,6 +3,10 @@
 
 #include "trackedfuture_p.h"
 
+#include "queuedcall_p.h"
+
+#include <QThread>
+
 namespace canstop {
 
 TrackedFuture::TrackedFuture(const QFuture<void> &future, SessionToken session,
@@ -18,6 +22,18 @@ TrackedFuture::TrackedFuture(const QFuture<void> &future, SessionToken session,
     if (cancelAtStop)
         stop.onStopRequested(this, [this] { m_watcher.cancel(); });
     m_watcher.setFuture(future); // one already finished reports it, queued
+}
+
+void TrackedFuture::track(const QFuture<void> &future, SessionToken session, const StopToken &stop,
+                          bool cancelAtStop, QObject *parent)
+{
+    auto make = [=, session = std::move(session)]() mutable {
+        new TrackedFuture(future, std::move(session), stop, cancelAtStop, parent);
+    };
+    if (QThread::currentThread() == parent->thread())
+        make();
+    else
+        postCall(parent, std::move(make));
 }
 
 } // namespace canstop

@@ -24,6 +24,9 @@ class TrackedFuture : public QObject
 public:
     TrackedFuture(const QFuture<void> &future, SessionToken session, const StopToken &stop,
                   bool cancelAtStop, QObject *parent = nullptr);
+    // Made as a child of `parent`, in its thread, from any thread.
+    static void track(const QFuture<void> &future, SessionToken session, const StopToken &stop,
+                      bool cancelAtStop, QObject *parent);
 
 private:
     QFutureWatcher<void> m_watcher;
