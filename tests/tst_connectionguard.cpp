@@ -96,6 +96,33 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
     }
 
+    // Silent until a byte arrives (read or not) or is written; a silent
+    // one is shed at once, with an EOF for the peer and its session over.
+    void silenceEndsWithTheFirstByte()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        QVERIFY(f.guard->silentForMs() >= 0);
+        QCOMPARE(::send(f.peer, "x", 1, MSG_NOSIGNAL), ssize_t(1));
+        QCOMPARE(f.guard->silentForMs(), -1); // waiting to be read counts
+        QVERIFY(f.socket->waitForReadyRead(10000));
+        f.socket->readAll();
+        QCOMPARE(f.guard->silentForMs(), -1);
+
+        Fixture written;
+        QVERIFY(written.made());
+        written.socket->write("y");
+        QVERIFY(written.socket->waitForBytesWritten(10000));
+        QCOMPARE(written.guard->silentForMs(), -1);
+
+        Fixture silent;
+        QVERIFY(silent.made());
+        silent.guard->shed();
+        QCOMPARE(silent.guard->stage(), Stage::Closed);
+        QCOMPARE(silent.manager.activeSessions(), 0);
+        QCOMPARE(silent.peerReadsToTheEnd(), QByteArray());
+    }
+
     // Until the application takes it, a connection is busy: it drains once taken.
     void anUntakenConnectionDrainsOnceTaken()
     {

@@ -4,17 +4,20 @@
 // canstop-echo as a child process, driven by real clients on 127.0.0.1.
 #include "common/childprocess.h"
 #include "common/echoclient.h"
+#include "common/loopback.h"
 #include "common/resetstorm.h"
 
 #include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
 #include <QScopeGuard>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <memory>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -38,13 +41,13 @@ public:
     {}
 
     // Started by a shell that first lowers its limit of open files.
-    EchoServer(int shutdownTimeoutMs, int fileLimit)
+    EchoServer(int shutdownTimeoutMs, int fileLimit, const QStringList &extra = {})
         : ChildProcess(
               QStringLiteral("/bin/sh"),
               QStringList{QStringLiteral("-c"),
                           QStringLiteral("ulimit -n %1 && exec \"$0\" \"$@\"").arg(fileLimit),
                           QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO"))} +
-                  arguments(shutdownTimeoutMs, {}))
+                  arguments(shutdownTimeoutMs, extra))
     {}
 
     static QStringList arguments(int shutdownTimeoutMs, const QStringList &extra)
@@ -219,6 +222,53 @@ private Q_SLOTS:
                          QByteArray::number(client.eof) + " reset " +
                          QByteArray::number(client.reset) + "\n" + server.log());
         }
+    }
+
+    void silentFloodDoesNotStarveNewClients_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::newRow("main thread") << QStringList();
+        QTest::newRow("2 worker threads")
+            << QStringList{QStringLiteral("--threads"), QStringLiteral("2")};
+    }
+
+    void silentFloodDoesNotStarveNewClients()
+    {
+        // A flood of connections that never send takes every descriptor the
+        // server has, and more wait in the kernel's queue. The silent ones
+        // are closed to make room, oldest first: a new client is served.
+        QFETCH(const QStringList, extra);
+        constexpr int FileLimit = 128;
+        constexpr int Flood = 2 * FileLimit;
+        EchoServer server(5000, FileLimit, extra);
+        const quint16 port = server.waitForPort();
+        QVERIFY(port);
+        std::vector<std::unique_ptr<LoopbackClient>> flood;
+        for (int i = 0; i < Flood; ++i) {
+            flood.push_back(std::make_unique<LoopbackClient>(port));
+            QVERIFY(flood.back()->connected);
+        }
+        QVERIFY2(server.waitForOutput("are closed to make room"), server.log());
+
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(client.waitForConnected(10000));
+        client.write("not starved\n");
+        QByteArray reply;
+        const QDeadlineTimer deadline(30000);
+        while (reply.size() < 12 && client.waitForReadyRead(int(deadline.remainingTime())))
+            reply += client.readAll();
+        QVERIFY2(reply == "not starved\n", server.log());
+        // The room was made by closing flood connections, with a FIN.
+        const auto closedByServer = std::count_if(flood.cbegin(), flood.cend(), [](const auto &c) {
+            char byte = 0;
+            return ::recv(c->fd, &byte, 1, MSG_DONTWAIT) == 0;
+        });
+        QVERIFY2(closedByServer >= 1, server.log());
+
+        server.terminate();
+        QVERIFY2(server.waitForExit(20000) == 0, server.log()); // the rest were idle: drained
+        QVERIFY2(!server.log().contains("did not finish by its deadline"), server.log());
     }
 
     void floodingPeersDoNotHoldTheDrain()

@@ -141,6 +141,12 @@ void Acceptor::afterAccepting(Result result)
     }
     const int error = errno;
     setAccepting(false);
+    if (!m_draining && m_hooks.shedSilent && !m_shedPosted) {
+        // Not here: closing runs the application's slots, and this may be
+        // inside the listener's notifier.
+        m_shedPosted = true;
+        QMetaObject::invokeMethod(this, &Acceptor::shedSilent, Qt::QueuedConnection);
+    }
     // While the queue waits, the drain is not over (only possible before the gate closes).
     if (m_draining && !m_queued)
         m_queued = m_hooks.holdSession(QStringLiteral("connections queued in the kernel"));
@@ -150,10 +156,15 @@ void Acceptor::afterAccepting(Result result)
         const int waiting = m_hooks.queueLength();
         qCWarning(lcNetwork,
                   "cannot accept: %s; %ls wait in the kernel's queue, taken as "
-                  "descriptors free up",
+                  "descriptors free up%ls",
                   std::strerror(error),
                   qUtf16Printable(waiting < 0 ? QStringLiteral("connections")
-                                              : QStringLiteral("%1 connection(s)").arg(waiting)));
+                                              : QStringLiteral("%1 connection(s)").arg(waiting)),
+                  qUtf16Printable(m_draining || !m_hooks.shedSilent
+                                      ? QString()
+                                      : QStringLiteral(" (connections silent for %1 ms or more are "
+                                                       "closed to make room)")
+                                            .arg(ShedSilentAfter.count())));
     }
     // Retried as descriptors free up; the queue waits, nothing spins.
     m_retryDelay =
@@ -190,6 +201,19 @@ void Acceptor::abandonQueue()
 SessionToken Acceptor::holdQueued(const QString &what) const
 {
     return m_queued ? m_queued.hold(what) : SessionToken();
+}
+
+void Acceptor::shedSilent()
+{
+    m_shedPosted = false;
+    if (m_draining || !isInCharge())
+        return;
+    const QPointer<Acceptor> alive(this); // the application's slots may delete the server
+    const int shed = m_hooks.shedSilent(ShedBatch, ShedSilentAfter);
+    if (alive && shed > 0) { // room now: take the queue without waiting for the retry
+        m_retry.stop();
+        setAccepting(true);
+    }
 }
 
 void Acceptor::setAccepting(bool on)

@@ -41,6 +41,10 @@ public:
         std::function<int()> queueLength; // what waits in the kernel's queue; -1 if unknown
         std::function<SessionToken(const QString &what)> holdSession;
         std::function<void()> drained; // a drain has taken the whole queue
+        // Out of descriptors: closes up to `most` connections silent for at
+        // least `minimum`, oldest first (ConnectionSet::shedSilent()); how
+        // many it closed in this thread (worker threads close theirs later).
+        std::function<int(int most, std::chrono::milliseconds minimum)> shedSilent;
     };
 
     // Retries after running out of descriptors: from the first delay,
@@ -48,6 +52,13 @@ public:
     static constexpr std::chrono::milliseconds FirstRetry{10};
     static constexpr std::chrono::milliseconds LastRetry{1000};
     static constexpr std::chrono::milliseconds LastRetryInDrain{100};
+    // Out of descriptors outside a drain, connections that have carried no
+    // byte for this long are closed to make room for new clients (a flood of
+    // silent connections would hold them all): younger ones may have a
+    // request in flight.
+    static constexpr std::chrono::milliseconds ShedSilentAfter{2000};
+    // At most this many per attempt, so that one turn of the event loop stays short.
+    static constexpr int ShedBatch = 256;
 
     Acceptor(QObject *server, Hooks hooks);
 
@@ -80,6 +91,7 @@ private:
     Result acceptQueued();
     void afterAccepting(Result result);
     void setAccepting(bool on);
+    void shedSilent();
 
     QObject *const m_server;
     const Hooks m_hooks;
@@ -88,6 +100,7 @@ private:
     std::chrono::milliseconds m_retryDelay{0}; // 0 while descriptors are there
     bool m_draining = false;
     bool m_takeOverPosted = false;
+    bool m_shedPosted = false;
     SessionToken m_queued; // a drain out of descriptors: what the kernel holds
 };
 

@@ -90,6 +90,7 @@ void ConnectionGuard::watchSocket()
     if (!m_onRead) {
         m_onRead = connect(m_socket.device(), &QIODevice::readyRead, this, [this] {
             m_lastActivity.start();
+            m_carried = true;
             // Checked after the application's own readyRead handlers have run.
             if (m_stage != Stage::Serving)
                 scheduleCheck();
@@ -98,6 +99,7 @@ void ConnectionGuard::watchSocket()
     if (!m_onWritten) {
         m_onWritten = connect(m_socket.device(), &QIODevice::bytesWritten, this, [this] {
             m_lastActivity.start();
+            m_carried = true;
             if (m_readsPaused || m_stage != Stage::Serving) // otherwise nothing waits for it
                 check();
         });
@@ -221,6 +223,21 @@ bool ConnectionGuard::headTooSlow()
 void ConnectionGuard::closeNow()
 {
     cutOff("at the shutdown deadline");
+}
+
+qint64 ConnectionGuard::silentForMs() const
+{
+    if (m_carried || m_mode == Mode::Busy || m_stage != Stage::Serving ||
+        m_socket.device()->bytesToWrite() > 0 || unreadBytes() > 0)
+        return -1;
+    return m_lastActivity.elapsed(); // since it was accepted
+}
+
+void ConnectionGuard::shed()
+{
+    m_stage = Stage::Closed;
+    m_token.reset();
+    m_socket.closeByQt(); // nothing to send or read: a FIN, the descriptor closed now
 }
 
 void ConnectionGuard::cutOff(const char *when)

@@ -82,6 +82,13 @@ public:
     void drain(QDeadlineTimer lingerEnd);
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
+    // How long it has been open with nothing read or written, and nothing
+    // waiting to be read; -1 once it has carried a byte, or is marked busy,
+    // or closing.
+    qint64 silentForMs() const;
+    // Closes a silent connection at once, its descriptor freed: nothing is
+    // cut off (the process is out of descriptors; see Acceptor).
+    void shed();
     // The application closes `socket`: gracefully, once Qt holds no output
     // for it. False, and nothing done, unless a guard holds it connected and
     // is not closing it already (abort() comes here too).
@@ -122,6 +129,7 @@ private:
     Mode m_mode = Mode::Auto;
     bool m_taken = false;
     bool m_readsPaused = false; // by the guard (Qt pauses them too, for its own reasons)
+    bool m_carried = false;     // a byte read or written
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
     QElapsedTimer m_lastActivity;                         // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,

@@ -6,6 +6,7 @@
 #include "queuedcall_p.h"
 
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QThread>
 
 #include <algorithm>
@@ -79,6 +80,34 @@ void ConnectionSet::withGuard(ConnectionGuard *guard, Function function)
 ConnectionGuard *ConnectionSet::guardOf(QIODevice *socket) const
 {
     return ConnectionGuard::of(socket, m_server);
+}
+
+int ConnectionSet::shedSilent(int most, std::chrono::milliseconds minimum)
+{
+    QList<std::pair<qint64, QPointer<ConnectionGuard>>> silent; // oldest first, once sorted
+    {
+        const std::lock_guard lock(m_roll->mutex);
+        for (ConnectionGuard *guard : std::as_const(m_roll->guards)) {
+            if (guard->thread() != QThread::currentThread()) // moved by the application
+                continue;
+            if (const qint64 ms = guard->silentForMs(); ms >= minimum.count())
+                silent.append({-ms, guard});
+        }
+    }
+    std::sort(silent.begin(), silent.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    // Each close runs the application's slots, which may delete the server.
+    const QPointer<QObject> server(m_server);
+    int shed = 0;
+    for (const auto &[age, guard] : std::as_const(silent)) {
+        if (shed == most || !server)
+            break;
+        if (guard) {
+            guard->shed();
+            ++shed;
+        }
+    }
+    return shed;
 }
 
 QList<ConnectionGuard *> ConnectionSet::inOrder() const

@@ -57,6 +57,10 @@ public:
     qsizetype startDraining(QDeadlineTimer deadline);
     // Closes what is still busy (the deadline), counting what that cuts off.
     void closeRemaining();
+    // Out of descriptors: closes up to `most` connections of this thread
+    // that have been silent (ConnectionGuard::silentForMs()) for at least
+    // `minimum`, oldest first. Returns how many it closed.
+    int shedSilent(int most, std::chrono::milliseconds minimum);
     // Called by the deadline timer before closeRemaining(): the server's own
     // part (its listener).
     void setBeforeClosingRemaining(std::function<void()> before)

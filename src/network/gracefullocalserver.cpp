@@ -35,7 +35,10 @@ GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *serv
            [this](const QString &what) {
                return manager.get() ? manager.get()->holdSession(what) : SessionToken();
            },
-           [this] { closeListener(); }})
+           [this] { closeListener(); },
+           [this](int most, std::chrono::milliseconds minimum) {
+               return connections.shedSilent(most, minimum);
+           }})
 {
     connections.setBeforeClosingRemaining([this] {
         Q_Q(GracefulLocalServer);

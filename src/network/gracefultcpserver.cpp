@@ -57,7 +57,12 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
            [this](const QString &what) {
                return manager.get() ? manager.get()->holdSession(what) : SessionToken();
            },
-           [this] { closeListener(); }})
+           [this] { closeListener(); },
+           [this](int most, std::chrono::milliseconds minimum) {
+               for (const auto &worker : workers)
+                   worker->shedSilent(most, minimum);
+               return connections.shedSilent(most, minimum);
+           }})
 {
     connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
     server->setListenBacklogSize(kernelListenBacklog());

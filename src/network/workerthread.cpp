@@ -97,6 +97,13 @@ void WorkerThread::adopt(int fd, const DrainOptions &options, SessionToken token
     });
 }
 
+void WorkerThread::shedSilent(int most, std::chrono::milliseconds minimum)
+{
+    const std::lock_guard lock(m_mutex);
+    if (m_context)
+        postCall(m_context, [this, most, minimum] { m_connections->shedSilent(most, minimum); });
+}
+
 void WorkerThread::startDraining(QDeadlineTimer deadline)
 {
     const std::lock_guard lock(m_mutex);

@@ -39,6 +39,8 @@ public:
     // drained with `options`, handed to `serve` there; `token` counts it meanwhile.
     void adopt(int fd, const DrainOptions &options, SessionToken token);
     void startDraining(QDeadlineTimer deadline);
+    // ConnectionSet::shedSilent() in this thread, soon.
+    void shedSilent(int most, std::chrono::milliseconds minimum);
 
 protected:
     void run() override;
