@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <climits>
 #include <csignal>
 #include <mutex>
 
@@ -56,7 +57,9 @@ struct Fixture
 
     void begin(std::chrono::milliseconds deadline = 30s, std::chrono::milliseconds lameDuck = 0ms)
     {
-        sequence.begin(QStringLiteral("test"), 0, QDeadlineTimer(deadline), entries, lameDuck);
+        if (lameDuck > 0ms)
+            QVERIFY(sequence.setLameDuck(lameDuck));
+        sequence.begin(QStringLiteral("test"), 0, QDeadlineTimer(deadline), entries);
     }
 };
 
@@ -148,6 +151,23 @@ private Q_SLOTS:
         f.sequence.sessionsChanged();
         QCOMPARE(f.finished.count(), 1);
         QVERIFY(f.sequence.report().phaseMs(ShutdownReport::Phase::LameDuck) >= 140);
+    }
+
+    // The lame duck is set before the shutdown, within 0 to INT_MAX ms:
+    // anything else is refused with one warning and changes nothing.
+    void lameDuckIsSetBeforeTheShutdownOnly()
+    {
+        Fixture f;
+        const QRegularExpression refused(QStringLiteral("^setLameDuck\\(.* ms\\): refused"));
+        QTest::ignoreMessage(QtWarningMsg, refused);
+        QVERIFY(!f.sequence.setLameDuck(-1ms));
+        QTest::ignoreMessage(QtWarningMsg, refused);
+        QVERIFY(!f.sequence.setLameDuck(std::chrono::milliseconds(qint64(INT_MAX) + 1)));
+        QVERIFY(f.sequence.setLameDuck(500ms));
+        f.sequence.announcing();
+        QTest::ignoreMessage(QtWarningMsg, refused);
+        QVERIFY(!f.sequence.setLameDuck(0ms));
+        QCOMPARE(f.sequence.lameDuck(), 500ms);
     }
 
     void lameDuckIsSkipped()

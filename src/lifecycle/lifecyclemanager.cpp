@@ -106,16 +106,15 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     Q_EMIT q->remainingMsChanged(ms, {});
     remainingTimer.start(RemainingTick);
     services.close();
-    const auto delay = std::min(
-        lameDuck, std::chrono::milliseconds(std::max<qint64>(0, deadline.remainingTime())));
-    if (delay.count() > 0) {
+    if (const auto delay = std::min(sequence.lameDuck(), std::chrono::milliseconds(ms));
+        delay.count() > 0) {
         qCInfo(lcLifecycle, "lame duck: serving on for %lld ms before the drain",
                static_cast<long long>(delay.count()));
         hardStop.setLameDuck(true,
                              [this] { postCall(q_ptr, [this] { sequence.skipLameDuck(); }); });
     }
     Q_EMIT q->shutdownRequested(why, {});
-    sequence.begin(why, exitCode, deadline, services.entries(), delay);
+    sequence.begin(why, exitCode, deadline, services.entries());
 }
 
 // Step 5, after the sequence's report.
@@ -536,21 +535,12 @@ bool LifecycleManager::isReady() const
 
 bool LifecycleManager::setLameDuck(std::chrono::milliseconds delay)
 {
-    Q_D(LifecycleManager);
-    if (delay.count() < 0 || delay.count() > std::numeric_limits<int>::max() ||
-        d->shutdownBegun()) {
-        qCWarning(lcLifecycle,
-                  "setLameDuck(%lld ms): refused: it is 0 to %d ms, set before a shutdown",
-                  static_cast<long long>(delay.count()), std::numeric_limits<int>::max());
-        return false;
-    }
-    d->lameDuck = delay;
-    return true;
+    return d_func()->sequence.setLameDuck(delay);
 }
 
 std::chrono::milliseconds LifecycleManager::lameDuck() const
 {
-    return d_func()->lameDuck;
+    return d_func()->sequence.lameDuck();
 }
 
 StopToken LifecycleManager::stopToken() const

@@ -63,7 +63,6 @@ public:
     QProperty<QString> reason;
     QProperty<int> remainingMs{-1};
     std::chrono::milliseconds timeout = LifecycleManager::DefaultShutdownTimeout;
-    std::chrono::milliseconds lameDuck{0};
 
     std::shared_ptr<SessionGate> gate;
     ShutdownSequence sequence;

@@ -9,6 +9,7 @@
 #include "shutdownreport_p.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 namespace canstop {
@@ -23,9 +24,26 @@ ShutdownSequence::ShutdownSequence(std::shared_ptr<SessionGate> gate, QObject *p
     connect(&m_timer, &QTimer::timeout, this, &ShutdownSequence::timerFired);
 }
 
+bool ShutdownSequence::setLameDuck(std::chrono::milliseconds delay)
+{
+    bool announced = false;
+    {
+        std::lock_guard lock(m_pendingMutex);
+        announced = m_pendingAnnounced;
+    }
+    if (delay.count() < 0 || delay.count() > std::numeric_limits<int>::max() || announced ||
+        m_step != Step::Idle) {
+        qCWarning(lcLifecycle,
+                  "setLameDuck(%lld ms): refused: it is 0 to %d ms, set before a shutdown",
+                  static_cast<long long>(delay.count()), std::numeric_limits<int>::max());
+        return false;
+    }
+    m_lameDuck = delay;
+    return true;
+}
+
 void ShutdownSequence::begin(const QString &reason, int exitCode, QDeadlineTimer deadline,
-                             const std::vector<ServiceEntry *> &services,
-                             std::chrono::milliseconds lameDuck)
+                             const std::vector<ServiceEntry *> &services)
 {
     Q_ASSERT(m_step == Step::Idle);
     m_totalClock.start();
@@ -33,7 +51,6 @@ void ShutdownSequence::begin(const QString &reason, int exitCode, QDeadlineTimer
     m_deadline = deadline;
     m_requestedExitCode = exitCode;
     m_services = services;
-    m_lameDuck = lameDuck;
     m_report.d->reason = reason;
     m_report.d->startedAt = QDateTime::currentDateTime();
     m_step = Step::Announce;

@@ -41,8 +41,11 @@ public:
     // just been made. After the lame duck (serving on, sessions admitted)
     // drainStarted() is emitted and the gate closes. `services` oldest first.
     void begin(const QString &reason, int exitCode, QDeadlineTimer deadline,
-               const std::vector<ServiceEntry *> &services,
-               std::chrono::milliseconds lameDuck = std::chrono::milliseconds(0));
+               const std::vector<ServiceEntry *> &services);
+    // How long to serve on before the drain: 0 to INT_MAX ms, set before
+    // begin(); refused with one warning otherwise.
+    bool setLameDuck(std::chrono::milliseconds delay);
+    std::chrono::milliseconds lameDuck() const { return m_lameDuck; }
 
     // Events.
     // The manager is announcing the shutdown (before its slots run; begin() follows them).
