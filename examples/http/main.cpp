@@ -10,7 +10,8 @@
 #include <canstop/lifecyclemanager.h>
 #include <canstop/version.h>
 
-#include <QCommandLineParser>
+#include "commandline.h"
+
 #include <QCoreApplication>
 #include <QHttpServer>
 #include <QHttpServerResponder>
@@ -19,23 +20,10 @@
 
 #include <cstdio>
 #include <memory>
-#include <optional>
 
 Q_LOGGING_CATEGORY(lcHttp, "http")
 
 namespace {
-
-std::optional<qint64> number(const QCommandLineParser &options, const QString &name, qint64 min,
-                             qint64 max)
-{
-    bool ok = false;
-    const qint64 value = options.value(name).toLongLong(&ok);
-    if (ok && value >= min && value <= max)
-        return value;
-    std::fprintf(stderr, "canstop-http: --%s %s: expected a whole number from %lld to %lld\n",
-                 qPrintable(name), qPrintable(options.value(name)), min, max);
-    return std::nullopt;
-}
 
 // The query's "ms" in [0, 60000]; 1000 when absent or out of range.
 int delayOf(const QHttpServerRequest &request)
@@ -85,45 +73,28 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION_STRING));
-    QCommandLineParser options;
-    options.setApplicationDescription(
+    examples::CommandLine options(
+        QStringLiteral("canstop-http"),
         QStringLiteral("An HTTP server that drains gracefully: GET /fast, /slow?ms=N, "
                        "/stream?ms=N. On SIGTERM or SIGINT it answers what it has begun to "
                        "read, with Connection: close, and exits 0."));
-    options.addHelpOption();
-    options.addVersionOption();
-    options.addOptions({
-        {QStringLiteral("port"),
-         QStringLiteral("Port to listen on; 0: any free one (default 8080)."),
-         QStringLiteral("port"), QStringLiteral("8080")},
-        {QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."),
-         QStringLiteral("address"), QStringLiteral("127.0.0.1")},
-        {QStringLiteral("shutdown-timeout"),
-         QStringLiteral("Shutdown deadline in ms (default 30000)."), QStringLiteral("ms"),
-         QStringLiteral("30000")},
-    });
-    // An unknown option or a missing value is refused as a bad value is: status 2.
-    if (!options.parse(app.arguments())) {
-        std::fprintf(stderr, "canstop-http: %s\n", qPrintable(options.errorText()));
+    examples::addListenOptions(options, 8080);
+    // A bad value, an unknown option or a missing value is refused: status 2.
+    if (const int status = options.handle(app.arguments()); status >= 0)
+        return status;
+    const QHostAddress bind(options.text(QStringLiteral("bind")));
+    if (bind.isNull()) {
+        std::fprintf(stderr, "canstop-http: --bind %s: not an address\n",
+                     qPrintable(options.text(QStringLiteral("bind"))));
         return 2;
     }
-    if (options.isSet(QStringLiteral("help")))
-        options.showHelp();
-    if (options.isSet(QStringLiteral("version")))
-        options.showVersion();
-    const auto port = number(options, QStringLiteral("port"), 0, 65535);
-    const auto timeout = number(options, QStringLiteral("shutdown-timeout"), 1, INT_MAX);
-    const QHostAddress bind(options.value(QStringLiteral("bind")));
-    if (bind.isNull())
-        std::fprintf(stderr, "canstop-http: --bind %s: not an address\n",
-                     qPrintable(options.value(QStringLiteral("bind"))));
-    if (!port || !timeout || bind.isNull())
-        return 2;
+    const qint64 port = options.number(QStringLiteral("port"));
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
     lifecycle.useSystemd();
-    lifecycle.setShutdownTimeout(std::chrono::milliseconds(*timeout));
+    lifecycle.setShutdownTimeout(
+        std::chrono::milliseconds(options.number(QStringLiteral("shutdown-timeout"))));
 
     QHttpServer http;
     addRoutes(http);
@@ -132,9 +103,9 @@ int main(int argc, char **argv)
     auto *server = new canstop::GracefulTcpServer(&http);
     server->setProtocol(canstop::GracefulTcpServer::Protocol::Http1);
     // Socket activation (systemd's .socket unit) first: restarts refuse no one.
-    if (!server->listenInherited() && !server->listen(bind, quint16(*port))) {
-        qCCritical(lcHttp, "cannot listen on %ls:%lld: %ls", qUtf16Printable(bind.toString()),
-                   *port, qUtf16Printable(server->errorString()));
+    if (!server->listenInherited() && !server->listen(bind, quint16(port))) {
+        qCCritical(lcHttp, "cannot listen on %ls:%lld: %ls", qUtf16Printable(bind.toString()), port,
+                   qUtf16Printable(server->errorString()));
         return 2;
     }
     http.bind(server);

@@ -9,7 +9,8 @@
 #include <canstop/lifecyclemanager.h>
 #include <canstop/networkreply.h>
 
-#include <QCommandLineParser>
+#include "commandline.h"
+
 #include <QCoreApplication>
 #include <QDirIterator>
 #include <QLoggingCategory>
@@ -26,24 +27,18 @@ Q_LOGGING_CATEGORY(lcIndexer, "indexer")
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    QCommandLineParser options;
-    options.setApplicationDescription(QStringLiteral(
-        "Indexes a directory tree, downloads a URL and runs a child process until Ctrl+C."));
-    options.addHelpOption();
-    options.addOptions({
-        {QStringLiteral("dir"), QStringLiteral("Directory to index (default: .)."),
-         QStringLiteral("path"), QStringLiteral(".")},
-        {QStringLiteral("url"), QStringLiteral("URL to download (default: none)."),
-         QStringLiteral("url")},
-        {QStringLiteral("child"), QStringLiteral("Command to run (default: sleep 600)."),
-         QStringLiteral("command"), QStringLiteral("sleep 600")},
-    });
-    if (!options.parse(app.arguments())) {
-        std::fprintf(stderr, "canstop-indexer: %s\n", qPrintable(options.errorText()));
-        return 2;
-    }
-    if (options.isSet(QStringLiteral("help")))
-        options.showHelp();
+    examples::CommandLine options(
+        QStringLiteral("canstop-indexer"),
+        QStringLiteral("Indexes a directory tree, downloads a URL and runs a child process "
+                       "until Ctrl+C."));
+    options.addText(QStringLiteral("dir"), QStringLiteral("Directory to index (default: .)."),
+                    QStringLiteral("path"), QStringLiteral("."));
+    options.addText(QStringLiteral("url"), QStringLiteral("URL to download (default: none)."),
+                    QStringLiteral("url"));
+    options.addText(QStringLiteral("child"), QStringLiteral("Command to run (default: sleep 600)."),
+                    QStringLiteral("command"), QStringLiteral("sleep 600"));
+    if (const int status = options.handle(app.arguments()); status >= 0)
+        return status;
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
@@ -53,7 +48,7 @@ int main(int argc, char **argv)
     pool.setObjectName(QStringLiteral("indexer pool"));
     if (!lifecycle.addService(&pool))
         return 1;
-    const QString dir = options.value(QStringLiteral("dir"));
+    const QString dir = options.text(QStringLiteral("dir"));
     auto indexing = QtConcurrent::run(&pool, [dir, token = lifecycle.stopToken()] {
         int pass = 0;
         while (!token.isStopRequested()) {
@@ -75,7 +70,7 @@ int main(int argc, char **argv)
     QNetworkAccessManager network;
     if (options.isSet(QStringLiteral("url"))) {
         QNetworkReply *reply =
-            network.get(QNetworkRequest(QUrl(options.value(QStringLiteral("url")))));
+            network.get(QNetworkRequest(QUrl(options.text(QStringLiteral("url")))));
         QObject::connect(reply, &QNetworkReply::finished, reply, [reply] {
             qCInfo(lcIndexer, "download: %s",
                    reply->error() == QNetworkReply::NoError ? "done"
@@ -86,7 +81,7 @@ int main(int argc, char **argv)
     }
 
     QProcess child;
-    QStringList command = QProcess::splitCommand(options.value(QStringLiteral("child")));
+    QStringList command = QProcess::splitCommand(options.text(QStringLiteral("child")));
     child.setProgram(command.takeFirst());
     child.setArguments(command);
     canstop::ServiceOptions childOptions;

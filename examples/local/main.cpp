@@ -7,7 +7,8 @@
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
-#include <QCommandLineParser>
+#include "options.h"
+
 #include <QCoreApplication>
 #include <QLocalSocket>
 #include <QLoggingCategory>
@@ -19,27 +20,15 @@ Q_LOGGING_CATEGORY(lcLocalEcho, "local-echo")
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    QCommandLineParser options;
-    options.setApplicationDescription(QStringLiteral(
-        "An echo server on a local socket that drains gracefully on SIGTERM or SIGINT."));
-    options.addHelpOption();
-    options.addOption({QStringLiteral("fd-store"),
-                       QStringLiteral("Under systemd, hand the listening socket to its file "
-                                      "descriptor store, for the next start.")});
-    options.addPositionalArgument(QStringLiteral("name"),
-                                  QStringLiteral("A path, or a name Qt places in the temporary "
-                                                 "directory (default canstop-local-echo)."));
-    // An unknown option, or more than one name, is refused with status 2.
-    if (!options.parse(app.arguments()) || options.positionalArguments().size() > 1) {
-        std::fprintf(stderr, "canstop-local-echo: %s\n",
-                     options.errorText().isEmpty() ? "expected at most one name"
-                                                   : qPrintable(options.errorText()));
-        return 2;
-    }
-    if (options.isSet(QStringLiteral("help")))
-        options.showHelp();
-    const QString name =
-        options.positionalArguments().value(0, QStringLiteral("canstop-local-echo"));
+    examples::CommandLine options(
+        QStringLiteral("canstop-local-echo"),
+        QStringLiteral(
+            "An echo server on a local socket that drains gracefully on SIGTERM or SIGINT."));
+    addLocalEchoOptions(options);
+    // A bad value, an unknown option or a second name is refused: status 2.
+    if (const int status = options.handle(app.arguments()); status >= 0)
+        return status;
+    const QString name = options.positional().value(0, QStringLiteral("canstop-local-echo"));
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();

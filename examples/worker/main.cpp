@@ -8,7 +8,8 @@
 #include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
-#include <QCommandLineParser>
+#include "commandline.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -71,18 +72,14 @@ private:
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    QCommandLineParser options;
-    options.addHelpOption();
-    options.addOption({QStringLiteral("health-port"),
-                       QStringLiteral("Answer /readyz and /livez on 127.0.0.1:<port>."),
-                       QStringLiteral("port")});
-    // An unknown option or a missing value is refused as a bad value is: status 2.
-    if (!options.parse(app.arguments())) {
-        std::fprintf(stderr, "canstop-worker: %s\n", qPrintable(options.errorText()));
-        return 2;
-    }
-    if (options.isSet(QStringLiteral("help")))
-        options.showHelp();
+    examples::CommandLine options(QStringLiteral("canstop-worker"),
+                                  QStringLiteral("A worker service that stops gracefully."));
+    options.addNumber(QStringLiteral("health-port"),
+                      QStringLiteral("Answer /readyz and /livez on 127.0.0.1:<port>."),
+                      QStringLiteral("port"), 0, 65535);
+    // A bad value, an unknown option or a missing value is refused: status 2.
+    if (const int status = options.handle(app.arguments()); status >= 0)
+        return status;
 
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();
@@ -92,13 +89,9 @@ int main(int argc, char **argv)
     // Readiness for an orchestrator: 503 from the instant a shutdown begins.
     canstop::HealthProbe health(&lifecycle);
     if (options.isSet(QStringLiteral("health-port"))) {
-        bool ok = false;
-        const uint port = options.value(QStringLiteral("health-port")).toUInt(&ok);
-        if (!ok || port > 65535 || !health.listen(QHostAddress::LocalHost, quint16(port))) {
-            qCCritical(lcWorker, "--health-port %ls: not a port to listen on",
-                       qUtf16Printable(options.value(QStringLiteral("health-port"))));
+        if (!health.listen(QHostAddress::LocalHost,
+                           quint16(options.number(QStringLiteral("health-port")))))
             return 2;
-        }
         qCInfo(lcWorker, "health probe on 127.0.0.1:%u", health.serverPort());
     }
 
