@@ -114,6 +114,15 @@ public:
 
     qint64 processId() const { return m_process.processId(); }
 
+    // Until it writes more, or `timeoutMs` passes.
+    bool waitForMoreOutput(int timeoutMs) { return m_process.waitForReadyRead(timeoutMs); }
+
+    // Writes `data` to its standard input.
+    bool write(const QByteArray &data)
+    {
+        return m_process.write(data) == data.size() && m_process.waitForBytesWritten(10000);
+    }
+
     // Resident memory in KiB, from /proc.
     qint64 residentKiB() const
     {
