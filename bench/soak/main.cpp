@@ -7,8 +7,10 @@
 // WebSocket, 250 probe scrapes), with 1,000 holdSession() and 1,000
 // trackSession() cycles and a reload (SIGHUP) each wave. After each wave,
 // once it has settled: its open descriptors, live QObjects (every timer and
-// socket notifier is one) and resident memory, against the baseline after a
-// warm-up wave. Prints figures; asserts nothing.
+// socket notifier is one), resident memory as it is and after malloc_trim()
+// (glibc keeps much of what a wave of thousands of connections freed), and
+// the heap in use, against the baseline after a warm-up wave. Prints
+// figures; asserts nothing.
 //   canstop-bench-soak [connections]
 #include "common/waves.h"
 
@@ -17,6 +19,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +32,7 @@ constexpr int PerWave = Echo + Http + WebSocket + Probe;
 
 struct Report
 {
-    long fds = -1, rssKiB = -1, objects = -1, sessions = -1;
+    long fds = -1, rssKiB = -1, heapKiB = -1, objects = -1, sessions = -1;
     bool operator==(const Report &o) const { return fds == o.fds && objects == o.objects; }
 };
 
@@ -67,7 +70,8 @@ public:
                 .captured(1)
                 .toLong();
         };
-        return {field("fds"), field("rss_kib"), field("qobjects"), field("sessions")};
+        return {field("fds"), field("rss_kib"), field("heap_kib"), field("qobjects"),
+                field("sessions")};
     }
     // No session open, and two reports alike in a row.
     Report settled()
@@ -125,11 +129,16 @@ int main(int argc, char **argv)
     };
     wave(); // warm-up
     const Report baseline = server.settled();
-    std::printf("baseline after a warm-up wave: %ld descriptors, %ld QObjects, %ld KiB\n",
-                baseline.fds, baseline.objects, baseline.rssKiB);
-    std::printf("| wave | connections | descriptors | QObjects | resident KiB | seconds |\n"
-                "| --- | --- | --- | --- | --- | --- |\n");
-    long maxRss = baseline.rssKiB, offBaseline = 0;
+    server.ask("trim", "trimmed");
+    const long baselineTrimmed = server.report().rssKiB;
+    std::printf("baseline after a warm-up wave: %ld descriptors, %ld QObjects, %ld KiB resident "
+                "(%ld KiB after malloc_trim), %ld KiB of heap in use\n",
+                baseline.fds, baseline.objects, baseline.rssKiB, baselineTrimmed, baseline.heapKiB);
+    std::printf("| wave | connections | descriptors | QObjects | resident KiB | after malloc_trim "
+                "| heap in use KiB | seconds |\n"
+                "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    long maxRss = baseline.rssKiB, maxTrimmed = baselineTrimmed, maxHeap = baseline.heapKiB;
+    long offBaseline = 0;
     QElapsedTimer clock;
     clock.start();
     for (long i = 1; i <= rounds; ++i) {
@@ -137,16 +146,24 @@ int main(int argc, char **argv)
         waveClock.start();
         wave();
         const Report after = server.settled();
+        // What malloc keeps of the wave's peak, free, goes back to the system.
+        server.ask("trim", "trimmed");
+        const long trimmed = server.report().rssKiB;
         offBaseline += after == baseline ? 0 : 1;
         maxRss = std::max(maxRss, after.rssKiB);
-        std::printf("| %ld | %ld | %ld | %ld | %ld | %.1f |\n", i, i * PerWave, after.fds,
-                    after.objects, after.rssKiB, double(waveClock.elapsed()) / 1000);
+        maxTrimmed = std::max(maxTrimmed, trimmed);
+        maxHeap = std::max(maxHeap, after.heapKiB);
+        std::printf("| %ld | %ld | %ld | %ld | %ld | %ld | %ld | %.1f |\n", i, i * PerWave,
+                    after.fds, after.objects, after.rssKiB, trimmed, after.heapKiB,
+                    double(waveClock.elapsed()) / 1000);
         std::fflush(stdout);
     }
     std::printf("%ld connections in %ld waves, %.0f s: %ld not served whole; %ld wave(s) left "
-                "descriptors or QObjects off their baseline; resident memory at most %+.1f %% of "
-                "the baseline\n",
+                "descriptors or QObjects off their baseline; resident at most %+.1f %% of the "
+                "baseline, %+.1f %% after malloc_trim; heap in use at most %+.1f %%\n",
                 rounds * PerWave, rounds, double(clock.elapsed()) / 1000, failed, offBaseline,
-                100.0 * double(maxRss - baseline.rssKiB) / double(baseline.rssKiB));
+                100.0 * double(maxRss - baseline.rssKiB) / double(baseline.rssKiB),
+                100.0 * double(maxTrimmed - baselineTrimmed) / double(baselineTrimmed),
+                100.0 * double(maxHeap - baseline.heapKiB) / double(baseline.heapKiB));
     return 0;
 }

@@ -7,6 +7,7 @@
 // a port of its own, printed as "ports echo=… http=… websocket=… probe=…".
 // Commands on stdin, one a line:
 //   cycles N   N holdSession() and N trackSession() cycles; answers "cycled"
+//   trim       malloc_trim(0); answers "trimmed"
 //   report     answers "report fds=… rss_kib=… heap_kib=… qobjects=… sessions=…"
 //              (heap_kib: what malloc has handed out and not had back)
 // SIGHUP reloads, SIGTERM drains and ends it.
@@ -152,6 +153,9 @@ int main(int argc, char **argv)
                     delete session;
                 }
                 say("cycled");
+            } else if (words.value(0) == "trim") {
+                ::malloc_trim(0); // what malloc holds free goes back to the system
+                say("trimmed");
             } else if (words.value(0) == "report") {
                 say(QStringLiteral("report fds=%1 rss_kib=%2 heap_kib=%5 qobjects=%3 sessions=%4")
                         .arg(openDescriptors())

@@ -11,6 +11,7 @@
 #include "loopback.h"
 
 #include <QByteArray>
+#include <QByteArrayList>
 
 #include <memory>
 #include <sys/time.h>
