@@ -4,6 +4,7 @@
 // GracefulLocalServer in process, with QLocalSocket clients (and a raw Unix
 // socket where Qt would hide a reset): the drain checks of the TCP server.
 #include "common/childprocess.h"
+#include "common/notifyreceiver.h"
 
 #include "common/rawreceiver.h"
 #include "common/resetstorm.h"
@@ -122,6 +123,46 @@ private Q_SLOTS:
         QLocalSocket late;
         late.connectToServer(path);
         QVERIFY(!late.waitForConnected(1000));
+    }
+
+    // A socket handed to the fd store is the server's own from then on:
+    // isListening(), fullServerName() and close() see it, a client is served
+    // through it, and neither the drain nor close() removes its file, which
+    // the next instance needs.
+    void storedSocketKeepsItsFile()
+    {
+        NotifyReceiver systemd;
+        qputenv("NOTIFY_SOCKET", systemd.address());
+        qputenv("FDSTORE", "1");
+        TestManager manager;
+        QVERIFY(manager.useSystemd());
+        GracefulLocalServer server(&manager);
+        serveEcho(server);
+        QVERIFY(server.listen(uniqueName()));
+        const QString path = server.fullServerName();
+        QVERIFY(server.storeListener(QStringLiteral("local")));
+        const auto stored = systemd.waitFor("FDSTORE=1");
+        QVERIFY(stored);
+        QCOMPARE(stored->fds.size(), 1);
+        const int kept = stored->fds.first();
+        const auto closeKept = qScopeGuard([kept] { ::close(kept); });
+        QVERIFY(server.isListening());
+        QCOMPARE(server.fullServerName(), path);
+        QVERIFY(!server.QLocalServer::isListening()); // Qt's would remove the file on close()
+
+        QLocalSocket client;
+        client.connectToServer(path);
+        QVERIFY(client.waitForConnected(5000));
+        client.write("stored");
+        QTRY_COMPARE_WITH_TIMEOUT(client.bytesAvailable(), qint64(6), 10000);
+
+        server.close();
+        QVERIFY(!server.isListening());
+        QVERIFY(QFile::exists(path));
+        QLocalSocket queued; // waits on the stored socket for the next instance
+        queued.connectToServer(path);
+        QVERIFY(queued.waitForConnected(5000));
+        ::unlink(QFile::encodeName(path).constData());
     }
 
     void markedBusyConnectionWaitsForMarkIdle()
