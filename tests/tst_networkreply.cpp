@@ -88,9 +88,18 @@ private Q_SLOTS:
     }
 
     // Still running at the deadline: named with its method and URL, then
-    // aborted; a finished reply and a null one are not sessions.
+    // aborted; a finished reply and a null one are not sessions. The same
+    // through the manager's trackSession(QNetworkReply *).
+    void namedAndAbortedAtTheDeadline_data()
+    {
+        QTest::addColumn<bool>("member");
+        QTest::newRow("trackReply()") << false;
+        QTest::newRow("LifecycleManager::trackSession()") << true;
+    }
+
     void namedAndAbortedAtTheDeadline()
     {
+        QFETCH(bool, member);
         TestManager manager;
         QVERIFY(manager.setShutdownTimeout(300ms));
         QNetworkAccessManager network;
@@ -99,7 +108,7 @@ private Q_SLOTS:
         url.setUserInfo(QStringLiteral("user:secret"));
         withUser.setUrl(url);
         QNetworkReply *reply = network.get(withUser);
-        QVERIFY(canstop::trackReply(manager, reply));
+        QVERIFY(member ? manager.trackSession(reply) : canstop::trackReply(manager, reply));
         QTest::ignoreMessage(QtWarningMsg,
                              QRegularExpression(QStringLiteral(
                                  "1 session\\(s\\) still open at the shutdown deadline")));

@@ -24,6 +24,10 @@
 #include <type_traits>
 #include <utility>
 
+QT_BEGIN_NAMESPACE
+class QNetworkReply;
+QT_END_NAMESPACE
+
 namespace canstop {
 
 class LifecycleManagerPrivate;
@@ -197,6 +201,12 @@ public:
     /// the object. The first refusal of a shutdown logs a warning; the rest
     /// are counted, and the count is logged once when the shutdown ends.
     Q_INVOKABLE bool trackSession(QObject *session);
+    /// A QNetworkReply as a session, as canstop::trackReply() with
+    /// ReplyAtShutdown::Await (<canstop/networkreply.h>): named by its method
+    /// and URL, and aborted after the deadline's report, so that it cannot
+    /// hold the exit. Defined in Canstop::Network, which a program that
+    /// calls it links (this library needs only QtCore). In the reply's thread.
+    bool trackSession(QNetworkReply *reply);
     /// Thread-safe. A session that is not a QObject, for as long as the token
     /// lives; an empty token once a shutdown has begun (refusals are logged
     /// as for trackSession()).

@@ -69,4 +69,10 @@ bool trackReply(LifecycleManager &lifecycle, QNetworkReply *reply, ReplyAtShutdo
     return true;
 }
 
+// Declared with the manager, defined here: Canstop::Lifecycle needs only QtCore.
+bool LifecycleManager::trackSession(QNetworkReply *reply)
+{
+    return trackReply(*this, reply);
+}
+
 } // namespace canstop
