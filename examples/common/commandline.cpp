@@ -52,7 +52,7 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments)
         m_error = m_parser.errorText();
         return Outcome::Refused;
     }
-    if (m_parser.isSet(QStringLiteral("help")))
+    if (m_parser.isSet(QStringLiteral("help")) || m_parser.isSet(QStringLiteral("help-all")))
         return Outcome::Help;
     if (m_parser.isSet(QStringLiteral("version")))
         return Outcome::Version;
