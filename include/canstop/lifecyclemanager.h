@@ -206,7 +206,12 @@ public:
     /// and URL, and aborted after the deadline's report, so that it cannot
     /// hold the exit. Defined in Canstop::Network, which a program that
     /// calls it links (this library needs only QtCore). In the reply's thread.
-    bool trackSession(QNetworkReply *reply);
+    /// (A template only so that trackSession(nullptr) stays unambiguous.)
+    template <typename Reply, std::enable_if_t<std::is_base_of_v<QNetworkReply, Reply>, int> = 0>
+    bool trackSession(Reply *reply)
+    {
+        return trackNetworkReply(reply);
+    }
     /// Thread-safe. A session that is not a QObject, for as long as the token
     /// lives; an empty token once a shutdown has begun (refusals are logged
     /// as for trackSession()).
@@ -327,6 +332,8 @@ Q_SIGNALS:
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);
 
 private:
+    bool trackNetworkReply(QNetworkReply *reply); // in Canstop::Network
+
     template <typename T, typename = void> struct HasStop : std::false_type
     {
     };

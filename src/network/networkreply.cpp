@@ -70,7 +70,7 @@ bool trackReply(LifecycleManager &lifecycle, QNetworkReply *reply, ReplyAtShutdo
 }
 
 // Declared with the manager, defined here: Canstop::Lifecycle needs only QtCore.
-bool LifecycleManager::trackSession(QNetworkReply *reply)
+bool LifecycleManager::trackNetworkReply(QNetworkReply *reply)
 {
     return trackReply(*this, reply);
 }
