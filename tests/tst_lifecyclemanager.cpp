@@ -98,6 +98,48 @@ private Q_SLOTS:
         QCOMPARE(heardIn, QThread::currentThread());
     }
 
+    // A pool stopped as a service removes its queued tasks; Qt leaves their
+    // futures running forever, so tracked ones would hold the shutdown to
+    // its deadline. They end with the pool's stop, named as never started.
+    void poolServiceEndsTrackedTasksItRemoved()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(60s));
+        QThreadPool pool;
+        pool.setMaxThreadCount(1);
+        std::atomic<bool> started{false};
+        std::atomic<int> ran{0};
+        const canstop::StopToken token = manager.stopToken();
+        QVERIFY(manager.trackFuture(QtConcurrent::run(&pool,
+                                                      [&started, token] {
+                                                          started = true;
+                                                          while (!token.isStopRequested())
+                                                              QThread::msleep(5);
+                                                      }),
+                                    QStringLiteral("running")));
+        QTRY_VERIFY_WITH_TIMEOUT(started.load(), 10000);
+        for (const QString &what : {QStringLiteral("queued 1"), QStringLiteral("queued 2")})
+            QVERIFY(manager.trackFuture(QtConcurrent::run(&pool, [&ran] { ++ran; }), what));
+        QVERIFY(manager.addService(&pool));
+        QTRY_COMPARE(manager.activeSessions(), 3);
+
+        QElapsedTimer clock;
+        clock.start();
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 30000);
+        QVERIFY2(clock.elapsed() < 30000, QByteArray::number(clock.elapsed())); // not the deadline
+        const canstop::ShutdownReport report = manager.report();
+        QVERIFY(report.isClean());
+        QCOMPARE(report.sessionsAbandoned(), 0);
+        QCOMPARE(report.services().size(), 1);
+        QCOMPARE(report.services().at(0).ending,
+                 QStringLiteral("2 queued task(s) removed before they started: "
+                                "\"queued 1\", \"queued 2\""));
+        QCOMPARE(manager.activeSessions(), 0);
+        pool.waitForDone();
+        QCOMPARE(ran.load(), 0);
+    }
+
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
     void startsThenRuns()

@@ -12,6 +12,7 @@
 #include <QPromise>
 #include <QRegularExpression>
 #include <QTest>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <atomic>
@@ -27,9 +28,10 @@ struct Fixture
     std::atomic<int> signalCount{0};
     StopSource stop{&signalCount};
 
-    QPointer<TrackedFuture> track(const QFuture<void> &future, bool cancelAtStop)
+    QPointer<TrackedFuture> track(const QFuture<void> &future, bool cancelAtStop,
+                                  const QString &what = QStringLiteral("job"))
     {
-        return new TrackedFuture(future, manager.holdSession(QStringLiteral("job")), stop.token(),
+        return new TrackedFuture(future, what, manager.holdSession(what), stop.token(),
                                  cancelAtStop, &manager);
     }
 };
@@ -116,6 +118,55 @@ private Q_SLOTS:
         release = true;
         QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
         QVERIFY(continued.load());
+    }
+
+    // What QThreadPool::clear() removed is never finished by Qt: ended by
+    // name once the pool is idle. Tasks that ran, futures of no pool or of
+    // another pool, and a continuation not yet queued are left alone.
+    void neverStartedEndsWhatThePoolRemoved()
+    {
+        Fixture f;
+        QThreadPool pool;
+        pool.setMaxThreadCount(1);
+        QThreadPool other;
+        std::atomic<bool> release{false};
+        f.track(QtConcurrent::run(&pool,
+                                  [&release] {
+                                      while (!release.load())
+                                          QThread::msleep(1);
+                                  }),
+                false, QStringLiteral("ran"));
+        f.track(QtConcurrent::run(&pool, [] {}), false, QStringLiteral("removed 1"));
+        QPromise<int> parent;
+        parent.start();
+        f.track(parent.future().then(&pool, [](int) {}), false, QStringLiteral("continuation"));
+        f.track(QtConcurrent::run(&pool, [] {}), false, QStringLiteral("removed 2"));
+        QPromise<void> unpooled;
+        unpooled.start();
+        f.track(unpooled.future(), false, QStringLiteral("no pool"));
+        other.setMaxThreadCount(1);
+        std::atomic<bool> releaseOther{false};
+        f.track(QtConcurrent::run(&other,
+                                  [&releaseOther] {
+                                      while (!releaseOther.load())
+                                          QThread::msleep(1);
+                                  }),
+                false, QStringLiteral("other pool"));
+        QCOMPARE(f.manager.activeSessions(), 6);
+
+        pool.clear();
+        release = true;
+        QTRY_COMPARE_WITH_TIMEOUT(pool.activeThreadCount(), 0, 10000);
+        QCOMPARE(TrackedFuture::endNeverStarted(&f.manager, &pool),
+                 QStringList({QStringLiteral("removed 1"), QStringLiteral("removed 2")}));
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 3, 10000); // "ran" ended too
+        QCOMPARE(TrackedFuture::endNeverStarted(&f.manager, &pool), QStringList());
+
+        parent.addResult(1); // the continuation is queued on the pool now, and runs
+        parent.finish();
+        releaseOther = true;
+        unpooled.finish();
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
     }
 };
 

@@ -172,8 +172,10 @@ public:
     /// A thread pool (QThreadPool::globalInstance() too): at its turn, the
     /// tasks still queued are removed and never start, and the ones running
     /// have its budget to return (they test stopToken()); the report names
-    /// how many still ran when it was spent. Services added after the pool,
-    /// which may still queue work on it, stop before it.
+    /// how many still ran when it was spent, and the removed tasks that
+    /// trackFuture() tracked (their sessions end with the pool's stop).
+    /// Services added after the pool, which may still queue work on it,
+    /// stop before it.
     [[nodiscard]] bool addService(QThreadPool *pool, const ServiceOptions &options = {});
     /// A service whose type is known here: one without a stop() member does
     /// not compile, and a stop() that is a plain member function, neither a

@@ -42,7 +42,9 @@ public:
     int restarts = 0;                 ///< restarts while the program ran
     QString lastError;                ///< why it last failed, if it did
     /// How a child process (a QProcess service) ended: "pid 4242 exited
-    /// with code 0", "pid 4242 killed with SIGKILL after its budget".
+    /// with code 0", "pid 4242 killed with SIGKILL after its budget"; for a
+    /// QThreadPool, the tracked tasks it removed before they started or the
+    /// tasks still running when its budget was spent.
     QString ending;
 
     /// "clean", "timed out", "failed" or "abandoned".

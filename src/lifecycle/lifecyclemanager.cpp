@@ -254,6 +254,8 @@ LifecycleManager::LifecycleManager(QObject *parent)
         Q_EMIT d->q_func()->runningServicesChanged(running, {});
     });
     connect(&d->services, &ServiceRegistry::ended, &d->sequence, &ShutdownSequence::serviceEnded);
+    d->services.setNeverStarted(
+        [this](const QThreadPool *pool) { return TrackedFuture::endNeverStarted(this, pool); });
     connect(&d->services, &ServiceRegistry::childPidsChanged, this,
             [d] { d->hardStop.setChildren(d->services.childPids()); });
     connect(&d->services, &ServiceRegistry::gaveUp, this, [d](const QString &name) {
@@ -554,7 +556,7 @@ bool LifecycleManager::trackFuture(const QFuture<void> &future, const QString &w
     SessionToken session = holdSession(what);
     if (!session)
         return false;
-    TrackedFuture::track(future, std::move(session), stopToken(),
+    TrackedFuture::track(future, what, std::move(session), stopToken(),
                          atShutdown == FutureAtShutdown::Cancel, this);
     return true;
 }

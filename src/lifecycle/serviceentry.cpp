@@ -24,6 +24,12 @@ ServiceEntry::ServiceEntry(QObject *service, const ServiceOptions &options, QObj
     connect(&m_poolCheck, &QTimer::timeout, this, [this] {
         if (m_pool && m_pool->activeThreadCount() == 0) {
             m_poolCheck.stop();
+            if (const QStringList removed = m_neverStarted ? m_neverStarted(m_pool) : QStringList();
+                !removed.isEmpty()) {
+                m_ending = QStringLiteral("%1 queued task(s) removed before they started: \"%2\"")
+                               .arg(removed.size())
+                               .arg(removed.join(QStringLiteral("\", \"")));
+            }
             onDone();
         }
     });

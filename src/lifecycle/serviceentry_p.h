@@ -12,6 +12,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <functional>
+
 QT_BEGIN_NAMESPACE
 class QProcess;
 class QThread;
@@ -33,8 +35,13 @@ public:
     // returned: it has no signal for it; short beside any stop budget.
     static constexpr std::chrono::milliseconds PoolCheck{10};
 
+    // Asked, once a stopping pool has no task left running, to end what is
+    // tracked of the tasks it removed; answers what they were.
+    using NeverStarted = std::function<QStringList(const QThreadPool *pool)>;
+
     ServiceEntry(QObject *service, const ServiceOptions &options, QObject *parent);
     ~ServiceEntry() override;
+    void setNeverStarted(NeverStarted neverStarted) { m_neverStarted = std::move(neverStarted); }
 
     QObject *service() const { return m_service.data(); }
     QThread *thread() const { return m_thread; }
@@ -43,8 +50,8 @@ public:
     bool isRunning() const { return m_running; }
     int restarts() const { return m_restarts; }
     const QString &lastError() const { return m_lastError; }
-    // How its child process ended, or how it is being ended; empty for
-    // other services.
+    // How its child process ended, or how it is being ended; for a pool,
+    // what it removed or left running; empty for other services.
     const QString &ending() const { return m_ending; }
     // The pid of its child process while it runs; 0 if none.
     qint64 childPid() const;
@@ -100,7 +107,8 @@ private:
     QProcess *m_process = nullptr; // the service itself, when it is a QProcess
     QThreadPool *m_pool = nullptr; // the service itself, when it is a QThreadPool
     QTimer m_poolCheck;            // while a pool stops: has its last task returned?
-    qint64 m_pid = 0;              // m_process's, from its start
+    NeverStarted m_neverStarted;
+    qint64 m_pid = 0; // m_process's, from its start
     QString m_ending;
     bool m_owned = false; // made by the restart factory
     QString m_name;

@@ -43,6 +43,7 @@ bool ServiceRegistry::add(QObject *service, const ServiceOptions &options)
         return false;
     }
     auto *entry = new ServiceEntry(service, options, nullptr);
+    entry->setNeverStarted(m_neverStarted);
     m_entries.push_back(entry);
     connect(entry, &ServiceEntry::runningChanged, this, &ServiceRegistry::countRunning);
     connect(entry, &ServiceEntry::childChanged, this, &ServiceRegistry::childPidsChanged);

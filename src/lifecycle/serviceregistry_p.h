@@ -24,6 +24,11 @@ public:
     ~ServiceRegistry() override;
 
     bool add(QObject *service, const ServiceOptions &options);
+    // Given to each pool's entry (ServiceEntry::NeverStarted).
+    void setNeverStarted(ServiceEntry::NeverStarted neverStarted)
+    {
+        m_neverStarted = std::move(neverStarted);
+    }
     // Events.
     void startAll();
     void close(); // a shutdown has begun: nothing is added any more
@@ -47,6 +52,7 @@ private:
     void countRunning();
 
     std::vector<ServiceEntry *> m_entries; // oldest first
+    ServiceEntry::NeverStarted m_neverStarted;
     int m_running = 0;
     bool m_started = false;
     bool m_closed = false;

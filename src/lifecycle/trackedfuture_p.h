@@ -9,6 +9,10 @@
 #include <QFutureWatcher>
 #include <QObject>
 
+QT_BEGIN_NAMESPACE
+class QThreadPool;
+QT_END_NAMESPACE
+
 namespace canstop {
 
 // A future as a session: holds `session` until the future finishes (a
@@ -22,14 +26,21 @@ class TrackedFuture : public QObject
     Q_OBJECT
 
 public:
-    TrackedFuture(const QFuture<void> &future, SessionToken session, const StopToken &stop,
-                  bool cancelAtStop, QObject *parent = nullptr);
+    TrackedFuture(const QFuture<void> &future, const QString &what, SessionToken session,
+                  const StopToken &stop, bool cancelAtStop, QObject *parent = nullptr);
     // Made as a child of `parent`, in its thread, from any thread.
-    static void track(const QFuture<void> &future, SessionToken session, const StopToken &stop,
-                      bool cancelAtStop, QObject *parent);
+    static void track(const QFuture<void> &future, const QString &what, SessionToken session,
+                      const StopToken &stop, bool cancelAtStop, QObject *parent);
+    // Ends the futures tracked under `parent` whose tasks `pool` removed
+    // before they started, and returns what they were. Call once the pool
+    // was cleared and has no task running: Qt leaves such futures running
+    // forever, which would hold the shutdown to its deadline.
+    static QStringList endNeverStarted(const QObject *parent, const QThreadPool *pool);
 
 private:
     QFutureWatcher<void> m_watcher;
+    QString m_what;
+    const QThreadPool *m_pool; // where QtConcurrent queued its task, if it did
     SessionToken m_session;
 };
 
