@@ -22,4 +22,12 @@ public:
     static LifecycleManager *create(QQmlEngine *, QJSEngine *);
 };
 
+// What Lifecycle.holdShutdown() returns: its properties and release().
+struct ShutdownHoldForeign
+{
+    Q_GADGET
+    QML_FOREIGN(canstop::ShutdownHold)
+    QML_ANONYMOUS
+};
+
 } // namespace canstop

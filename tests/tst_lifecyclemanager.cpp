@@ -6,6 +6,7 @@
 
 #include <canstop/lifecyclemanager.h>
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -108,18 +109,31 @@ private Q_SLOTS:
         QThreadPool pool;
         pool.setMaxThreadCount(1);
         std::atomic<bool> started{false};
+        std::atomic<bool> cleared{false};
         std::atomic<int> ran{0};
-        const canstop::StopToken token = manager.stopToken();
+        // The running task returns once the pool's clear() has removed the
+        // rest (a sentinel queued last says so as it is deleted): had it
+        // returned at the stop token, the queued tasks would have run
+        // before the pool's turn came.
         QVERIFY(manager.trackFuture(QtConcurrent::run(&pool,
-                                                      [&started, token] {
+                                                      [&started, &cleared] {
                                                           started = true;
-                                                          while (!token.isStopRequested())
+                                                          QDeadlineTimer bound(20s);
+                                                          while (!cleared && !bound.hasExpired())
                                                               QThread::msleep(5);
                                                       }),
                                     QStringLiteral("running")));
         QTRY_VERIFY_WITH_TIMEOUT(started.load(), 10000);
         for (const QString &what : {QStringLiteral("queued 1"), QStringLiteral("queued 2")})
             QVERIFY(manager.trackFuture(QtConcurrent::run(&pool, [&ran] { ++ran; }), what));
+        struct Sentinel : QRunnable
+        {
+            explicit Sentinel(std::atomic<bool> &cleared) : m_cleared(cleared) {}
+            ~Sentinel() override { m_cleared = true; }
+            void run() override {}
+            std::atomic<bool> &m_cleared;
+        };
+        pool.start(new Sentinel(cleared));
         QVERIFY(manager.addService(&pool));
         QTRY_COMPARE(manager.activeSessions(), 3);
 

@@ -216,6 +216,41 @@ private Q_SLOTS:
         QCOMPARE(manager.report().sessionsAbandoned(), 3);
     }
 
+    // holdShutdown(): a session the manager owns as an object. Released,
+    // it ends and goes; forgotten, it is waited for and named; refused once
+    // the shutdown has begun, it holds nothing and still goes on release.
+    void shutdownHoldsAreSessionObjects()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(300ms));
+        QPointer<canstop::ShutdownHold> saved = manager.holdShutdown(QStringLiteral("saving"));
+        QVERIFY(saved->isHeld());
+        QCOMPARE(saved->parent(), &manager);
+        QSignalSpy heldChanged(saved.data(), &canstop::ShutdownHold::heldChanged);
+        QCOMPARE(manager.activeSessions(), 1);
+        saved->release();
+        saved->release(); // again: nothing
+        QCOMPARE(heldChanged.count(), 1);
+        QCOMPARE(manager.activeSessions(), 0);
+        QTRY_VERIFY(saved.isNull());
+
+        const QPointer<canstop::ShutdownHold> forgotten =
+            manager.holdShutdown(QStringLiteral("unsaved note"));
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral(
+                                 "1 session\\(s\\) still open at the shutdown deadline")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("refused")));
+        QPointer<canstop::ShutdownHold> late = manager.holdShutdown(QStringLiteral("late"));
+        QVERIFY(!late->isHeld());
+        late->release();
+        QTRY_VERIFY(late.isNull());
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QCOMPARE(manager.report().abandonedSessions(), QStringList{QStringLiteral("unsaved note")});
+        QVERIFY(!forgotten.isNull()); // the manager's until released
+    }
+
     void aStragglerInAnotherThreadIsNamedAsTracked()
     {
         TestManager manager;

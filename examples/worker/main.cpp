@@ -77,6 +77,9 @@ int main(int argc, char **argv)
     options.addNumber(QStringLiteral("health-port"),
                       QStringLiteral("Answer /readyz and /livez on 127.0.0.1:<port>."),
                       QStringLiteral("port"), 0, 65535);
+    options.addFlag(QStringLiteral("logind"),
+                    QStringLiteral("Take logind's delay lock: a system shutdown stops the worker "
+                                   "in time, and it says when the machine sleeps and resumes."));
     // A bad value, an unknown option or a missing value is refused: status 2.
     if (const int status = options.handle(app.arguments()); status >= 0)
         return status;
@@ -85,6 +88,8 @@ int main(int argc, char **argv)
     lifecycle.watchSignals();
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(10s);
+    if (options.isSet(QStringLiteral("logind")) && !lifecycle.useLogind())
+        qCInfo(lcWorker, "no logind here: running without its lock");
 
     // Readiness for an orchestrator: 503 from the instant a shutdown begins.
     canstop::HealthProbe health(&lifecycle);
@@ -115,6 +120,18 @@ int main(int argc, char **argv)
     flakyOptions.restart.maxRestarts = 100;
     if (!lifecycle.addService(&flaky, flakyOptions))
         return 2;
+
+    // Before a sleep: the counter's tally is written down first (a hold
+    // keeps the sleep waiting for it, within what logind allows).
+    QObject::connect(&lifecycle, &canstop::LifecycleManager::aboutToSleep, &lifecycle, [&] {
+        lifecycle.holdSleep(QStringLiteral("tally"));
+        QTimer::singleShot(100ms, &lifecycle, [&] {
+            qCInfo(lcWorker, "tally written; the machine may sleep");
+            lifecycle.releaseSleep(QStringLiteral("tally"));
+        });
+    });
+    QObject::connect(&lifecycle, &canstop::LifecycleManager::resumed, &lifecycle,
+                     [](qint64 sleptMs) { qCInfo(lcWorker, "awake after %lld ms", sleptMs); });
 
     qCInfo(lcWorker, "canstop-worker running; press Ctrl+C to stop");
     return lifecycle.exitCode(app.exec());

@@ -6,6 +6,7 @@
 #include <canstop/canstop_lifecycle_export.h>
 #include <canstop/serviceoptions.h>
 #include <canstop/sessiontoken.h>
+#include <canstop/shutdownhold.h>
 #include <canstop/shutdownreport.h>
 #include <canstop/stoptoken.h>
 
@@ -61,6 +62,7 @@ class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
         int remainingMs READ remainingMs NOTIFY remainingMsChanged BINDABLE bindableRemainingMs)
     Q_PROPERTY(bool autoExit READ autoExit WRITE setAutoExit NOTIFY autoExitChanged)
     Q_PROPERTY(bool ready READ isReady NOTIFY readyChanged BINDABLE bindableReady)
+    Q_PROPERTY(bool sleeping READ isSleeping NOTIFY sleepingChanged BINDABLE bindableSleeping)
 
 public:
     /// Where the program is in its life. It only moves forward.
@@ -122,6 +124,30 @@ public:
     /// longer than 255, a space, ':' or a control character) or a unit
     /// without a store.
     bool storeFileDescriptor(int fd, const QString &name);
+
+    /// Opt-in: systemd-logind's delay inhibitor lock for shutdown and sleep
+    /// (org.freedesktop.login1 on the system bus), taken now in the name of
+    /// the application. When logind announces a system shutdown, the
+    /// shutdown begins ("system shutdown"), its deadline clamped to what
+    /// logind waits (InhibitDelayMaxSec; the reason says so when it
+    /// clamps), and the lock is let go once it has finished. When logind
+    /// announces a sleep, `sleeping` turns true and aboutToSleep() is
+    /// emitted; the lock is let go once no holdSleep() is left; at the
+    /// resume, resumed() and a fresh lock. Never longer than logind waits.
+    /// False, with one debug line, without a system bus or logind, when
+    /// logind refuses the lock, or in a build without Qt D-Bus.
+    bool useLogind();
+    /// True from logind's announcement of a sleep to the resume (useLogind()).
+    bool isSleeping() const;
+    /// Holds the machine's sleep while `what` is under way (a file being
+    /// saved, a connection being paused), until released by the same name
+    /// or logind waits no longer (a warning names what still held it).
+    /// Holds taken outside a sleep count at the next one. False, with a
+    /// warning, for an empty name or a release of nothing held. In the
+    /// manager's thread; QML calls it too.
+    Q_INVOKABLE bool holdSleep(const QString &what);
+    /// Ends a holdSleep() of the same name.
+    Q_INVOKABLE bool releaseSleep(const QString &what);
 
     /// The whole shutdown's budget (default 30 s). Zero, negative or more
     /// than INT_MAX ms is refused, and so is any change once it has begun.
@@ -218,6 +244,15 @@ public:
     /// lives; an empty token once a shutdown has begun (refusals are logged
     /// as for trackSession()).
     [[nodiscard]] SessionToken holdSession(const QString &what);
+    /// holdSession() as an object, for QML: `Lifecycle.holdShutdown("saving
+    /// notes.txt")`, then `release()`. Unsaved work, a save under way: any
+    /// shutdown (the last window closed, a logout, SIGTERM, a system
+    /// shutdown) waits for it within the deadline, and names `what` in the
+    /// report if it is still held then. The manager owns it until its
+    /// release(), so a hold QML forgets is not collected but waited for.
+    /// Once a shutdown has begun, the hold is refused: not held. In the
+    /// manager's thread.
+    Q_INVOKABLE canstop::ShutdownHold *holdShutdown(const QString &what);
     /// Thread-safe. What work without an event loop tests to learn that the
     /// shutdown has begun: true in every copy from the instant it begins
     /// (as ready() falls), and once this manager is destroyed.
@@ -281,6 +316,7 @@ public:
     QBindable<QString> bindableShutdownReason();
     QBindable<int> bindableRemainingMs();
     QBindable<bool> bindableReady();
+    QBindable<bool> bindableSleeping();
     ///@}
 
     /// The last shutdown's report; invalid until one has finished.
@@ -328,7 +364,14 @@ Q_SIGNALS:
     void remainingMsChanged(int remainingMs, QPrivateSignal);
     void autoExitChanged(bool autoExit, QPrivateSignal);
     void readyChanged(bool ready, QPrivateSignal);
+    void sleepingChanged(bool sleeping, QPrivateSignal);
     ///@}
+    /// The machine is about to sleep (useLogind()): pause what should not
+    /// run across it; holdSleep() in a slot keeps the sleep waiting.
+    void aboutToSleep(QPrivateSignal);
+    /// The machine is awake again, after `sleptMs` suspended: reconnect
+    /// what the sleep broke.
+    void resumed(qint64 sleptMs, QPrivateSignal);
     /// The shutdown is over; `report` says how it went (also report()).
     /// With autoExit(), QCoreApplication::exit() follows.
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);

@@ -12,6 +12,7 @@
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
 #include "signalbridge_p.h"
+#include "sleepcycle_p.h"
 #include "stopsource_p.h"
 #include "systemdnotifier_p.h"
 
@@ -24,9 +25,11 @@
 
 namespace canstop {
 
+class LogindLink;
+
 // The public face's data: properties, registration, and the wiring between
 // the rooms: the signal bridge, the hard stop, the stop token, readiness,
-// the services, the sequence, the exit path and systemd.
+// the services, the sequence, the exit path, systemd and logind.
 class LifecycleManagerPrivate
 {
     Q_DECLARE_PUBLIC(LifecycleManager)
@@ -69,6 +72,8 @@ public:
     HardStop hardStop;
     StopSource stopSource{HardStop::terminationSignalCount()};
     Readiness readiness;
+    SleepCycle sleep;
+    LogindLink *logind = nullptr; // a child, once useLogind() found logind
     ExitPath exitPath;
     std::unique_ptr<SignalBridge> bridge;
     std::unique_ptr<SystemdNotifier> systemd;

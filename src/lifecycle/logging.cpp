@@ -11,4 +11,5 @@ Q_LOGGING_CATEGORY(lcSignals, "canstop.signals", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcServices, "canstop.services", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSessions, "canstop.sessions", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSystemd, "canstop.systemd", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcLogind, "canstop.logind", QtInfoMsg)
 } // namespace canstop

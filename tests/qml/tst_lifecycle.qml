@@ -36,6 +36,19 @@ TestCase {
         compare(ticks.count, 0) // no ticking while running
     }
 
+    // Unsaved work: a session while held; the object stays the manager's.
+    function test_1b_holdShutdown() {
+        const hold = Lifecycle.holdShutdown("saving notes.txt")
+        compare(hold.held, true)
+        compare(hold.what, "saving notes.txt")
+        tryCompare(testCase, "jobsLeft", 1)
+        gc() // the manager owns it: not collected
+        compare(jobsLeft, 1)
+        hold.release()
+        compare(hold.held, false)
+        tryCompare(testCase, "jobsLeft", 0)
+    }
+
     function test_2_shutdownFromQml() {
         const first = jobComponent.createObject(testCase)
         const second = jobComponent.createObject(testCase)
@@ -67,5 +80,8 @@ TestCase {
         ignoreWarning(/trackSession\(\): QObject refused: the shutdown has begun/)
         verify(!Lifecycle.trackSession(late))
         late.destroy()
+        const tooLate = Lifecycle.holdShutdown("too late")
+        compare(tooLate.held, false)
+        tooLate.release()
     }
 }
