@@ -171,20 +171,28 @@ private Q_SLOTS:
     }
 
     // The worker example with --logind, as a program: it logs the lock, the
-    // sleep and the resume, and a system shutdown ends it by the clamp.
+    // sleep and the resume, and a system shutdown ends it by the clamp. Its
+    // health probe, a server, stays ready and serves across the sleep.
     void workerShowsIt()
     {
         FakeLogind logind(m_bus, {QStringLiteral("--delay-max-ms"), QStringLiteral("2000")});
         QVERIFY(logind.waitForOutput("ready"));
-        ChildProcess worker(QString::fromLocal8Bit(qgetenv("CANSTOP_WORKER")),
-                            {QStringLiteral("--logind")}, m_bus.environment());
+        ChildProcess worker(
+            QString::fromLocal8Bit(qgetenv("CANSTOP_WORKER")),
+            {QStringLiteral("--logind"), QStringLiteral("--health-port"), QStringLiteral("0")},
+            m_bus.environment());
         QVERIFY(worker.waitForOutput("holding logind's delay lock"));
+        const quint16 port = worker.waitForPort("health probe on");
+        QVERIFY(port != 0);
         QVERIFY(worker.waitForOutput("canstop-worker running"));
+        QCOMPARE(readyz(port), QByteArray("200"));
         QVERIFY(logind.command("sleep"));
         QVERIFY(worker.waitForOutput("tally written"));
         QVERIFY(logind.waitForOutput("released 1 after"));
+        QCOMPARE(readyz(port), QByteArray("200")); // a sleep is not a shutdown
         QVERIFY(logind.command("resume"));
         QVERIFY(worker.waitForOutput("awake after"));
+        QCOMPARE(readyz(port), QByteArray("200"));
         QVERIFY(logind.waitForOutput("inhibit 2 what=shutdown:sleep who=canstop-worker"));
         QVERIFY(worker.waitForOutput("holding logind's delay lock again"));
 
@@ -214,6 +222,17 @@ private Q_SLOTS:
     }
 
 private:
+    // The status of GET /readyz, by curl.
+    static QByteArray readyz(quint16 port)
+    {
+        ChildProcess curl(QStringLiteral("curl"),
+                          {QStringLiteral("-s"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+                           QStringLiteral("-w"), QStringLiteral("%{http_code}"),
+                           QStringLiteral("http://127.0.0.1:%1/readyz").arg(port)});
+        curl.waitForExit(20000);
+        return curl.stdOut();
+    }
+
     PrivateBus m_bus;
 };
 
