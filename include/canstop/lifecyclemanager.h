@@ -149,6 +149,18 @@ public:
     /// Ends a holdSleep() of the same name.
     Q_INVOKABLE bool releaseSleep(const QString &what);
 
+    /// In a slot of saveRequested(true): the application asks the user
+    /// about `what` (a dialog, QML's too), and the session's end waits for
+    /// the answer, releaseSessionEnd(what) or cancelSessionEnd(), in a
+    /// nested event loop, as a modal dialog would (at most a minute).
+    /// False, with a warning, outside such a slot or for an empty name.
+    Q_INVOKABLE bool holdSessionEnd(const QString &what);
+    /// The user answered about `what` (and it is saved, or dropped).
+    Q_INVOKABLE bool releaseSessionEnd(const QString &what);
+    /// The user chose to keep working: the logout is cancelled (requestSave()
+    /// returns false). Only while saveRequested(true) is being answered.
+    Q_INVOKABLE bool cancelSessionEnd();
+
     /// The whole shutdown's budget (default 30 s). Zero, negative or more
     /// than INT_MAX ms is refused, and so is any change once it has begun.
     bool setShutdownTimeout(std::chrono::milliseconds timeout);
@@ -332,6 +344,12 @@ public:
 public Q_SLOTS:
     /// Thread-safe. Only the first call (or signal, or quit) starts a shutdown.
     void requestShutdown(int exitCode = 0);
+    /// The "save now" step: emits saveRequested(mayAsk) and, with `mayAsk`,
+    /// waits for the questions asked (holdSessionEnd()). False if the user
+    /// cancelled (cancelSessionEnd()). followDesktopSession() calls it for a
+    /// logout and for an application being suspended; a handler of your
+    /// own may too. In the manager's thread.
+    bool requestSave(bool mayAsk = false);
 
 public:
     /// The same, with the reason that shutdownRequested() and the report carry.
@@ -372,6 +390,12 @@ Q_SIGNALS:
     /// The machine is awake again, after `sleptMs` suspended: reconnect
     /// what the sleep broke.
     void resumed(qint64 sleptMs, QPrivateSignal);
+    /// Save now (requestSave()): the desktop session is ending (a logout),
+    /// or the application is being suspended. Save, or holdShutdown() for a
+    /// save that ends later (a shutdown that follows waits for it). With
+    /// `mayAsk` the user may be asked about unsaved work (holdSessionEnd()),
+    /// and may cancel the logout; without, save without asking.
+    void saveRequested(bool mayAsk, QPrivateSignal);
     /// The shutdown is over; `report` says how it went (also report()).
     /// With autoExit(), QCoreApplication::exit() follows.
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);

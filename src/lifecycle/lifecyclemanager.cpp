@@ -261,6 +261,8 @@ LifecycleManager::LifecycleManager(QObject *parent)
     connect(&d->services, &ServiceRegistry::gaveUp, this, [d](const QString &name) {
         d->request(1, QStringLiteral("service \"%1\" gave up").arg(name));
     });
+    connect(&d->saveStep, &SaveStep::saveRequested, this,
+            [this](bool mayAsk) { Q_EMIT saveRequested(mayAsk, {}); });
     connect(&d->readiness, &Readiness::changed, this,
             [this](bool ready) { Q_EMIT readyChanged(ready, {}); });
     d->exitPath.watch(app);

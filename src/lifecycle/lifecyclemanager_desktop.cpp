@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The manager's desktop face: logind's link and the sleep cycle, wired;
-// holds as objects, for QML.
+// the save step of a session's end; holds as objects, for QML.
 #include <canstop/lifecyclemanager.h>
 #include <canstop/shutdownhold.h>
 
@@ -65,6 +65,28 @@ ShutdownHold *LifecycleManager::holdShutdown(const QString &what)
 {
     Q_ASSERT_X(d_func()->isInManagerThread(), "LifecycleManager::holdShutdown", "wrong thread");
     return new ShutdownHold(holdSession(what), what, this);
+}
+
+bool LifecycleManager::requestSave(bool mayAsk)
+{
+    Q_D(LifecycleManager);
+    Q_ASSERT_X(d->isInManagerThread(), "LifecycleManager::requestSave", "wrong thread");
+    return d->saveStep.run(mayAsk);
+}
+
+bool LifecycleManager::holdSessionEnd(const QString &what)
+{
+    return d_func()->saveStep.hold(what);
+}
+
+bool LifecycleManager::releaseSessionEnd(const QString &what)
+{
+    return d_func()->saveStep.release(what);
+}
+
+bool LifecycleManager::cancelSessionEnd()
+{
+    return d_func()->saveStep.cancel();
 }
 
 bool LifecycleManager::isSleeping() const

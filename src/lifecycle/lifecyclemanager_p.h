@@ -8,6 +8,7 @@
 #include "exitpath_p.h"
 #include "hardstop_p.h"
 #include "readiness_p.h"
+#include "savestep_p.h"
 #include "serviceregistry_p.h"
 #include "sessiongate_p.h"
 #include "shutdownsequence_p.h"
@@ -73,6 +74,7 @@ public:
     StopSource stopSource{HardStop::terminationSignalCount()};
     Readiness readiness;
     SleepCycle sleep;
+    SaveStep saveStep;
     LogindLink *logind = nullptr; // a child, once useLogind() found logind
     ExitPath exitPath;
     std::unique_ptr<SignalBridge> bridge;

@@ -22,6 +22,28 @@ TestCase {
         QtObject {}
     }
 
+    // A logout's save step, answered the way a QML dialog would: later.
+    property string answer: "save"
+    property bool askedLast: false
+    Connections {
+        target: Lifecycle
+        function onSaveRequested(mayAsk) {
+            testCase.askedLast = mayAsk
+            if (mayAsk && Lifecycle.holdSessionEnd("notes.txt"))
+                answerLater.start()
+        }
+    }
+    Timer {
+        id: answerLater
+        interval: 50
+        onTriggered: {
+            if (testCase.answer === "cancel")
+                Lifecycle.cancelSessionEnd()
+            else
+                Lifecycle.releaseSessionEnd("notes.txt")
+        }
+    }
+
     SignalSpy {
         id: ticks
         target: Lifecycle
@@ -47,6 +69,16 @@ TestCase {
         hold.release()
         compare(hold.held, false)
         tryCompare(testCase, "jobsLeft", 0)
+    }
+
+    function test_1c_saveStep() {
+        answer = "save"
+        compare(Lifecycle.requestSave(true), true) // after the answer
+        compare(askedLast, true)
+        answer = "cancel"
+        compare(Lifecycle.requestSave(true), false) // the logout is cancelled
+        compare(Lifecycle.requestSave(false), true) // nobody asked
+        compare(askedLast, false)
     }
 
     function test_2_shutdownFromQml() {
