@@ -76,16 +76,20 @@ bool LifecycleManager::requestSave(bool mayAsk)
 
 bool LifecycleManager::holdSessionEnd(const QString &what)
 {
+    Q_ASSERT_X(d_func()->isInManagerThread(), "LifecycleManager::holdSessionEnd", "wrong thread");
     return d_func()->saveStep.hold(what);
 }
 
 bool LifecycleManager::releaseSessionEnd(const QString &what)
 {
+    Q_ASSERT_X(d_func()->isInManagerThread(), "LifecycleManager::releaseSessionEnd",
+               "wrong thread");
     return d_func()->saveStep.release(what);
 }
 
 bool LifecycleManager::cancelSessionEnd()
 {
+    Q_ASSERT_X(d_func()->isInManagerThread(), "LifecycleManager::cancelSessionEnd", "wrong thread");
     return d_func()->saveStep.cancel();
 }
 
