@@ -4,6 +4,7 @@
 // One connection's guard alone, driven by feeding it events: a Unix socket
 // pair in this process (the guard's side a QLocalSocket, the peer a plain
 // descriptor), no server, no drain of a set.
+#include "common/testmain.h"
 #include "connectionguard_p.h"
 
 #include "common/rawreceiver.h"
@@ -251,5 +252,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestConnectionGuard)
+CANSTOP_TEST_MAIN(TestConnectionGuard)
 #include "tst_connectionguard.moc"

@@ -3,6 +3,7 @@
 
 // DrainOptions: one value, its refusals, and the same face on every server,
 // through a base-class pointer too.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/drainoptions.h>
@@ -169,5 +170,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestDrainOptions)
+CANSTOP_TEST_MAIN(TestDrainOptions)
 #include "tst_drainoptions.moc"

@@ -6,6 +6,7 @@
 #include "common/echoclient.h"
 #include "common/loopback.h"
 #include "common/resetstorm.h"
+#include "common/testmain.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -558,5 +559,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestEcho)
+CANSTOP_TEST_MAIN(TestEcho)
 #include "tst_echo.moc"

@@ -3,6 +3,7 @@
 
 // The exit path alone, driven by feeding it events: no manager, no
 // sequence; the hard exit recorded instead of taken.
+#include "common/testmain.h"
 #include "exitpath_p.h"
 
 #include <QCoreApplication>
@@ -237,5 +238,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestExitPath)
+CANSTOP_TEST_MAIN(TestExitPath)
 #include "tst_exitpath.moc"

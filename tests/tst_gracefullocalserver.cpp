@@ -5,6 +5,7 @@
 // socket where Qt would hide a reset): the drain checks of the TCP server.
 #include "common/childprocess.h"
 #include "common/notifyreceiver.h"
+#include "common/testmain.h"
 
 #include "common/rawreceiver.h"
 #include "common/resetstorm.h"
@@ -569,5 +570,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestGracefulLocalServer)
+CANSTOP_TEST_MAIN(TestGracefulLocalServer)
 #include "tst_gracefullocalserver.moc"

@@ -4,6 +4,7 @@
 // GracefulTcpServer in process: request boundaries marked by the
 // application, and bad input.
 #include "common/loopback.h"
+#include "common/testmain.h"
 
 #include "common/rawreceiver.h"
 #include "common/resetstorm.h"
@@ -776,5 +777,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestGracefulTcpServer)
+CANSTOP_TEST_MAIN(TestGracefulTcpServer)
 #include "tst_gracefultcpserver.moc"

@@ -4,6 +4,7 @@
 // The hard stop alone, with plain std::threads as the signal senders and an
 // exit that records instead of ending the test: the rules for a second
 // signal, a duplicate, a signal after the end, and a missed deadline.
+#include "common/testmain.h"
 #include "hardstop_p.h"
 
 #include <QElapsedTimer>
@@ -224,5 +225,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHardStop)
+CANSTOP_TEST_MAIN(TestHardStop)
 #include "tst_hardstop.moc"

@@ -5,6 +5,7 @@
 // --health-port and --lame-duck, and the test helper, whose main thread can
 // be blocked. Requests are raw bytes over TCP on 127.0.0.1.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 
 #include <QElapsedTimer>
 #include <QRandomGenerator>
@@ -283,5 +284,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHealthProbe)
+CANSTOP_TEST_MAIN(TestHealthProbe)
 #include "tst_healthprobe.moc"

@@ -6,6 +6,7 @@
 // Python's http.client and wrk, and raw sockets for bad input.
 #include "common/childprocess.h"
 #include "common/loopback.h"
+#include "common/testmain.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -360,5 +361,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestHttp)
+CANSTOP_TEST_MAIN(TestHttp)
 #include "tst_http.moc"

@@ -4,6 +4,7 @@
 // examples/indexer as a child process: a pool task, a download from
 // canstop-http and a child process, all stopped by one SIGTERM.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -39,5 +40,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestIndexer)
+CANSTOP_TEST_MAIN(TestIndexer)
 #include "tst_indexer.moc"

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The manager's states, properties, deadline and report, in process.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -435,5 +436,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestLifecycleManager)
+CANSTOP_TEST_MAIN(TestLifecycleManager)
 #include "tst_lifecyclemanager.moc"

@@ -4,6 +4,7 @@
 // The lingers of graceful closes, alone, on real TCP connections over
 // 127.0.0.1: the peer gets EOF, its input is discarded in bounded turns,
 // and each session ends when its peer closes or its linger does.
+#include "common/testmain.h"
 #include "lingerset_p.h"
 
 #include "common/testmanager.h"
@@ -155,7 +156,7 @@ private Q_SLOTS:
                                         QDeadlineTimer::Forever, QString());
             },
             Qt::DirectConnection);
-        thread.start();
+        canstop::test::startThread(thread);
         QTRY_COMPARE(manager.activeSessions(), 1);
         thread.quit();
         QVERIFY(thread.wait(10000));
@@ -164,5 +165,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestLingerSet)
+CANSTOP_TEST_MAIN(TestLingerSet)
 #include "tst_lingerset.moc"

@@ -5,6 +5,7 @@
 // (tests/fakelogind) on a real dbus-daemon that is this process's system
 // bus; the fake is first checked with systemd's own client.
 #include "common/privatebus.h"
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <QProcess>
@@ -236,5 +237,5 @@ private:
     PrivateBus m_bus;
 };
 
-QTEST_GUILESS_MAIN(TestLogind)
+CANSTOP_TEST_MAIN(TestLogind)
 #include "tst_logind.moc"

@@ -5,6 +5,7 @@
 // 127.0.0.1: awaited, aborted at the start when idempotent and asked for,
 // named and aborted at the deadline.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/networkreply.h>
@@ -138,5 +139,5 @@ private:
     quint16 m_port = 0;
 };
 
-QTEST_GUILESS_MAIN(TestNetworkReply)
+CANSTOP_TEST_MAIN(TestNetworkReply)
 #include "tst_networkreply.moc"

@@ -6,6 +6,7 @@
 // connection is closed before a sleep, which waits for it, and opened
 // again on resume. logind is the fake of tests/fakelogind on a private bus.
 #include "common/privatebus.h"
+#include "common/testmain.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -104,5 +105,5 @@ private:
     QTemporaryDir m_dir;
 };
 
-QTEST_GUILESS_MAIN(TestNotes)
+CANSTOP_TEST_MAIN(TestNotes)
 #include "tst_notes.moc"

@@ -4,6 +4,7 @@
 // Whole-program behaviour: the helper program run as a child process and
 // sent real signals.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -288,5 +289,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestProcess)
+CANSTOP_TEST_MAIN(TestProcess)
 #include "tst_process.moc"

@@ -5,6 +5,7 @@
 // SIGTERM shows the overlay with the jobs left, and the program exits 0
 // once they are done.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 
 #include <QImage>
 #include <QTemporaryDir>
@@ -42,5 +43,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestQmlExample)
+CANSTOP_TEST_MAIN(TestQmlExample)
 #include "tst_qmlexample.moc"

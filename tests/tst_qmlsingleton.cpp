@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The QML singleton is the application's manager, and C++ bindings follow it.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -68,5 +69,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestQmlSingleton)
+CANSTOP_TEST_MAIN(TestQmlSingleton)
 #include "tst_qmlsingleton.moc"

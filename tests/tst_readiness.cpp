@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // Readiness alone, driven by feeding it events: no manager, no systemd.
+#include "common/testmain.h"
 #include "readiness_p.h"
 
 #include <QProperty>
@@ -167,5 +168,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestReadiness)
+CANSTOP_TEST_MAIN(TestReadiness)
 #include "tst_readiness.moc"

@@ -4,6 +4,7 @@
 // The "save now" step, fed by hand: a logout's save with and without
 // asking the user, questions answered later (the nested wait), a cancel,
 // an unanswered question.
+#include "common/testmain.h"
 #include "savestep_p.h"
 
 #include <QElapsedTimer>
@@ -113,5 +114,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSaveStep)
+CANSTOP_TEST_MAIN(TestSaveStep)
 #include "tst_savestep.moc"

@@ -3,6 +3,7 @@
 
 // The service registry alone, driven by feeding it events: no manager, no
 // sequence.
+#include "common/testmain.h"
 #include "serviceregistry_p.h"
 
 #include <QSignalSpy>
@@ -38,6 +39,9 @@ class NoStop : public QObject
 class Loop : public QThread
 {
     Q_OBJECT
+public:
+    Loop() { canstop::EventDispatcher::installInThread(this); }
+
 protected:
     void run() override { exec(); }
 };
@@ -134,5 +138,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestServiceRegistry)
+CANSTOP_TEST_MAIN(TestServiceRegistry)
 #include "tst_serviceregistry.moc"

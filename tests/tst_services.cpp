@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // Services: start order, reverse stop order, budgets, laggards, threads.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -225,7 +226,7 @@ private Q_SLOTS:
     {
         TestManager manager;
         QThread worker;
-        worker.start();
+        canstop::test::startThread(worker);
         Recorder remote(QStringLiteral("remote"));
         remote.moveToThread(&worker);
         QVERIFY(manager.addService(&remote));
@@ -468,5 +469,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestServices)
+CANSTOP_TEST_MAIN(TestServices)
 #include "tst_services.moc"

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // Sessions: counted from any thread, drained at shutdown, stragglers named.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -166,7 +167,7 @@ private Q_SLOTS:
     {
         TestManager manager;
         QThread worker;
-        worker.start();
+        canstop::test::startThread(worker);
         // Each job ends itself from its stop(), in the worker thread, while
         // the drain is counting.
         constexpr int Jobs = 200;
@@ -256,7 +257,7 @@ private Q_SLOTS:
         TestManager manager;
         QVERIFY(manager.setShutdownTimeout(200ms));
         QThread worker;
-        worker.start();
+        canstop::test::startThread(worker);
         auto *upload = new QObject;
         upload->setObjectName(QStringLiteral("upload-7"));
         upload->moveToThread(&worker);
@@ -471,5 +472,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSessions)
+CANSTOP_TEST_MAIN(TestSessions)
 #include "tst_sessions.moc"

@@ -3,6 +3,7 @@
 
 // The shutdown sequence alone, driven by feeding it events: no manager, no
 // application exit.
+#include "common/testmain.h"
 #include "hardstop_p.h"
 #include "serviceentry_p.h"
 #include "sessiongate_p.h"
@@ -334,5 +335,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestShutdownSequence)
+CANSTOP_TEST_MAIN(TestShutdownSequence)
 #include "tst_shutdownsequence.moc"

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // The signal bridge, in process: real signals through raise() and kill().
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -227,5 +228,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSignalBridge)
+CANSTOP_TEST_MAIN(TestSignalBridge)
 #include "tst_signalbridge.moc"

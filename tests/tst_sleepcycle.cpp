@@ -3,6 +3,7 @@
 
 // The sleep cycle, fed by hand: the announcement, holds, logind's clamp
 // and the resume, as the manager passes them on from logind.
+#include "common/testmain.h"
 #include "sleepcycle_p.h"
 
 #include <QRegularExpression>
@@ -98,5 +99,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSleepCycle)
+CANSTOP_TEST_MAIN(TestSleepCycle)
 #include "tst_sleepcycle.moc"

@@ -10,6 +10,7 @@
 // keeps free) within 10 % of it. bench/soak runs the same for 100,000
 // connections.
 #include "common/childprocess.h"
+#include "common/testmain.h"
 #include "common/waves.h"
 
 #include <QRegularExpression>
@@ -139,5 +140,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSoak)
+CANSTOP_TEST_MAIN(TestSoak)
 #include "tst_soak.moc"

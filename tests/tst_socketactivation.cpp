@@ -9,6 +9,7 @@
 #include "common/loopback.h"
 #include "common/notifyreceiver.h"
 #include "common/requestload.h"
+#include "common/testmain.h"
 
 #include <QFileInfo>
 #include <QLocalSocket>
@@ -405,5 +406,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSocketActivation)
+CANSTOP_TEST_MAIN(TestSocketActivation)
 #include "tst_socketactivation.moc"

@@ -3,6 +3,7 @@
 
 // The stop token alone, driven by feeding its source events: no manager,
 // no signals (a counter stands for the hard stop's).
+#include "common/testmain.h"
 #include "stopsource_p.h"
 
 #include <QRegularExpression>
@@ -91,7 +92,7 @@ private Q_SLOTS:
         auto *context = new QObject; // deleted in its thread, as it ends
         context->moveToThread(&thread);
         connect(&thread, &QThread::finished, context, &QObject::deleteLater);
-        thread.start();
+        canstop::test::startThread(thread);
         std::atomic<int> calls{0};
         std::atomic<QThread *> ranIn{nullptr};
         QVERIFY(source.token().onStopRequested(context, [&] {
@@ -183,5 +184,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestStopSource)
+CANSTOP_TEST_MAIN(TestStopSource)
 #include "tst_stopsource.moc"

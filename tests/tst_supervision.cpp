@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 
 // Supervision: failed services restarted with backoff, within an intensity limit.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 
 #include <canstop/lifecyclemanager.h>
@@ -42,6 +43,9 @@ Q_SIGNALS:
 // A worker thread that ends by itself almost at once: a crash, seen from outside.
 class ShortLived : public QThread
 {
+public:
+    ShortLived() { canstop::EventDispatcher::installInThread(this); }
+
 protected:
     void run() override {}
 };
@@ -278,5 +282,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSupervision)
+CANSTOP_TEST_MAIN(TestSupervision)
 #include "tst_supervision.moc"

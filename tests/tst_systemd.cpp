@@ -6,6 +6,7 @@
 // systemd-notify as systemd would.
 #include "common/childprocess.h"
 #include "common/notifyreceiver.h"
+#include "common/testmain.h"
 
 #include <canstop/lifecyclemanager.h>
 
@@ -382,5 +383,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSystemd)
+CANSTOP_TEST_MAIN(TestSystemd)
 #include "tst_systemd.moc"

@@ -4,6 +4,7 @@
 // A future as a session, fed by hand: futures made and finished by
 // QPromise, a stop requested by a StopSource; a manager only hands out the
 // session tokens and counts them.
+#include "common/testmain.h"
 #include "common/testmanager.h"
 #include "stopsource_p.h"
 #include "trackedfuture_p.h"
@@ -170,5 +171,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestTrackedFuture)
+CANSTOP_TEST_MAIN(TestTrackedFuture)
 #include "tst_trackedfuture.moc"

@@ -7,6 +7,7 @@
 #include "common/childprocess.h"
 #include "common/loopback.h"
 #include "common/rawreceiver.h"
+#include "common/testmain.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -222,5 +223,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestWebSocket)
+CANSTOP_TEST_MAIN(TestWebSocket)
 #include "tst_websocket.moc"

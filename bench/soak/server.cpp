@@ -16,6 +16,7 @@
 // through QtCore's hooks for tools (qtHookData, which GammaRay uses): every
 // timer (QTimer) and socket notifier (QSocketNotifier) is one, as are the
 // sockets and their guards; -1 when the hooks are not there.
+#include <canstop/eventdispatcher.h>
 #include <canstop/gracefultcpserver.h>
 #include <canstop/gracefulwebsocketserver.h>
 #include <canstop/healthprobe.h>
@@ -88,6 +89,7 @@ void say(const QByteArray &line)
 int main(int argc, char **argv)
 {
     countObjects();
+    canstop::EventDispatcher::installInMainThread(); // unless CANSTOP_EVENT_DISPATCHER=qt
     QCoreApplication app(argc, argv);
     canstop::LifecycleManager lifecycle;
     lifecycle.watchSignals();

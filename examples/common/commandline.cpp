@@ -150,6 +150,14 @@ void addListenOptions(CommandLine &options, quint16 port)
     options.addNumber(QStringLiteral("shutdown-timeout"),
                       QStringLiteral("Shutdown deadline in ms (default 30000)."),
                       QStringLiteral("ms"), 1, INT_MAX, QStringLiteral("30000"));
+    addDispatcherOption(options);
+}
+
+void addDispatcherOption(CommandLine &options)
+{
+    options.addFlag(QStringLiteral("qt-dispatcher"),
+                    QStringLiteral("Run on Qt's event dispatcher instead of canstop's (epoll), "
+                                   "for comparison."));
 }
 
 } // namespace examples

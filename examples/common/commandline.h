@@ -65,8 +65,11 @@ private:
     QString m_error;
 };
 
-// --port (default `port`), --bind (an address, default 127.0.0.1) and
-// --shutdown-timeout (ms, default 30000): what a small server needs.
+// --port (default `port`), --bind (an address, default 127.0.0.1),
+// --shutdown-timeout (ms, default 30000) and --qt-dispatcher: what a small
+// server needs.
 void addListenOptions(CommandLine &options, quint16 port);
+// --qt-dispatcher: chooseEventDispatcher() (dispatcher.h) acts on it.
+void addDispatcherOption(CommandLine &options);
 
 } // namespace examples

@@ -9,6 +9,7 @@
 #include <canstop/lifecyclemanager.h>
 #include <canstop/version.h>
 
+#include "dispatcher.h"
 #include "options.h"
 
 #include <QCoreApplication>
@@ -41,6 +42,7 @@ std::optional<QHostAddress> address(const QString &text)
 
 int main(int argc, char **argv)
 {
+    examples::chooseEventDispatcher(argc, argv); // epoll unless --qt-dispatcher
     QCoreApplication app(argc, argv);
     app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION_STRING));
     examples::CommandLine options(

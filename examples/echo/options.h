@@ -18,6 +18,7 @@ inline void addEchoOptions(examples::CommandLine &options)
     options.addText(QStringLiteral("bind"),
                     QStringLiteral("Address or host name to listen on (default 127.0.0.1)."),
                     QStringLiteral("address"), QStringLiteral("127.0.0.1"));
+    examples::addDispatcherOption(options);
     options.addNumber(QStringLiteral("shutdown-timeout"),
                       QStringLiteral("Shutdown deadline in ms (default 30000)."),
                       QStringLiteral("ms"), 1, INT_MAX, QStringLiteral("30000"));

@@ -11,6 +11,7 @@
 #include <canstop/version.h>
 
 #include "commandline.h"
+#include "dispatcher.h"
 
 #include <QCoreApplication>
 #include <QHttpServer>
@@ -71,6 +72,7 @@ void addRoutes(QHttpServer &http)
 
 int main(int argc, char **argv)
 {
+    examples::chooseEventDispatcher(argc, argv); // epoll unless --qt-dispatcher
     QCoreApplication app(argc, argv);
     app.setApplicationVersion(QStringLiteral(CANSTOP_VERSION_STRING));
     examples::CommandLine options(

@@ -10,6 +10,7 @@
 #include <canstop/networkreply.h>
 
 #include "commandline.h"
+#include "dispatcher.h"
 
 #include <QCoreApplication>
 #include <QDirIterator>
@@ -26,6 +27,7 @@ Q_LOGGING_CATEGORY(lcIndexer, "indexer")
 
 int main(int argc, char **argv)
 {
+    examples::chooseEventDispatcher(argc, argv); // epoll unless --qt-dispatcher
     QCoreApplication app(argc, argv);
     examples::CommandLine options(
         QStringLiteral("canstop-indexer"),
@@ -37,6 +39,7 @@ int main(int argc, char **argv)
                     QStringLiteral("url"));
     options.addText(QStringLiteral("child"), QStringLiteral("Command to run (default: sleep 600)."),
                     QStringLiteral("command"), QStringLiteral("sleep 600"));
+    examples::addDispatcherOption(options);
     if (const int status = options.handle(app.arguments()); status >= 0)
         return status;
 

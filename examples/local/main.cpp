@@ -7,6 +7,7 @@
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
+#include "dispatcher.h"
 #include "options.h"
 
 #include <QCoreApplication>
@@ -19,6 +20,7 @@ Q_LOGGING_CATEGORY(lcLocalEcho, "local-echo")
 
 int main(int argc, char **argv)
 {
+    examples::chooseEventDispatcher(argc, argv); // epoll unless --qt-dispatcher
     QCoreApplication app(argc, argv);
     examples::CommandLine options(
         QStringLiteral("canstop-local-echo"),

@@ -8,6 +8,7 @@
 // canstop-local-echo's options.
 inline void addLocalEchoOptions(examples::CommandLine &options)
 {
+    examples::addDispatcherOption(options);
     options.addFlag(QStringLiteral("fd-store"),
                     QStringLiteral("Under systemd, hand the listening socket to its file "
                                    "descriptor store, for the next start."));

@@ -9,6 +9,7 @@
 #include <canstop/lifecyclemanager.h>
 
 #include "commandline.h"
+#include "dispatcher.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -71,6 +72,7 @@ private:
 
 int main(int argc, char **argv)
 {
+    examples::chooseEventDispatcher(argc, argv); // epoll unless --qt-dispatcher
     QCoreApplication app(argc, argv);
     examples::CommandLine options(QStringLiteral("canstop-worker"),
                                   QStringLiteral("A worker service that stops gracefully."));
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
                     QStringLiteral("Take logind's delay lock: a system shutdown stops the worker "
                                    "in time, and it says when the machine sleeps and resumes."));
     // A bad value, an unknown option or a missing value is refused: status 2.
+    examples::addDispatcherOption(options);
     if (const int status = options.handle(app.arguments()); status >= 0)
         return status;
 

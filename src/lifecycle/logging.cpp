@@ -12,4 +12,5 @@ Q_LOGGING_CATEGORY(lcServices, "canstop.services", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSessions, "canstop.sessions", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcSystemd, "canstop.systemd", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcLogind, "canstop.logind", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcEventDispatcher, "canstop.eventdispatcher", QtInfoMsg)
 } // namespace canstop

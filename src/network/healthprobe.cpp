@@ -3,6 +3,7 @@
 
 #include "healthprobe_p.h"
 
+#include <canstop/eventdispatcher.h>
 #include <canstop/lifecyclemanager.h>
 
 #include "logging_p.h"
@@ -118,6 +119,7 @@ bool HealthProbe::listen(const QHostAddress &address, quint16 port)
                                             d->boundMs / HealthProbePrivate::HeartbeatsPerBound)));
     server->moveToThread(&d->thread);
     connect(&d->thread, &QThread::finished, server.release(), &QObject::deleteLater);
+    EventDispatcher::installInThread(&d->thread);
     d->thread.start();
     d->port = bound;
     return true;

@@ -10,6 +10,8 @@
 #include "serversocket_p.h"
 #include "socketaccess_p.h"
 
+#include <canstop/eventdispatcher.h>
+
 #include <unistd.h>
 
 #include <utility>
@@ -49,6 +51,7 @@ WorkerThread::~WorkerThread()
 
 void WorkerThread::startServing()
 {
+    EventDispatcher::installInThread(this); // epoll: idle connections cost nothing per turn
     start();
     std::unique_lock lock(m_mutex);
     m_ready.wait(lock, [this] { return m_context != nullptr; });

@@ -1,10 +1,12 @@
 // SPDX-FileCopyrightText: 2026 The canstop authors
 // SPDX-License-Identifier: MIT
 
-// The parsers of what systemd passes for its notify protocol: fields
-// separated by NUL bytes, NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID (a
-// missing field is an unset variable). An address is exactly the name's
-// length and fits a sockaddr_un; an interval is one a QTimer can run.
+// The parsers of the lifecycle library's environment: fields separated by
+// NUL bytes, NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID, then
+// CANSTOP_EVENT_DISPATCHER (a missing field is an unset variable). An
+// address is exactly the name's length and fits a sockaddr_un; an interval
+// is one a QTimer can run; a dispatcher is chosen by its two words only.
+#include "eventdispatcher_p.h"
 #include "systemdnotifier_p.h"
 
 #include <QByteArray>
@@ -44,6 +46,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (const auto interval = SystemdNotifier::watchdogInterval(set(1), set(2))) {
         if (interval->count() < 1 || interval->count() > INT_MAX)
             __builtin_trap(); // not an interval a QTimer runs
+    }
+    if (const auto word = set(3)) {
+        const QByteArray plain = word->trimmed().toLower();
+        const std::optional<bool> choice = canstop::parseDispatcherChoice(*word);
+        if (choice.has_value() != (plain == "canstop" || plain == "qt") ||
+            (choice && *choice != (plain == "canstop")))
+            __builtin_trap();
     }
     return 0;
 }

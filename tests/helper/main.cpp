@@ -3,6 +3,7 @@
 
 // A small program for the whole-program tests: each mode sets up one
 // situation, prints "ready" once it is set, and lets the test send signals.
+#include <canstop/eventdispatcher.h>
 #include <canstop/gracefultcpserver.h>
 #include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
@@ -99,8 +100,10 @@ int main(int argc, char **argv)
         application = std::make_unique<QGuiApplication>(argc, argv);
     else if (mode == "quit-widgets")
         application = std::make_unique<QApplication>(argc, argv);
-    else
+    else {
+        canstop::EventDispatcher::installInMainThread(); // unless CANSTOP_EVENT_DISPATCHER=qt
         application = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication &app = *application;
     LifecycleManager lifecycle;
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(argc > 2 ? std::atoi(argv[2]) : 30000));
