@@ -523,7 +523,9 @@ private Q_SLOTS:
         QCOMPARE(calls.load(), Threads);
         for (std::size_t i = 0; i < threads.size(); ++i) {
             QObject *context = contexts[i].release();
-            QMetaObject::invokeMethod(context, [context] { delete context; });
+            // Deleted in its thread before that loop ends (a queued call could be left over).
+            QMetaObject::invokeMethod(
+                context, [context] { delete context; }, Qt::BlockingQueuedConnection);
             threads[i]->quit();
             QVERIFY(threads[i]->wait(LateBoundMs * 5));
         }
@@ -546,7 +548,8 @@ private Q_SLOTS:
         counter->moveToThread(&thread); // Qt asks this dispatcher for its timers
         QTRY_COMPARE_GE(firedThere.load(), 2);
         QCOMPARE(firedIn.load(), &thread);
-        QMetaObject::invokeMethod(counter, [counter] { delete counter; });
+        QMetaObject::invokeMethod(
+            counter, [counter] { delete counter; }, Qt::BlockingQueuedConnection);
         thread.quit();
         QVERIFY(thread.wait(LateBoundMs * 5));
     }

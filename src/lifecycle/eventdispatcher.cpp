@@ -4,6 +4,7 @@
 #include "eventdispatcher_p.h"
 
 #include "logging_p.h"
+#include "queuedcall_p.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -264,7 +265,12 @@ EventDispatcher::EventDispatcher(QObject *parent)
     : QAbstractEventDispatcher(parent), d_ptr(std::make_unique<EventDispatcherPrivate>())
 {}
 
-EventDispatcher::~EventDispatcher() = default;
+EventDispatcher::~EventDispatcher()
+{
+    // Qt ends the last wakeUp() from another thread (QThread::quit()) before
+    // this with a mutex TSan cannot see; the hand-off shows it the order.
+    const HandOff last;
+}
 
 bool EventDispatcher::isDefault()
 {
@@ -446,6 +452,7 @@ int EventDispatcher::remainingTime(int timerId)
 
 void EventDispatcher::wakeUp()
 {
+    const HandOff ordered; // see ~EventDispatcher(); nothing without TSan
     Q_D(EventDispatcher);
     // One write until the loop reads it: posting a thousand events costs one syscall.
     if (!d->wakePending.exchange(true, std::memory_order_acq_rel))
