@@ -8,6 +8,7 @@
 // thousands at once), the three timer types and their accuracy, nested
 // loops, QThread loops, and Qt's own sockets and processes running on it.
 #include "eventdispatcher_p.h"
+#include "queuedcall_p.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -33,6 +34,8 @@
 #include <vector>
 
 using canstop::EventDispatcher;
+using canstop::HandOff;
+using canstop::postCall;
 
 namespace {
 
@@ -65,6 +68,17 @@ EventDispatcher *mainDispatcher()
     return qobject_cast<EventDispatcher *>(QAbstractEventDispatcher::instance());
 }
 
+// Deletes `object` in its thread, then ends that thread's loop: nothing of
+// it is left over, and nothing of this thread's stack is read there (a
+// blocking queued call would be, ordered by a mutex TSan cannot see).
+void deleteThenQuit(QObject *object)
+{
+    postCall(object, [object] {
+        delete object;
+        QThread::currentThread()->quit();
+    });
+}
+
 class TimerCounter : public QObject
 {
 public:
@@ -74,6 +88,9 @@ public:
 protected:
     void timerEvent(QTimerEvent *event) override
     {
+        {
+            const HandOff delivered; // set up in another thread: see timersMoveWithTheirObject()
+        }
         fired.push_back(event->timerId());
         if (onTimer)
             onTimer(event->timerId());
@@ -500,8 +517,15 @@ private Q_SLOTS:
         EventDispatcher::setDefault(true);
         constexpr int Threads = 6;
         std::vector<std::unique_ptr<QThread>> threads;
-        std::atomic<int> timersFired{0};
-        std::atomic<int> calls{0};
+        // Not on this stack: QThread::wait() orders the threads' last reads
+        // before its reuse with a mutex TSan cannot see (postCall() shows
+        // TSan the order of its calls).
+        struct Counts
+        {
+            std::atomic<int> timersFired{0};
+            std::atomic<int> calls{0};
+        };
+        const auto counts = std::make_shared<Counts>();
         for (int i = 0; i < Threads; ++i) {
             threads.push_back(std::make_unique<QThread>());
             QVERIFY(EventDispatcher::installInThread(threads.back().get()));
@@ -513,20 +537,17 @@ private Q_SLOTS:
             contexts.push_back(std::make_unique<QObject>());
             contexts.back()->moveToThread(thread.get());
             QObject *context = contexts.back().get();
-            QMetaObject::invokeMethod(context, [context, &timersFired, &calls] {
-                ++calls;
+            postCall(context, [context, counts] {
+                ++counts->calls;
                 QVERIFY(qobject_cast<EventDispatcher *>(QAbstractEventDispatcher::instance()));
-                QTimer::singleShot(10, context, [&timersFired] { ++timersFired; });
+                QTimer::singleShot(10, context, [counts] { ++counts->timersFired; });
             });
         }
-        QTRY_COMPARE(timersFired.load(), Threads);
-        QCOMPARE(calls.load(), Threads);
+        QTRY_COMPARE(counts->timersFired.load(), Threads);
+        QCOMPARE(counts->calls.load(), Threads);
         for (std::size_t i = 0; i < threads.size(); ++i) {
             QObject *context = contexts[i].release();
-            // Deleted in its thread before that loop ends (a queued call could be left over).
-            QMetaObject::invokeMethod(
-                context, [context] { delete context; }, Qt::BlockingQueuedConnection);
-            threads[i]->quit();
+            deleteThenQuit(context);
             QVERIFY(threads[i]->wait(LateBoundMs * 5));
         }
     }
@@ -538,19 +559,24 @@ private Q_SLOTS:
         QVERIFY(EventDispatcher::installInThread(&thread));
         thread.start();
         auto *counter = new TimerCounter;
-        std::atomic<int> firedThere{0};
-        std::atomic<QThread *> firedIn{nullptr};
-        counter->onTimer = [&](int) {
-            firedIn = QThread::currentThread();
-            ++firedThere;
+        struct Fired // not on this stack: see threadLoops()
+        {
+            std::atomic<int> count{0};
+            std::atomic<QThread *> in{nullptr};
         };
-        counter->startTimer(20, Qt::PreciseTimer);
-        counter->moveToThread(&thread); // Qt asks this dispatcher for its timers
-        QTRY_COMPARE_GE(firedThere.load(), 2);
-        QCOMPARE(firedIn.load(), &thread);
-        QMetaObject::invokeMethod(
-            counter, [counter] { delete counter; }, Qt::BlockingQueuedConnection);
-        thread.quit();
+        const auto fired = std::make_shared<Fired>();
+        {
+            const HandOff posting; // what the thread reads, set up before it may
+            counter->onTimer = [fired](int) {
+                fired->in = QThread::currentThread();
+                ++fired->count;
+            };
+            counter->startTimer(20, Qt::PreciseTimer);
+            counter->moveToThread(&thread); // Qt asks this dispatcher for its timers
+        }
+        QTRY_COMPARE_GE(fired->count.load(), 2);
+        QCOMPARE(fired->in.load(), &thread);
+        deleteThenQuit(counter);
         QVERIFY(thread.wait(LateBoundMs * 5));
     }
 
