@@ -8,12 +8,14 @@
 //       loads a running echo server on 127.0.0.1:P and prints what it did.
 //   canstop-bench-echo-load drain COUNT...
 //       only the drain times, for each number of idle connections.
+//   canstop-bench-echo-load idle [IDLE [ROUNDS]]
+//       only 64 request/reply connections beside IDLE (10000) idle ones.
 //   canstop-bench-echo-load interrupted
 //       only the 50 streaming clients interrupted by SIGTERM.
 //   canstop-bench-echo-load [rounds]
-//       starts canstop-echo and bench/plain-echo (a bare QTcpServer) in
-//       turn and compares them: throughput, time from SIGTERM to exit, and
-//       what interrupted clients lose. Prints figures; asserts nothing.
+//       starts canstop-echo, bench/plain-echo (a bare QTcpServer) and
+//       bench/epoll-echo (raw epoll, the floor) in turn and compares them: throughput, time from
+//       SIGTERM to exit, and what interrupted clients lose. Prints figures; asserts nothing.
 #include "common/echoclient.h"
 #include "common/spawn.h"
 
@@ -199,6 +201,24 @@ struct Drain
     double bytesPerConnection = 0; // resident memory the connections added
 };
 
+// `count` idle connections, in batches inside the listen backlog, each
+// confirmed by its echo, then quiet for longer than canstop-echo's idle
+// grace (250 ms). Nothing polls them once this returns.
+void holdIdle(Driver &clients, int count)
+{
+    for (int added = 0; added < count;) {
+        for (int i = 0; i < 40 && added < count; ++i, ++added)
+            clients.add(Client::Mode::Idle);
+        clients.runUntil(
+            [&] {
+                return clients.every(
+                    [](const Client &client) { return client.roundTrips >= 1 || client.done(); });
+            },
+            30s);
+    }
+    clients.runUntil([] { return false; }, 300ms);
+}
+
 // `idle` connections, each confirmed by an echo, then `signal`; a second
 // SIGTERM follows `secondAfter` later if that is not negative.
 Drain shutdownTime(const char *program, int idle, int signal,
@@ -208,19 +228,7 @@ Drain shutdownTime(const char *program, int idle, int signal,
     Server server(program, extra);
     const long startKiB = server.memoryKiB("VmRSS");
     Driver clients(server.port());
-    // In batches inside the listen backlog, each confirmed by its echo.
-    for (int added = 0; added < idle;) {
-        for (int i = 0; i < 40 && added < idle; ++i, ++added)
-            clients.add(Client::Mode::Idle);
-        clients.runUntil(
-            [&] {
-                return clients.every(
-                    [](const Client &client) { return client.roundTrips >= 1 || client.done(); });
-            },
-            30s);
-    }
-    // Idle means quiet for longer than canstop-echo's idle grace (250 ms).
-    clients.runUntil([] { return false; }, 300ms);
+    holdIdle(clients, idle);
     Drain drain;
     drain.bytesPerConnection = (server.memoryKiB("VmRSS") - startKiB) * 1024.0 / idle;
     const auto start = Clock::now();
@@ -240,31 +248,86 @@ Drain shutdownTime(const char *program, int idle, int signal,
     return drain;
 }
 
-// SIGTERM to exit against the time the kernel takes to close the same
-// connections of a killed process.
-void drainTimes(const char *canstop, const char *plain, const std::vector<int> &counts)
+// SIGTERM to exit against a minimal graceful drain on raw epoll (the floor)
+// and the time the kernel takes to close the same connections of a killed
+// process.
+void drainTimes(const char *canstop, const char *plain, const char *floor,
+                const std::vector<int> &counts)
 {
     std::printf("idle connections: SIGTERM to exit (EOF at every client); resident memory per "
-                "connection\n  %6s %22s %22s %22s %18s %20s %18s\n",
-                "conns", "canstop", "canstop QT_NO_GLIB=1", "canstop --threads 2", "plain, killed",
-                "2nd SIGTERM at 200ms", "canstop / plain");
+                "connection\n  %6s %22s %22s %22s %22s %18s %20s %8s %18s\n",
+                "conns", "canstop", "canstop --qt-dispatcher", "canstop --threads 2",
+                "minimal epoll drain", "plain, killed", "2nd SIGTERM at 200ms", "/ floor",
+                "canstop / plain");
     for (const int count : counts) {
         const Drain graceful = shutdownTime(canstop, count, SIGTERM);
-        ::setenv("QT_NO_GLIB", "1", 1);
-        const Drain noGlib = shutdownTime(canstop, count, SIGTERM);
-        ::unsetenv("QT_NO_GLIB");
+        const Drain qt = shutdownTime(canstop, count, SIGTERM, -1ms, {"--qt-dispatcher"});
         const Drain threaded = shutdownTime(canstop, count, SIGTERM, -1ms, {"--threads", "2"});
+        const Drain minimal = shutdownTime(floor, count, SIGTERM);
         const Drain killed = shutdownTime(plain, count, SIGKILL);
         const Drain second = shutdownTime(canstop, count, SIGTERM, 200ms);
-        std::printf(
-            "  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms %s %9.0f ms exit %d "
-            "%6.0f B / %4.0f B\n",
-            count, graceful.exited, graceful.allEof, noGlib.exited, noGlib.allEof, threaded.exited,
-            threaded.allEof, killed.allEof,
-            graceful.exitCode || noGlib.exitCode || threaded.exitCode ? "(exit != 0)" : "    ",
-            second.exited, second.exitCode, graceful.bytesPerConnection, killed.bytesPerConnection);
+        std::printf("  %6d %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms (%5.0f) %9.0f ms (%5.0f) "
+                    "%9.0f ms %s %9.0f ms exit %d %7.2fx %6.0f B / %4.0f B\n",
+                    count, graceful.exited, graceful.allEof, qt.exited, qt.allEof, threaded.exited,
+                    threaded.allEof, minimal.exited, minimal.allEof, killed.allEof,
+                    graceful.exitCode || qt.exitCode || threaded.exitCode || minimal.exitCode
+                        ? "(exit != 0)"
+                        : "    ",
+                    second.exited, second.exitCode, graceful.allEof / minimal.allEof,
+                    graceful.bytesPerConnection, killed.bytesPerConnection);
         std::fflush(stdout);
     }
+}
+
+// 64 connections, 64-byte request/reply, beside `idle` quiet connections
+// that this process holds and no client loop polls: what a server pays per
+// turn for the connections it holds.
+double besideIdle(const char *program, const std::vector<std::string> &extra, int idle)
+{
+    Server server(program, extra);
+    Driver quiet(server.port());
+    holdIdle(quiet, idle);
+    return load(server.port(), Client::Mode::RequestReply, 64, 64, 3s).roundTripsPerSecond;
+}
+
+void idleBesideActive(const char *canstop, const char *plain, const char *floor, int idle,
+                      int rounds)
+{
+    struct Row
+    {
+        const char *label;
+        const char *program;
+        std::vector<std::string> extra;
+        double alone = 0;
+        double beside = 0;
+    };
+    std::vector<Row> rows{{"minimal epoll echo", floor, {}},
+                          {"bare QTcpServer", plain, {}},
+                          {"canstop", canstop, {}},
+                          {"canstop --qt-dispatcher", canstop, {"--qt-dispatcher"}},
+                          {"canstop --threads 2", canstop, {"--threads", "2"}},
+                          {"  --qt-dispatcher", canstop, {"--threads", "2", "--qt-dispatcher"}}};
+    const char *go = std::getenv("CANSTOP_BENCH_GO_ECHO");
+    if (go)
+        rows.push_back({"Go original", go, {}});
+    for (int round = 0; round < rounds; ++round) {
+        for (Row &row : rows) {
+            row.alone += besideIdle(row.program, row.extra, 0) / rounds;
+            row.beside += besideIdle(row.program, row.extra, idle) / rounds;
+        }
+    }
+    std::printf("  %-24s %12s %12s %7s %10s %8s\n", "", "no idle", "idle", "kept", "x bare",
+                go ? "x Go" : "");
+    for (const Row &row : rows) {
+        std::printf("  %-24s %7.0f rt/s %7.0f rt/s %6.0f%% %9.2fx", row.label, row.alone,
+                    row.beside, 100 * row.beside / row.alone, row.alone / rows[1].alone);
+        if (go)
+            std::printf(" %7.2fx", row.beside / rows.back().beside);
+        std::printf("\n");
+    }
+    if (!go)
+        std::printf("  (the Go original: set CANSTOP_BENCH_GO_ECHO to its echo's binary)\n");
+    std::fflush(stdout);
 }
 
 void interrupted(const char *name, const char *program)
@@ -330,11 +393,18 @@ int main(int argc, char **argv)
         std::vector<int> counts;
         for (int i = 2; i < argc; ++i)
             counts.push_back(std::atoi(argv[i]));
-        drainTimes(CANSTOP_ECHO, PLAIN_ECHO, counts);
+        drainTimes(CANSTOP_ECHO, PLAIN_ECHO, EPOLL_ECHO, counts);
         return 0;
     }
     if (args.value(1) == QLatin1String("threads")) {
         threaded(CANSTOP_ECHO, PLAIN_ECHO, argc > 2 ? std::atoi(argv[2]) : 3);
+        return 0;
+    }
+    if (args.value(1) == QLatin1String("idle")) {
+        const int idle = argc > 2 ? std::atoi(argv[2]) : 10000;
+        std::printf("request/reply, 64 connections, 64-byte messages, beside %d idle ones\n", idle);
+        idleBesideActive(CANSTOP_ECHO, PLAIN_ECHO, EPOLL_ECHO, idle,
+                         argc > 3 ? std::atoi(argv[3]) : 2);
         return 0;
     }
     if (args.value(1) == QLatin1String("interrupted")) {
@@ -360,7 +430,9 @@ int main(int argc, char **argv)
                 "threads\n",
                 rounds);
     threaded(CANSTOP_ECHO, PLAIN_ECHO, rounds);
-    drainTimes(CANSTOP_ECHO, PLAIN_ECHO, {1000, 10000});
+    std::printf("request/reply, 64 connections, 64-byte messages, beside 10000 idle ones\n");
+    idleBesideActive(CANSTOP_ECHO, PLAIN_ECHO, EPOLL_ECHO, 10000, 2);
+    drainTimes(CANSTOP_ECHO, PLAIN_ECHO, EPOLL_ECHO, {1000, 10000});
     std::printf("50 streaming clients interrupted by SIGTERM\n");
     interrupted("canstop", CANSTOP_ECHO);
     interrupted("plain", PLAIN_ECHO);

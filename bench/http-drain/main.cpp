@@ -8,6 +8,9 @@
 // instead of being refused. Its own clients tell an EOF before a response
 // from a reset; then the same under wrk, which counts both as read errors.
 //   canstop-bench-http-drain [connections] [rounds]
+//   canstop-bench-http-drain idle [IDLE]
+//       only wrk's requests per second (-t2 -c64, 3 s, no SIGTERM) with and
+//       without IDLE (10000) idle keep-alive connections held beside.
 #include "common/loopback.h"
 #include "common/spawn.h"
 
@@ -20,7 +23,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <poll.h>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -95,7 +100,8 @@ bool read(Client &client, Outcome &outcome)
 
 // The server on `listener`: canstop-http socket-activated, the bare one
 // takes descriptor 3 as it is.
-pid_t startServer(const char *program, bool activated, const LoopbackListener &listener)
+pid_t startServer(const char *program, bool activated, const LoopbackListener &listener,
+                  const std::vector<std::string> &extra = {})
 {
     std::vector<std::string> argv{program};
     if (activated)
@@ -105,6 +111,7 @@ pid_t startServer(const char *program, bool activated, const LoopbackListener &l
                 program,
                 "--shutdown-timeout",
                 "10000"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     return bench::spawn(argv, "/tmp/canstop-bench-http.log", listener.fd);
 }
 
@@ -183,10 +190,88 @@ QString underWrk(const char *program, bool activated, int connections, int secon
              error(4));
 }
 
+// One request and its whole response on each of `count` connections, which
+// then stay open and quiet; their descriptors.
+std::vector<int> holdIdle(quint16 port, int count)
+{
+    std::vector<int> held;
+    for (int i = 0; i < count; ++i) {
+        Client client;
+        Outcome outcome;
+        if (!open(client, port))
+            break;
+        while (outcome.completed == 0 && read(client, outcome)) {
+        }
+        if (outcome.completed == 0) {
+            close(client);
+            break;
+        }
+        held.push_back(client.fd); // read() sent the next request: it is answered, never read
+    }
+    return held;
+}
+
+// wrk's requests per second beside `idle` idle keep-alive connections.
+double besideIdle(const char *program, bool activated, const std::vector<std::string> &extra,
+                  int idle)
+{
+    const LoopbackListener listener;
+    const pid_t pid = startServer(program, activated, listener, extra);
+    const std::vector<int> held = holdIdle(listener.port, idle);
+    if (int(held.size()) < idle)
+        std::printf("  (only %zu of %d idle connections held)\n", held.size(), idle);
+    QProcess wrk;
+    wrk.start(QStringLiteral("wrk"),
+              {QStringLiteral("-t2"), QStringLiteral("-c64"), QStringLiteral("-d3s"),
+               QStringLiteral("http://127.0.0.1:%1/fast").arg(listener.port)});
+    wrk.waitForFinished(60000);
+    const QString out = QString::fromLocal8Bit(wrk.readAllStandardOutput());
+    for (const int fd : held)
+        ::close(fd);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return QRegularExpression(QStringLiteral("Requests/sec:\\s+([\\d.]+)"))
+        .match(out)
+        .captured(1)
+        .toDouble();
+}
+
+int idleBesideActive(int idle)
+{
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max; // the server inherits it
+    setrlimit(RLIMIT_NOFILE, &limit);
+    std::printf("HTTP keep-alive under wrk (-t2 -c64, 3 s, GET /fast) beside %d idle keep-alive "
+                "connections\n\n| server | no idle | %d idle | kept |\n| --- | --- | --- | --- "
+                "|\n",
+                idle, idle);
+    struct Row
+    {
+        const char *label;
+        const char *program;
+        bool activated;
+        std::vector<std::string> extra;
+    };
+    for (const Row &row :
+         {Row{"bare QHttpServer", PLAIN_HTTP, false, {}},
+          Row{"canstop-http", CANSTOP_HTTP, true, {}},
+          Row{"canstop-http --qt-dispatcher", CANSTOP_HTTP, true, {"--qt-dispatcher"}}}) {
+        const double alone = besideIdle(row.program, row.activated, row.extra, 0);
+        const double beside = besideIdle(row.program, row.activated, row.extra, idle);
+        std::printf("| %s | %.0f req/s | %.0f req/s | %.0f %% |\n", row.label, alone, beside,
+                    100 * beside / alone);
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && std::strcmp(argv[1], "idle") == 0)
+        return idleBesideActive(argc > 2 ? std::atoi(argv[2]) : 10000);
     const int connections = argc > 1 ? std::atoi(argv[1]) : 50;
     const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
     std::printf("HTTP keep-alive, %d connections, 3 s per run, SIGTERM at 1 s; the listener "
