@@ -12,6 +12,7 @@
 
 #include <QLocalSocket>
 #include <QScopeGuard>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <sys/socket.h>
@@ -205,6 +206,56 @@ private Q_SLOTS:
         QCOMPARE(f.manager.activeSessions(), 1);
         ::shutdown(f.peer, SHUT_WR);
         QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
+    }
+
+    // A drain's first pass gives an idle connection its FIN only: Qt keeps
+    // the socket and reads nothing more; the application hears of the close
+    // when the set hands it to the linger (finishClose()).
+    void finFirstLeavesTheCloseForLater()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        f.guard->markTaken();
+        QSignalSpy disconnected(f.socket, &QLocalSocket::disconnected);
+        QSignalSpy readyRead(f.socket, &QIODevice::readyRead);
+        QVERIFY(f.guard->drain(QDeadlineTimer::Forever, ConnectionGuard::Fin::First));
+        QCOMPARE(f.guard->stage(), Stage::WriteShut);
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray());
+        QCOMPARE(f.socket->state(), QLocalSocket::ConnectedState);
+        QCOMPARE(::send(f.peer, "late", 4, MSG_NOSIGNAL), ssize_t(4));
+        QCoreApplication::processEvents(); // Qt would read it now, were it reading
+        QCOMPARE(readyRead.count(), 0);
+        QCOMPARE(disconnected.count(), 0);
+
+        f.guard->finishClose();
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        QTRY_COMPARE_WITH_TIMEOUT(disconnected.count(), 1, 10000);
+        QCOMPARE(f.manager.activeSessions(), 1); // lingering, until the peer closes
+        ::shutdown(f.peer, SHUT_WR);
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.activeSessions(), 0, 10000);
+        QCOMPARE(readyRead.count(), 0); // the linger discarded it
+    }
+
+    // What the application writes between its connection's FIN and the
+    // hand-over cannot be sent: the session is abandoned, saying so.
+    void writtenAfterTheFinIsAbandoned()
+    {
+        Fixture f;
+        QVERIFY(f.made());
+        QVERIFY(f.manager.setShutdownTimeout(60s));
+        f.guard->markTaken();
+        f.manager.requestShutdown(); // abandoned sessions are named from here on
+        QVERIFY(f.guard->drain(QDeadlineTimer::Forever, ConnectionGuard::Fin::First));
+        QCOMPARE(f.socket->write("late"), qint64(4));
+        f.guard->finishClose();
+        QCOMPARE(f.guard->stage(), Stage::Closed);
+        QCOMPARE(f.peerReadsToTheEnd(), QByteArray());
+        ::shutdown(f.peer, SHUT_WR);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        QTRY_COMPARE_WITH_TIMEOUT(f.manager.state(), canstop::LifecycleManager::State::Stopped,
+                                  10000);
+        QCOMPARE(f.manager.report().abandonedSessions(),
+                 QStringList{QStringLiteral("connection (4 byte(s) written after its FIN)")});
     }
 
     // The deadline: closed now, named with what that cut off.

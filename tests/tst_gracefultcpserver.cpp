@@ -22,8 +22,11 @@
 #include <QThread>
 #include <QTimer>
 
+#include <memory>
 #include <mutex>
 #include <set>
+#include <sys/socket.h>
+#include <vector>
 
 using canstop::GracefulTcpServer;
 using canstop::LifecycleManager;
@@ -129,6 +132,49 @@ private Q_SLOTS:
         QCOMPARE(manager.report().sessionsAbandoned(), 1);
         QVERIFY(
             manager.report().abandonedSessions().at(0).endsWith(QStringLiteral(" (marked busy)")));
+    }
+
+    // A drain sends every idle connection its FIN before it closes any (the
+    // closes, Qt's and the linger's, take the thread's time): when the
+    // application hears of the first close, every client has its EOF.
+    void everyFinBeforeAnyClose()
+    {
+        constexpr int Clients = 50;
+        TestManager manager;
+        GracefulTcpServer server(&manager);
+        QVERIFY(server.setIdleGrace(0ms));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        std::vector<std::unique_ptr<LoopbackClient>> clients;
+        for (int i = 0; i < Clients; ++i) {
+            clients.push_back(std::make_unique<LoopbackClient>(server.serverPort()));
+            QVERIFY(clients.back()->connected);
+        }
+        int closed = 0;
+        int endedAtFirstClose = -1; // clients with an EOF to read then
+        connect(&server, &GracefulTcpServer::newConnection, &server, [&] {
+            while (QTcpSocket *connection = server.nextPendingConnection()) {
+                connect(connection, &QTcpSocket::disconnected, connection, [&] {
+                    if (closed++ > 0)
+                        return;
+                    endedAtFirstClose = 0;
+                    for (const auto &client : clients) {
+                        char byte = 0;
+                        if (::recv(client->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+                            ++endedAtFirstClose;
+                    }
+                });
+            }
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(manager.activeSessions(), Clients, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(server.hasPendingConnections(), false, 10000);
+
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(closed, Clients, 10000);
+        QCOMPARE(endedAtFirstClose, Clients);
+        clients.clear(); // the peers close: the lingers end
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QVERIFY(manager.report().isClean());
+        QCOMPARE(manager.report().sessionsDrained(), Clients);
     }
 
     // The application (or QWebSocket, or QHttpServer) closes a connection

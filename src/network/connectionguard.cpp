@@ -170,7 +170,7 @@ bool ConnectionGuard::isBusy() const
            unreadBytes() > 0;
 }
 
-void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
+bool ConnectionGuard::drain(QDeadlineTimer lingerEnd, Fin fin)
 {
     if (m_stage == Stage::Serving)
         m_stage = Stage::Draining;
@@ -180,7 +180,19 @@ void ConnectionGuard::drain(QDeadlineTimer lingerEnd)
         m_http->closeAfterResponses();
     m_lingerEnd = lingerEnd;
     watchSocket();
+    const QScopedValueRollback<bool> finFirst(m_finFirst, fin == Fin::First);
     check();
+    return m_stage == Stage::WriteShut;
+}
+
+void ConnectionGuard::finishClose()
+{
+    if (m_stage != Stage::WriteShut || !m_socket.isConnected())
+        return;
+    // What the application wrote after the FIN can no longer be sent.
+    const qint64 unsent = m_socket.device()->bytesToWrite();
+    handOver(true, unsent > 0 ? QStringLiteral("%1 byte(s) written after its FIN").arg(unsent)
+                              : QString());
 }
 
 // Auto mode closes a connection only once it has been quiet for the idle
@@ -287,6 +299,11 @@ bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
     // the socket and delete this notifier while its filters still run.
     if (event->type() != QEvent::SockAct)
         return QObject::eventFilter(watched, event);
+    if (m_stage == Stage::WriteShut) { // Qt resumed reading: the linger reads from here
+        setReading(false);
+        scheduleCheck();
+        return true;
+    }
     watchSocket(); // what Qt reads next may be the peer's EOF: disconnected() is heard
     if (m_stage != Stage::Closed && m_socket.device()->bytesToWrite() > 0) {
         setReading(false);
@@ -309,6 +326,8 @@ void ConnectionGuard::check()
     if (m_checks.running || m_stage == Stage::Closed || !m_socket.isConnected())
         return;
     const QScopedValueRollback<bool> running(m_checks.running, true);
+    if (m_stage == Stage::WriteShut)
+        return finishClose(); // the write side is shut: nothing more can be flushed
     if (m_socket.device()->bytesToWrite() > 0) {
         m_socket.flush();
         if (!m_socket.isConnected())
@@ -330,6 +349,7 @@ void ConnectionGuard::check()
             cutOff("in the drain, its request head too slow"); // a request half received
         return;
     case Stage::Serving:
+    case Stage::WriteShut:
     case Stage::Closed:
         return;
     }
@@ -365,7 +385,16 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
 {
     if (!dropOutput && m_socket.device()->bytesToWrite() > 0)
         return; // check() comes back with bytesWritten
-    const bool inDrain = m_stage == Stage::Draining || m_stage == Stage::ClosingInDrain;
+    if (m_finFirst && !dropOutput && m_stage == Stage::Draining) {
+        // Every client hears of the drain before any connection's close
+        // (Qt's, and the linger's) takes the thread's time.
+        ::shutdown(m_socket.descriptor(), SHUT_WR);
+        setReading(false);
+        m_stage = Stage::WriteShut;
+        return;
+    }
+    const bool inDrain = m_stage == Stage::Draining || m_stage == Stage::ClosingInDrain ||
+                         m_stage == Stage::WriteShut;
     m_stage = Stage::Closed;
     // Take the descriptor over, then let Qt close its own: the connection
     // lives on in the copy, which the linger closes without a reset.

@@ -60,8 +60,10 @@ public:
         Draining,       // closed once idle (and, in auto mode, quiet)
         Closing,        // the application closed it: closed once Qt holds no output
         ClosingInDrain, // the same in a drain: the peer's close is awaited if the server says so
+        WriteShut,      // told in a drain: its FIN sent, handed to the linger by finishClose()
         Closed,         // handed to the linger, or closed by Qt: nothing more to do
     };
+    enum class Fin { WithClose, First };
 
     ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
                     const DrainOptions &options, std::shared_ptr<ConnectionRoll> roll);
@@ -78,8 +80,13 @@ public:
     bool isTaken() const { return m_taken; }
     bool isBusy() const;
     // Closes the connection as soon as it is idle (in auto mode: and quiet
-    // for the idle grace); its linger ends by `lingerEnd`.
-    void drain(QDeadlineTimer lingerEnd);
+    // for the idle grace); its linger ends by `lingerEnd`. With Fin::First,
+    // an idle connection only gets its FIN now (shutdown of the write side,
+    // Qt's reading paused), and true is returned: the caller hands it to
+    // the linger with finishClose() once every connection has its FIN.
+    bool drain(QDeadlineTimer lingerEnd, Fin fin = Fin::WithClose);
+    // Hands a WriteShut connection to the linger, closing it for Qt.
+    void finishClose();
     // Closes it now (the deadline): whatever that cuts off makes it abandoned.
     void closeNow();
     // How long it has been open with nothing read or written, and nothing
@@ -130,6 +137,7 @@ private:
     bool m_taken = false;
     bool m_readsPaused = false; // by the guard (Qt pauses them too, for its own reasons)
     bool m_carried = false;     // a byte read or written
+    bool m_finFirst = false;    // in drain(..., Fin::First)
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
     QElapsedTimer m_lastActivity;                         // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,

@@ -32,7 +32,7 @@ void ConnectionSet::add(SocketAccess socket, SessionToken token, const DrainOpti
 {
     auto *guard = new ConnectionGuard(socket, std::move(token), m_server, options, m_roll);
     if (m_draining)
-        drain(guard);
+        withGuard(guard, [end = m_lingerEnd](ConnectionGuard *alive) { alive->drain(end); });
 }
 
 void ConnectionSet::taken(QIODevice *socket)
@@ -148,11 +148,18 @@ void ConnectionSet::drainNextBatch()
 {
     QElapsedTimer turn;
     turn.start();
-    qsizetype count = 0;
-    while (count < m_toDrain.size() && turn.elapsed() < DrainSlice.count())
-        drain(m_toDrain.at(count++));
-    m_toDrain.remove(0, count);
-    if (m_toDrain.isEmpty())
+    const auto inSlice = [&turn] { return turn.elapsed() < DrainSlice.count(); };
+    // Every FIN first: the clients hear of the drain as early as they can,
+    // and the closes (Qt's, the linger's) come after.
+    qsizetype told = 0;
+    while (told < m_toDrain.size() && inSlice())
+        drain(m_toDrain.at(told++));
+    m_toDrain.remove(0, told);
+    qsizetype finished = 0;
+    while (m_toDrain.isEmpty() && finished < m_finishing.size() && inSlice())
+        finish(m_finishing.at(finished++));
+    m_finishing.remove(0, finished);
+    if (m_toDrain.isEmpty() && m_finishing.isEmpty())
         m_drainStep.stop();
     else if (!m_drainStep.isActive())
         m_drainStep.start();
@@ -160,12 +167,28 @@ void ConnectionSet::drainNextBatch()
 
 void ConnectionSet::drain(ConnectionGuard *guard)
 {
+    {
+        std::unique_lock lock(m_roll->mutex);
+        // A guard in this thread cannot be moved or deleted from another.
+        if (m_roll->guards.contains(guard) && guard->thread() == QThread::currentThread()) {
+            lock.unlock();
+            if (guard->drain(m_lingerEnd, ConnectionGuard::Fin::First))
+                m_finishing.append(guard);
+            return;
+        }
+    }
     withGuard(guard, [end = m_lingerEnd](ConnectionGuard *alive) { alive->drain(end); });
+}
+
+void ConnectionSet::finish(ConnectionGuard *guard)
+{
+    withGuard(guard, [](ConnectionGuard *alive) { alive->finishClose(); });
 }
 
 void ConnectionSet::closeRemaining()
 {
     m_toDrain.clear();
+    m_finishing.clear(); // closed below, with the rest
     m_drainStep.stop();
     for (ConnectionGuard *guard : inOrder())
         withGuard(guard, [](ConnectionGuard *alive) { alive->closeNow(); });

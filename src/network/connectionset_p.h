@@ -19,7 +19,8 @@ namespace canstop {
 
 // The connections of one graceful server, TCP or local, from accept to
 // drain: each with its guard, pending until the application takes it; at
-// the drain told in descriptor order, a batch per turn of the event loop;
+// the drain told in descriptor order, a batch per turn of the event loop
+// (every idle connection's FIN first, then their closes);
 // at the deadline closed. The part of a drain that does not depend on the
 // kind of socket.
 class ConnectionSet
@@ -74,15 +75,17 @@ private:
     QList<ConnectionGuard *> inOrder() const;
     void drainNextBatch();
     void drain(ConnectionGuard *guard);
+    void finish(ConnectionGuard *guard);
     // Calls `function(guard)` in the guard's thread, if the guard still exists.
     template <typename Function> void withGuard(ConnectionGuard *guard, Function function);
 
     QObject *const m_server;
     const std::shared_ptr<ConnectionRoll> m_roll = std::make_shared<ConnectionRoll>();
-    QList<QPointer<QIODevice>> m_kept;  // pending in this set's own queue, oldest first
-    QList<ConnectionGuard *> m_toDrain; // not yet told of the drain
-    QTimer m_drainStep;                 // tells them a batch per turn of the event loop
-    QTimer m_deadlineTimer;             // closes what is still busy in time for the deadline
+    QList<QPointer<QIODevice>> m_kept;    // pending in this set's own queue, oldest first
+    QList<ConnectionGuard *> m_toDrain;   // not yet told of the drain
+    QList<ConnectionGuard *> m_finishing; // told, their FIN sent: handed to the linger next
+    QTimer m_drainStep;                   // tells them a batch per turn of the event loop
+    QTimer m_deadlineTimer;               // closes what is still busy in time for the deadline
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever;
     bool m_draining = false;
     std::function<void()> m_beforeClose;

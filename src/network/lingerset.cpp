@@ -144,10 +144,7 @@ void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QStrin
     entry.cut = cut;
     entry.ifPeerSilent = ifPeerSilent;
 #if defined(Q_OS_LINUX)
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP;
-    event.data.u64 = id;
-    if (!watching() || ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) != 0)
+    if (!watching() || !watch(EPOLL_CTL_ADD, fd, id))
         end = QDeadlineTimer(0);
 #else
     entry.notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
@@ -160,11 +157,30 @@ void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QStrin
         startTimer();
 }
 
+#if defined(Q_OS_LINUX)
+bool LingerSet::watch(int operation, int fd, quint64 id)
+{
+    // One-shot: an entry's registration needs no removal before its close,
+    // which ends it; one that outlives the close in a copy of the
+    // descriptor (a fork) reports once more, for an id no longer held.
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+    event.data.u64 = id;
+    return ::epoll_ctl(m_epoll, operation, fd, &event) == 0;
+}
+#endif
+
 void LingerSet::discardInput(quint64 id)
 {
     const auto found = m_entries.find(id);
-    if (found != m_entries.end() && !discard(found->second.fd, DiscardPerTurn))
-        finish(id, true);
+    if (found == m_entries.end())
+        return;
+    if (!discard(found->second.fd, DiscardPerTurn))
+        return finish(id, true);
+#if defined(Q_OS_LINUX)
+    if (!watch(EPOLL_CTL_MOD, found->second.fd, id)) // the peer is still open: watched again
+        finish(id, false);
+#endif
 }
 
 void LingerSet::finishExpired()
@@ -202,19 +218,18 @@ void LingerSet::finish(quint64 id, bool peerClosed)
         return;
     Entry entry = std::move(found->second);
     m_entries.erase(found);
-    // Whatever arrived last is read first: closing with unread input resets.
-    // The peer may have closed just now, too.
-    peerClosed = !discard(entry.fd, DiscardPerTurn) || peerClosed;
+    // Unless the peer's EOF was just read, whatever arrived last is read
+    // first (closing with unread input resets); the peer may have closed
+    // just now, too.
+    if (!peerClosed)
+        peerClosed = !discard(entry.fd, DiscardPerTurn);
     if (entry.cut.isEmpty() && !peerClosed)
         entry.cut = entry.ifPeerSilent;
     if (entry.cut.isEmpty()) {
         if (const int queued = unacknowledged(entry.fd))
             entry.cut = QStringLiteral("%1 byte(s) its peer had not acknowledged").arg(queued);
     }
-#if defined(Q_OS_LINUX)
-    if (m_epoll >= 0)
-        ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, entry.fd, nullptr);
-#else
+#if !defined(Q_OS_LINUX)
     entry.notifier.reset();
 #endif
     ::close(entry.fd);

@@ -67,6 +67,9 @@ private:
     LingerSet();
     // Makes the epoll descriptor if there is none yet: false if it cannot.
     bool watching();
+#if defined(Q_OS_LINUX)
+    bool watch(int operation, int fd, quint64 id);
+#endif
     void discardInput(quint64 id);
     void finishExpired();
     void finish(quint64 id, bool peerClosed);
