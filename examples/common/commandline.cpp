@@ -153,6 +153,18 @@ void addListenOptions(CommandLine &options, quint16 port)
     addDispatcherOption(options);
 }
 
+void addUpgradeOptions(CommandLine &options)
+{
+    options.addText(QStringLiteral("pid-file"),
+                    QStringLiteral("Write the process id to this file once ready; after an "
+                                   "upgrade (SIGUSR2) it names the new instance."),
+                    QStringLiteral("path"));
+    options.addNumber(QStringLiteral("upgrade-timeout"),
+                      QStringLiteral("How long an upgrade waits for the new instance to be ready "
+                                     "before it gives up and serves on (ms, default 30000)."),
+                      QStringLiteral("ms"), 1, INT_MAX, QStringLiteral("30000"));
+}
+
 void addDispatcherOption(CommandLine &options)
 {
     options.addFlag(QStringLiteral("qt-dispatcher"),

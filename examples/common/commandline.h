@@ -69,6 +69,9 @@ private:
 // --shutdown-timeout (ms, default 30000) and --qt-dispatcher: what a small
 // server needs.
 void addListenOptions(CommandLine &options, quint16 port);
+// --pid-file and --upgrade-timeout: LifecycleManager::setPidFile() and
+// setUpgradeTimeout(), for upgrades on SIGUSR2.
+void addUpgradeOptions(CommandLine &options);
 // --qt-dispatcher: chooseEventDispatcher() (dispatcher.h) acts on it.
 void addDispatcherOption(CommandLine &options);
 

@@ -17,6 +17,7 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
+#include <csignal>
 #include <cstdio>
 #include <optional>
 
@@ -62,7 +63,14 @@ int main(int argc, char **argv)
     };
 
     canstop::LifecycleManager lifecycle;
-    lifecycle.watchSignals();
+    // SIGUSR2: a new instance of the program takes the listeners, and this
+    // one drains once it is ready; nobody is refused.
+    lifecycle.watchSignals({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    lifecycle.upgradeOnSignal();
+    lifecycle.setUpgradeTimeout(
+        std::chrono::milliseconds(options.number(QStringLiteral("upgrade-timeout"))));
+    if (options.isSet(QStringLiteral("pid-file")))
+        lifecycle.setPidFile(options.text(QStringLiteral("pid-file")));
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(number("shutdown-timeout")));
     lifecycle.setLameDuck(std::chrono::milliseconds(number("lame-duck")));
@@ -88,8 +96,8 @@ int main(int argc, char **argv)
 
     // Socket activation (systemd's .socket unit) first: restarts refuse no one.
     if (server.listenInherited(QStringLiteral("echo")) || server.listenInherited()) {
-        qCInfo(lcEcho, "using the socket passed by the service manager; --port and --bind "
-                       "are ignored");
+        qCInfo(lcEcho, "using the socket passed by the service manager (or an upgrade); --port "
+                       "and --bind are ignored");
     } else if (!server.listen(*bind, quint16(number("port")))) {
         qCCritical(lcEcho, "cannot listen on %ls:%lld: %ls", qUtf16Printable(bind->toString()),
                    number("port"), qUtf16Printable(server.errorString()));

@@ -45,4 +45,5 @@ inline void addEchoOptions(examples::CommandLine &options)
                     QStringLiteral("Under systemd, keep the listening socket in the unit's file "
                                    "descriptor store (FileDescriptorStoreMax=1), for the next "
                                    "start."));
+    examples::addUpgradeOptions(options);
 }

@@ -19,6 +19,7 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
         QStringLiteral("An HTTP server that drains gracefully: GET /fast, /slow?ms=N, "
                        "/stream?ms=N. On SIGTERM or SIGINT it answers what it has begun to "
                        "read, with Connection: close, and exits 0."));
+    examples::addUpgradeOptions(options);
     examples::addListenOptions(options, 8080);
     // A bad value, an unknown option or a missing value is refused: status 2.
     if (const int status = options.handle(app.arguments()); status >= 0)
@@ -93,7 +95,14 @@ int main(int argc, char **argv)
     const qint64 port = options.number(QStringLiteral("port"));
 
     canstop::LifecycleManager lifecycle;
-    lifecycle.watchSignals();
+    // SIGUSR2: a new instance of the program takes the listeners, and this
+    // one drains once it is ready; nobody is refused.
+    lifecycle.watchSignals({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    lifecycle.upgradeOnSignal();
+    lifecycle.setUpgradeTimeout(
+        std::chrono::milliseconds(options.number(QStringLiteral("upgrade-timeout"))));
+    if (options.isSet(QStringLiteral("pid-file")))
+        lifecycle.setPidFile(options.text(QStringLiteral("pid-file")));
     lifecycle.useSystemd();
     lifecycle.setShutdownTimeout(
         std::chrono::milliseconds(options.number(QStringLiteral("shutdown-timeout"))));

@@ -17,6 +17,7 @@
 #include <QLoggingCategory>
 #include <QWebSocket>
 
+#include <csignal>
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcWebSocket, "websocket")
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
         QStringLiteral("canstop-websocket"),
         QStringLiteral("A WebSocket echo server that drains gracefully: on SIGTERM or SIGINT "
                        "every client gets its echoes, then close code 1001, and it exits 0."));
+    examples::addUpgradeOptions(options);
     examples::addListenOptions(options, 8081);
     // A bad value, an unknown option or a missing value is refused: status 2.
     if (const int status = options.handle(app.arguments()); status >= 0)
@@ -43,7 +45,14 @@ int main(int argc, char **argv)
     const qint64 port = options.number(QStringLiteral("port"));
 
     canstop::LifecycleManager lifecycle;
-    lifecycle.watchSignals();
+    // SIGUSR2: a new instance of the program takes the listeners, and this
+    // one drains once it is ready; nobody is refused.
+    lifecycle.watchSignals({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    lifecycle.upgradeOnSignal();
+    lifecycle.setUpgradeTimeout(
+        std::chrono::milliseconds(options.number(QStringLiteral("upgrade-timeout"))));
+    if (options.isSet(QStringLiteral("pid-file")))
+        lifecycle.setPidFile(options.text(QStringLiteral("pid-file")));
     lifecycle.useSystemd();
     lifecycle.setShutdownTimeout(
         std::chrono::milliseconds(options.number(QStringLiteral("shutdown-timeout"))));

@@ -125,6 +125,61 @@ public:
     /// without a store.
     bool storeFileDescriptor(int fd, const QString &name);
 
+    /// Zero-downtime upgrade: starts the program anew (the file it was
+    /// started as, argv[0], as it is on disk now, so a replaced binary or a
+    /// switched symlink is what runs) with the same arguments, handing it
+    /// the listeners shared with shareListener() as systemd passes sockets
+    /// (LISTEN_FDS, LISTEN_FDNAMES), where listen() and listenInherited()
+    /// take them. Both serve until the new instance is ready (isReady()
+    /// there); then this one drains as on SIGTERM, with no lame duck and
+    /// leaving the listeners' kernel queues to the new one
+    /// (isHandingOver()), and exits 0. Under useSystemd() the new instance
+    /// becomes the unit's main process (MAINPID=) and no STOPPING=1 is sent.
+    /// If the new instance exits, crashes, or is not ready within
+    /// upgradeTimeout(), it is killed if it still runs, upgradeFailed() says
+    /// why, and this one serves on, its readiness untouched; a shutdown that
+    /// begins meanwhile kills it too. False, with one warning, while an
+    /// upgrade is under way, once the shutdown has begun, or in the process
+    /// that is PID 1 (a container's init, whose exit ends the container: run
+    /// it under a small init such as tini).
+    bool upgrade();
+    /// The default of setUpgradeTimeout().
+    static constexpr std::chrono::milliseconds DefaultUpgradeTimeout{30000};
+    /// How long upgrade() waits for the new instance to be ready (default
+    /// 30 s). Zero, negative or more than INT_MAX ms is refused.
+    ///@{
+    bool setUpgradeTimeout(std::chrono::milliseconds timeout);
+    std::chrono::milliseconds upgradeTimeout() const;
+    ///@}
+    /// Opt-in: `signalNumber` (SIGUSR2, as nginx, by default) calls
+    /// upgrade() when it arrives; watchSignals() must watch it too. False,
+    /// with one warning, for SIGINT, SIGTERM, SIGHUP or a signal that cannot
+    /// be watched.
+    ///@{
+    bool upgradeOnSignal(int signalNumber);
+    bool upgradeOnSignal();
+    ///@}
+    /// Hands `fd`, the listening socket `owner` serves on, to the new
+    /// instance of an upgrade(), named `name` in LISTEN_FDNAMES; one per
+    /// owner (sharing again replaces it), until `owner` is destroyed.
+    /// GracefulTcpServer, GracefulLocalServer and HealthProbe share theirs.
+    /// False, with one warning, for a descriptor that is not a listening
+    /// socket or a name systemd refuses (1 to 255 printable ASCII
+    /// characters, no space or ':').
+    bool shareListener(QObject *owner, int fd, const QString &name);
+    /// True once the new instance of an upgrade() is ready and this one
+    /// drains for it: servers leave their listeners' queues to it.
+    bool isHandingOver() const;
+    /// The process id of the instance whose upgrade() started this one; 0
+    /// when none did. Thread-safe.
+    static qint64 upgradedFrom();
+    /// A PID file: this process's id is written to `path` once it is ready
+    /// (atomically: a temporary file renamed over it), and the file is
+    /// removed at the end of the shutdown if it still names this process
+    /// (after an upgrade it names the new instance). Before the program is
+    /// ready; false, with one warning, for an empty path or after.
+    bool setPidFile(const QString &path);
+
     /// Opt-in: systemd-logind's delay inhibitor lock for shutdown and sleep
     /// (org.freedesktop.login1 on the system bus), taken now in the name of
     /// the application. When logind announces a system shutdown, the
@@ -396,6 +451,10 @@ Q_SIGNALS:
     /// `mayAsk` the user may be asked about unsaved work (holdSessionEnd()),
     /// and may cancel the logout; without, save without asking.
     void saveRequested(bool mayAsk, QPrivateSignal);
+    /// An upgrade() failed, for `why` (the new instance's exit code or
+    /// signal, "not ready after N s", a program that cannot run); this
+    /// instance serves on.
+    void upgradeFailed(const QString &why, QPrivateSignal);
     /// The shutdown is over; `report` says how it went (also report()).
     /// With autoExit(), QCoreApplication::exit() follows.
     void shutdownFinished(const canstop::ShutdownReport &report, QPrivateSignal);

@@ -6,6 +6,7 @@
 #include "applicationmanager_p.h"
 #include "lifecyclemanager_p.h"
 #include "logging_p.h"
+#include "pidfile_p.h"
 #include "queuedcall_p.h"
 #include "trackedfuture_p.h"
 
@@ -105,6 +106,11 @@ void LifecycleManagerPrivate::begin(int exitCode, const QString &why)
     Q_EMIT q->shutdownReasonChanged(why, {});
     Q_EMIT q->remainingMsChanged(ms, {});
     remainingTimer.start(RemainingTick);
+    if (upgradeLaunch.isLaunching()) {
+        qCInfo(lcLifecycle, "upgrade abandoned: the shutdown has begun; pid %lld is killed",
+               static_cast<long long>(upgradeLaunch.pid()));
+        upgradeLaunch.abandon();
+    }
     services.close();
     if (const auto delay = std::min(sequence.lameDuck(), std::chrono::milliseconds(ms));
         delay.count() > 0) {
@@ -132,6 +138,8 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     Qt::endPropertyUpdateGroup();
     Q_EMIT q->stateChanged(State::Stopped, {});
     Q_EMIT q->remainingMsChanged(0, {});
+    if (pidFileWritten)
+        PidFile::removeIfOurs(pidFile, QCoreApplication::applicationPid());
     Q_EMIT q->shutdownFinished(report, {});
 
     exitPath.finished(report.exitCode(), services.runningThread());
@@ -146,6 +154,11 @@ void LifecycleManagerPrivate::onSignal(int signalNumber)
         // During and after a shutdown the hard stop decides, in its own thread.
         if (state == State::Starting || state == State::Running)
             request(0, SignalBridge::signalName(signalNumber));
+    } else if (signalNumber == upgradeSignal && upgradeSignal != 0) {
+        qCInfo(lcSignals, "%ls: upgrade requested",
+               qUtf16Printable(SignalBridge::signalName(signalNumber)));
+        Q_EMIT q->signalReceived(signalNumber, {});
+        q->upgrade();
     } else if (signalNumber == SIGHUP) {
         qCInfo(lcSignals, "SIGHUP: reload requested");
         reload();
@@ -263,8 +276,11 @@ LifecycleManager::LifecycleManager(QObject *parent)
     });
     connect(&d->saveStep, &SaveStep::saveRequested, this,
             [this](bool mayAsk) { Q_EMIT saveRequested(mayAsk, {}); });
-    connect(&d->readiness, &Readiness::changed, this,
-            [this](bool ready) { Q_EMIT readyChanged(ready, {}); });
+    connect(&d->readiness, &Readiness::changed, this, [this, d](bool ready) {
+        d->onReadyChanged(ready);
+        Q_EMIT readyChanged(ready, {});
+    });
+    d->setUpUpgrades();
     d->exitPath.watch(app);
     connect(app, &QCoreApplication::aboutToQuit, this, [d] { d->hardStop.execReturned(); });
 

@@ -16,7 +16,9 @@
 #include "sleepcycle_p.h"
 #include "stopsource_p.h"
 #include "systemdnotifier_p.h"
+#include "upgradelaunch_p.h"
 
+#include <QPointer>
 #include <QProperty>
 #include <QTimer>
 
@@ -30,7 +32,7 @@ class LogindLink;
 
 // The public face's data: properties, registration, and the wiring between
 // the rooms: the signal bridge, the hard stop, the stop token, readiness,
-// the services, the sequence, the exit path, systemd and logind.
+// the services, the sequence, the exit path, systemd, logind and upgrades.
 class LifecycleManagerPrivate
 {
     Q_DECLARE_PUBLIC(LifecycleManager)
@@ -52,6 +54,10 @@ public:
     void updateActiveSessions();
     void updateRemainingMs();
     void reload();
+    void setUpUpgrades();
+    void onReadyChanged(bool ready);
+    void handOver(qint64 pid);
+    QList<UpgradeLaunch::Listener> sharedListeners() const;
     QString statusLine() const;
     bool isInManagerThread() const;
     bool shutdownBegun() const;            // Stopping or Stopped
@@ -81,6 +87,22 @@ public:
     std::unique_ptr<SystemdNotifier> systemd;
     // After the sequence and the hard stop: the entries go while those they report to exist.
     ServiceRegistry services;
+
+    // Upgrades: the file to start, as the program was started (argv[0]).
+    QString program;
+    UpgradeLaunch upgradeLaunch;
+    std::chrono::milliseconds upgradeTimeout = LifecycleManager::DefaultUpgradeTimeout;
+    int upgradeSignal = 0;
+    bool handingOver = false;
+    struct SharedListener
+    {
+        QPointer<QObject> owner;
+        int fd;
+        QString name;
+    };
+    std::vector<SharedListener> listeners;
+    QString pidFile;
+    bool pidFileWritten = false;
 
     std::atomic<bool> claimed{false};
     QDeadlineTimer deadline = QDeadlineTimer::Forever;

@@ -132,7 +132,9 @@ std::unique_ptr<SystemdNotifier> SystemdNotifier::fromEnvironment(std::function<
             qCWarning(lcSystemd, "FDSTORE=\"%s\" is not a count: nothing will be stored",
                       store->constData());
     }
+    notifier->m_childEnvironment.append("NOTIFY_SOCKET=" + where);
     if (const auto watchdog = watchdogInterval(usec, pid)) {
+        notifier->m_childEnvironment.append("WATCHDOG_USEC=" + *usec);
         notifier->m_watchdog.start(*watchdog);
         qCInfo(lcSystemd, "systemd watchdog: pinging every %lld ms",
                static_cast<long long>(watchdog->count()));
@@ -159,6 +161,8 @@ SystemdNotifier::~SystemdNotifier()
 
 bool SystemdNotifier::send(const QByteArray &message, int fd)
 {
+    if (m_handedOver)
+        return false;
     iovec data{const_cast<char *>(message.constData()), size_t(message.size())};
     msghdr header{};
     header.msg_name = const_cast<char *>(m_address.constData());
@@ -257,12 +261,32 @@ void SystemdNotifier::extendIfMoving()
     send("EXTEND_TIMEOUT_USEC=" + QByteArray::number(ms * 1000));
 }
 
+QByteArrayList SystemdNotifier::childEnvironment() const
+{
+    return m_childEnvironment;
+}
+
+void SystemdNotifier::handOver(qint64 pid)
+{
+    send("MAINPID=" + QByteArray::number(pid) + "\nSTATUS=upgraded: pid " +
+         QByteArray::number(pid) + " serves now");
+    m_handedOver = true;
+    m_watchdog.stop();
+    m_statusTimer.stop();
+    m_extendTimer.stop();
+}
+
+bool SystemdNotifier::fitsFdName(const QString &name)
+{
+    return !name.isEmpty() && name.size() <= 255 &&
+           std::all_of(name.cbegin(), name.cend(), [](QChar c) {
+               return c.unicode() > 0x20 && c.unicode() < 0x7f && c != u':';
+           });
+}
+
 bool SystemdNotifier::store(int fd, const QString &name)
 {
-    const bool nameFits = !name.isEmpty() && name.size() <= 255 &&
-                          std::all_of(name.cbegin(), name.cend(), [](QChar c) {
-                              return c.unicode() > 0x20 && c.unicode() < 0x7f && c != u':';
-                          });
+    const bool nameFits = fitsFdName(name);
     if (!nameFits || fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
         qCWarning(lcSystemd, "storeFileDescriptor(%d, \"%ls\"): refused: %s", fd,
                   qUtf16Printable(name),

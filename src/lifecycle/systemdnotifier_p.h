@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayList>
 #include <QDeadlineTimer>
 #include <QObject>
 #include <QTimer>
@@ -58,6 +59,16 @@ public:
     static std::optional<std::chrono::milliseconds>
     watchdogInterval(const std::optional<QByteArray> &usec, const std::optional<QByteArray> &pid);
 
+    // The variables a new instance of an upgrade needs to notify systemd
+    // itself, as this process was given them ("KEY=VALUE").
+    QByteArrayList childEnvironment() const;
+    // An upgrade's new instance `pid` is the unit's main process from now
+    // on (MAINPID=); this process says nothing more, since systemd would
+    // take it for the service's (STOPPING=1, STATUS=, WATCHDOG=1).
+    void handOver(qint64 pid);
+    // A name systemd accepts for a passed descriptor (FDNAME=, LISTEN_FDNAMES).
+    static bool fitsFdName(const QString &name);
+
     // FDSTORE=1: systemd keeps a duplicate of `fd` for the next start;
     // false with one warning for a closed `fd` or a name systemd refuses.
     bool store(int fd, const QString &name);
@@ -78,6 +89,8 @@ private:
     QByteArray m_lastStatus;
     bool m_moved = false;
     bool m_stopping = false;
+    bool m_handedOver = false;
+    QByteArrayList m_childEnvironment;
     bool m_storeOffered = true; // unknown before systemd 254: offered
     int m_lostMessages = 0;     // since the last one that went
 };

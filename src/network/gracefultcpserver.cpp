@@ -74,7 +74,7 @@ void GracefulTcpServerPrivate::startDraining()
     if (draining)
         return;
     draining = true;
-    if (q->isListening() && (inherited || stored)) {
+    if (q->isListening() && leavesQueue()) {
         // The socket's owner keeps it, and its queue, for the next instance.
         closeListener();
     } else if (q->isListening()) {
@@ -100,14 +100,33 @@ void GracefulTcpServerPrivate::startDraining()
         workers.empty()
             ? QStringLiteral("%1 connection(s)").arg(count)
             : QStringLiteral("the connections of %1 worker thread(s)").arg(workers.size());
-    qCInfo(lcNetwork, "%s; closing %ls as they become idle",
-           q->isListening() ? "listening on until the kernel's queue is taken"
-           : inherited || stored
-               ? "stopped accepting; the kernel's queue stays on the passed socket for the next "
-                 "instance"
-               : "stopped listening",
-           qUtf16Printable(which));
+    const char *listener = q->isListening() ? "listening on until the kernel's queue is taken"
+                           : manager.get() && manager.get()->isHandingOver()
+                               ? "stopped accepting; the new instance serves the kernel's queue"
+                           : leavesQueue() ? "stopped accepting; the kernel's queue stays on the "
+                                             "passed socket for the next instance"
+                                           : "stopped listening";
+    qCInfo(lcNetwork, "%s; closing %ls as they become idle", listener, qUtf16Printable(which));
     Q_EMIT q->drainingStarted({});
+}
+
+bool GracefulTcpServerPrivate::leavesQueue() const
+{
+    LifecycleManager *lifecycle = manager.get();
+    if (lifecycle && lifecycle->isHandingOver())
+        return true;
+    // After an upgrade, this instance is the socket's only server: it takes the queue.
+    return stored || (inherited && LifecycleManager::upgradedFrom() == 0);
+}
+
+void GracefulTcpServerPrivate::share()
+{
+    Q_Q(GracefulTcpServer);
+    if (LifecycleManager *lifecycle = manager.get()) {
+        QString name = listenerName.isEmpty() ? q->objectName() : listenerName;
+        lifecycle->shareListener(q, int(q->socketDescriptor()),
+                                 name.isEmpty() ? QStringLiteral("tcp") : name);
+    }
 }
 
 void GracefulTcpServerPrivate::closeListener()
@@ -328,16 +347,28 @@ void GracefulTcpServer::childEvent(QChildEvent *event)
     QTcpServer::childEvent(event);
     Q_D(GracefulTcpServer);
     if (d && event->added()) // d: not while it is being made
-        d->acceptor.childAdded([d] { d->manager.resolve(); });
+        d->acceptor.childAdded([d] {
+            d->manager.resolve();
+            d->share();
+        });
 }
 
 bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
 {
     Q_D(GracefulTcpServer);
     d->manager.resolve();
-    if (!QTcpServer::listen(address, port))
+    // An upgrade's (or a service manager's) socket for this address, rather
+    // than the address in use.
+    if (const int fd = InheritedSockets::takeListenerAt(address, port);
+        fd >= 0 && setSocketDescriptor(fd)) {
+        qCInfo(lcNetwork, "listening on %ls:%u: the socket passed to this process",
+               qUtf16Printable(address.toString()), port);
+        d->inherited = true;
+    } else if (!QTcpServer::listen(address, port)) {
         return false;
+    }
     d->acceptor.takeOver();
+    d->share();
     return true;
 }
 
@@ -355,7 +386,9 @@ bool GracefulTcpServer::listenInherited(const QString &name)
         return false;
     }
     d->inherited = true;
+    d->listenerName = name;
     d->acceptor.takeOver();
+    d->share();
     return true;
 }
 
@@ -367,6 +400,8 @@ bool GracefulTcpServer::storeListener(const QString &name)
         !d->manager.get()->storeFileDescriptor(int(socketDescriptor()), name))
         return false;
     d->stored = true;
+    d->listenerName = name;
+    d->share();
     return true;
 }
 

@@ -28,6 +28,11 @@ public:
     void closeListenerAtDeadline();
     void closeListener();
     int kernelQueueLength() const;
+    // Shares the listener with an upgrade's new instance.
+    void share();
+    // Whether the kernel's queue is left on the socket at the drain: a
+    // service manager holds it, or an upgrade's new instance serves it.
+    bool leavesQueue() const;
 
     GracefulTcpServer *const q_ptr;
     ManagerLink manager;
@@ -35,6 +40,7 @@ public:
     bool draining = false;
     bool inherited = false; // from listenInherited(): its queue is not ours to take
     bool stored = false;    // in systemd's fd store: neither
+    QString listenerName;   // as passed or stored; for an upgrade's LISTEN_FDNAMES
     ConnectionSet connections;
     std::vector<std::unique_ptr<WorkerThread>> workers; // from serveInThreads()
     size_t nextWorker = 0;

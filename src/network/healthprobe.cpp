@@ -6,6 +6,7 @@
 #include <canstop/eventdispatcher.h>
 #include <canstop/lifecyclemanager.h>
 
+#include "inheritedsockets_p.h"
 #include "logging_p.h"
 #include "probeserver_p.h"
 
@@ -42,6 +43,12 @@ void HealthProbePrivate::follow(LifecycleManager *manager)
     };
     mirror();
     QObject::connect(manager, &LifecycleManager::stateChanged, q, mirror);
+    // An upgrade's new instance answers on the shared socket from now on:
+    // this one would say it is not ready, for the same service.
+    QObject::connect(manager, &LifecycleManager::stateChanged, q, [this, manager] {
+        if (manager->isHandingOver() && server)
+            QMetaObject::invokeMethod(server, &QTcpServer::close);
+    });
 }
 
 QByteArray HealthProbePrivate::body(bool ready) const
@@ -105,7 +112,12 @@ bool HealthProbe::listen(const QHostAddress &address, quint16 port)
     // the set-up happens before the thread exists.
     auto server =
         std::make_unique<ProbeServer>([d](const QByteArray &path) { return d->answer(path); });
-    if (!server->listen(address, port)) {
+    // An upgrade's socket for this address, rather than the address in use.
+    if (const int fd = InheritedSockets::takeListenerAt(address, port);
+        fd >= 0 && server->setSocketDescriptor(fd)) {
+        qCInfo(lcNetwork, "health probe: listening on the socket passed for %ls:%u",
+               qUtf16Printable(address.toString()), port);
+    } else if (!server->listen(address, port)) {
         qCWarning(lcNetwork, "health probe: cannot listen on %ls:%u: %ls",
                   qUtf16Printable(address.toString()), port,
                   qUtf16Printable(server->errorString()));
@@ -117,6 +129,12 @@ bool HealthProbe::listen(const QHostAddress &address, quint16 port)
     d->lastTurnNs = nowNs();
     d->heartbeat.start(int(std::max<qint64>(HealthProbePrivate::MinHeartbeat.count(),
                                             d->boundMs / HealthProbePrivate::HeartbeatsPerBound)));
+    if (d->lifecycle) {
+        d->lifecycle->shareListener(this, int(server->socketDescriptor()),
+                                    objectName().isEmpty() ? QStringLiteral("health")
+                                                           : objectName());
+    }
+    d->server = server.get();
     server->moveToThread(&d->thread);
     connect(&d->thread, &QThread::finished, server.release(), &QObject::deleteLater);
     EventDispatcher::installInThread(&d->thread);

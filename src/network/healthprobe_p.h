@@ -47,6 +47,7 @@ public:
     mutable std::mutex answering; // held while the server's thread answers
     QTimer heartbeat;
     QThread thread;
+    QPointer<ProbeServer> server; // lives on `thread`
     quint16 port = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,14 +168,45 @@ bool isListener(int fd, InheritedSockets::Family family)
     return fits && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening;
 }
 
+std::mutex s_mutex;
+
+// Read on first use, under s_mutex.
+QList<Passed> &passedSockets()
+{
+    static QList<Passed> passed = readEnvironment();
+    return passed;
+}
+
 } // namespace
+
+int InheritedSockets::takeListenerAt(const QHostAddress &address, quint16 port)
+{
+    std::lock_guard lock(s_mutex);
+    if (port == 0)
+        return -1;
+    for (Passed &socket : passedSockets()) {
+        sockaddr_storage bound{};
+        socklen_t size = sizeof bound;
+        if (socket.taken || !isListener(socket.fd, Family::Tcp) ||
+            ::getsockname(socket.fd, reinterpret_cast<sockaddr *>(&bound), &size) != 0)
+            continue;
+        const QHostAddress boundAddress(reinterpret_cast<const sockaddr *>(&bound));
+        const quint16 boundPort =
+            ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 &>(bound).sin6_port
+                                              : reinterpret_cast<sockaddr_in &>(bound).sin_port);
+        if (boundPort == port && address.isEqual(boundAddress, QHostAddress::TolerantConversion)) {
+            socket.taken = true;
+            return socket.fd;
+        }
+    }
+    return -1;
+}
 
 int InheritedSockets::takeListener(Family family, const QString &name)
 {
-    static std::mutex mutex;
-    static QList<Passed> passed = readEnvironment();
     static bool unfitNamed = false; // said once; the search without a name is then no news
-    std::lock_guard lock(mutex);
+    std::lock_guard lock(s_mutex);
+    QList<Passed> &passed = passedSockets();
     const QByteArray wanted = name.toUtf8();
     for (Passed &socket : passed) {
         if (socket.taken || (!wanted.isEmpty() && socket.name != wanted))

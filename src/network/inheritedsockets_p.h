@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QByteArrayList>
+#include <QHostAddress>
 #include <QString>
 
 namespace canstop {
@@ -23,6 +24,10 @@ public:
     // the named one is not a listening socket of that family or, without a
     // name, when sockets were passed but none fits.
     static int takeListener(Family family, const QString &name);
+    // A passed listening TCP socket bound to `address` and `port` (an
+    // upgrade's, or a service manager's), so that listen() takes it rather
+    // than fail with the address in use; -1 when there is none, silently.
+    static int takeListenerAt(const QHostAddress &address, quint16 port);
     // What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES say, for the process
     // `ownPid`: one name per passed descriptor from fd 3 ("unknown" where
     // they name none), or none, with one warning for what is garbled.

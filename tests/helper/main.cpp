@@ -18,9 +18,11 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sys/socket.h>
 
 using canstop::LifecycleManager;
 
@@ -107,7 +109,10 @@ int main(int argc, char **argv)
     QCoreApplication &app = *application;
     LifecycleManager lifecycle;
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(argc > 2 ? std::atoi(argv[2]) : 30000));
-    if (!lifecycle.watchSignals())
+    // "upgrade": SIGUSR2 upgrades, as in the examples.
+    if (mode == "upgrade" ? !lifecycle.watchSignals({SIGINT, SIGTERM, SIGHUP, SIGUSR2}) ||
+                                !lifecycle.upgradeOnSignal()
+                          : !lifecycle.watchSignals())
         return 2;
     lifecycle.useSystemd(); // nothing unless NOTIFY_SOCKET is set
     canstop::HealthProbe health(&lifecycle);
@@ -177,6 +182,27 @@ int main(int argc, char **argv)
             return 2;
         static canstop::GracefulTcpServer inherited(&lifecycle);
         std::cout << "inherited " << (inherited.listenInherited() ? "yes" : "no") << std::endl;
+    } else if (mode == "upgrade") {
+        // A listener on CANSTOP_HELPER_PORT and, in the first instance, a
+        // socket that a careless library left inheritable: an upgrade's new
+        // instance must not get it. A new instance shows what its own child
+        // inherits.
+        static canstop::GracefulTcpServer server(&lifecycle);
+        if (!server.listen(QHostAddress::LocalHost,
+                           quint16(qEnvironmentVariableIntValue("CANSTOP_HELPER_PORT"))))
+            return 2;
+        std::cout << "listening on 127.0.0.1:" << server.serverPort() << std::endl;
+        if (LifecycleManager::upgradedFrom() == 0) {
+            std::cout << "leaky socket " << ::socket(AF_INET, SOCK_STREAM, 0) << std::endl;
+        } else {
+            static QProcess grandchild;
+            grandchild.setProgram(QStringLiteral("/bin/ls"));
+            grandchild.setArguments({QStringLiteral("-l"), QStringLiteral("/proc/self/fd/")});
+            grandchild.start();
+            grandchild.waitForFinished();
+            std::cout << "grandchild sockets "
+                      << grandchild.readAllStandardOutput().count("socket:") << std::endl;
+        }
     } else if (mode == "child") {
         // A child process that ignores SIGTERM, with a budget longer than
         // any test; its pid is printed once it ignores SIGTERM.

@@ -41,7 +41,7 @@ foreach(block IN LISTS blocks)
                     "#include <canstop/gracefullocalserver.h>\n"
                     "#include <canstop/gracefultcpserver.h>\n#include <canstop/healthprobe.h>\n"
                     "#include <canstop/lifecyclemanager.h>\n\n"
-                    "#include <QLocalSocket>\n#include <QTcpSocket>\n\n"
+                    "#include <QLocalSocket>\n#include <QTcpSocket>\n\n#include <csignal>\n\n"
                     "void snippet${index}(${parameters})\n{\n${code}}\n")
     endif()
     file(CONFIGURE OUTPUT ${file} CONTENT "${content}" @ONLY)
