@@ -440,6 +440,35 @@ private Q_SLOTS:
         QCOMPARE(first.log().count("upgrade failed"), failures);
     }
 
+    // SIGTERM while the new instance is not ready yet: the shutdown is the
+    // operator's word, so the new instance is killed and the old one drains.
+    void aShutdownDuringAnUpgradeEndsTheNewInstance()
+    {
+        QTemporaryDir dir;
+        const QString app = dir.filePath(QStringLiteral("app"));
+        QVERIFY(QFile::copy(program("CANSTOP_ECHO"), app));
+        FirstInstance first(app, {QStringLiteral("--port"), QStringLiteral("0")},
+                            dir.filePath(QStringLiteral("app.log")));
+        QVERIFY2(first.port() != 0, first.log().constData());
+        QVERIFY(QFile::remove(app));
+        QFile never(app);
+        QVERIFY(never.open(QIODevice::WriteOnly));
+        never.write("#!/bin/sh\nexec sleep 600\n");
+        never.close();
+        QVERIFY(never.setPermissions(QFile::ReadOwner | QFile::ExeOwner));
+        QCOMPARE(::kill(pid_t(first.pid()), SIGUSR2), 0);
+        QVERIFY(first.waitForLog("upgrade: started"));
+        const QRegularExpression started(QStringLiteral("upgrade: started .* as pid (\\d+)"));
+        const qint64 child =
+            started.match(QString::fromLocal8Bit(first.log())).captured(1).toLongLong();
+        QVERIFY(child > 0);
+        QCOMPARE(::kill(pid_t(first.pid()), SIGTERM), 0);
+        QCOMPARE(first.waitForExit(), 0);
+        QVERIFY2(first.log().contains("upgrade abandoned: the shutdown has begun"),
+                 first.log().constData());
+        QVERIFY(!isRunning(child));
+    }
+
     // The new instance holds the listener it was given and none of the
     // old one's other descriptors, even one left inheritable; its own
     // child inherits none of its sockets.

@@ -76,13 +76,18 @@ int openPidFd(pid_t pid)
 }
 
 // In the child between fork() and exec(): async-signal-safe calls only.
-void closeFrom(int lowest, int limit)
+// Closes [lowest, highest]; with `highest` -1, every descriptor from
+// `lowest` on, up to `loopLimit` where close_range() is missing.
+void closeRange(int lowest, int highest, int loopLimit = 0)
 {
+    if (highest >= 0 && lowest > highest)
+        return;
 #if defined(SYS_close_range)
-    if (::syscall(SYS_close_range, unsigned(lowest), ~0U, 0U) == 0)
+    if (::syscall(SYS_close_range, unsigned(lowest), highest < 0 ? ~0U : unsigned(highest), 0U) ==
+        0)
         return;
 #endif
-    for (int fd = lowest; fd < limit; ++fd)
+    for (int fd = lowest; fd <= (highest < 0 ? loopLimit : highest); ++fd)
         ::close(fd);
 }
 
@@ -183,10 +188,13 @@ bool UpgradeLaunch::start(const QString &program, const QStringList &arguments,
     for (const Listener &listener : listeners)
         sources.push_back(listener.fd);
     sources.push_back(pair[1]);
+    std::vector<int> kept = sources; // ascending, for closing what lies between
+    std::sort(kept.begin(), kept.end());
     rlimit files{};
-    const int fdLimit = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 65536
-                            ? int(files.rlim_cur)
-                            : 65536;
+    // Where close_range() is missing, what a loop closes.
+    const int highestFd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 65536
+                              ? int(files.rlim_cur) - 1
+                              : 65535;
 
     const pid_t pid = ::fork();
     if (pid < 0) {
@@ -197,13 +205,21 @@ bool UpgradeLaunch::start(const QString &program, const QStringList &arguments,
         return false;
     }
     if (pid == 0) {
-        // Above every target first, so that no dup2() overwrites a source.
+        // Nothing but the sources stays open, inheritable or not; that
+        // frees room too, for a process at its descriptor limit. Then each
+        // goes above every target, so that no dup2() overwrites a source.
+        int from = FirstFd;
+        for (const int fd : kept) {
+            closeRange(from, fd - 1);
+            from = fd + 1;
+        }
+        closeRange(from, -1, highestFd);
         const int high = channelFd + 1;
         for (int &source : sources)
             source = ::fcntl(source, F_DUPFD_CLOEXEC, high);
         for (size_t i = 0; i < sources.size(); ++i)
             ::dup2(sources[i], FirstFd + int(i)); // dup2() clears close-on-exec
-        closeFrom(high, fdLimit);
+        closeRange(high, -1, highestFd);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
