@@ -15,6 +15,7 @@
 #include <canstop/lifecyclemanager.h>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QLocalSocket>
 #include <QPointer>
 #include <QScopeGuard>
@@ -70,6 +71,20 @@ int connectRaw(const QString &path)
     address.sun_family = AF_UNIX;
     qstrncpy(address.sun_path, QFile::encodeName(path).constData(), sizeof address.sun_path);
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0)
+        return fd;
+    ::close(fd);
+    return -1;
+}
+
+// A Unix socket listening at `path`, or -1; the caller closes it.
+int listenRaw(const QString &path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    qstrncpy(address.sun_path, QFile::encodeName(path).constData(), sizeof address.sun_path);
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0 &&
+        ::listen(fd, 8) == 0)
         return fd;
     ::close(fd);
     return -1;
@@ -524,6 +539,64 @@ private Q_SLOTS:
         QVERIFY(server.isDraining());
         QVERIFY(!base->isListening());
         QVERIFY(!QFile::exists(path));
+    }
+
+    // The server serves its socket itself, not through QLocalServer, whose
+    // close() removes the file whoever's socket it names by then: its
+    // names, descriptor and waitForNewConnection() are its own, and when it
+    // stops the file goes only if it still names this server's socket.
+    void theSocketFileIsRemovedOnlyWhileItIsItsOwn()
+    {
+        TestManager manager;
+        GracefulLocalServer server(&manager);
+        const QString name = uniqueName();
+        QVERIFY(server.listen(name));
+        const QString path = QDir::temp().filePath(name);
+        QCOMPARE(server.serverName(), name);
+        QCOMPARE(server.fullServerName(), path);
+        QVERIFY(server.socketDescriptor() >= 0);
+        QVERIFY(!server.QLocalServer::isListening());
+        bool timedOut = false;
+        QVERIFY(!server.waitForNewConnection(10, &timedOut));
+        QVERIFY(timedOut);
+        const int client = connectRaw(path);
+        const auto closeClient = qScopeGuard([client] { ::close(client); });
+        QVERIFY(client >= 0);
+        QVERIFY(server.waitForNewConnection(5000, &timedOut));
+        QVERIFY(!timedOut);
+        QVERIFY(server.nextPendingConnection());
+        QCOMPARE(manager.activeSessions(), 1);
+
+        // Another process's socket takes the path over, as a new instance's does.
+        const QString spare = path + QStringLiteral(".new");
+        const int other = listenRaw(spare);
+        const auto closeOther = qScopeGuard([other, &path] {
+            ::close(other);
+            QFile::remove(path);
+        });
+        QVERIFY(other >= 0);
+        QCOMPARE(
+            ::rename(QFile::encodeName(spare).constData(), QFile::encodeName(path).constData()), 0);
+        server.close();
+        QVERIFY(!server.isListening());
+        QVERIFY(server.fullServerName().isEmpty());
+        QVERIFY(QFile::exists(path));
+        const int toOther = connectRaw(path); // waits in the other socket's queue
+        QVERIFY(toOther >= 0);
+        ::close(toOther);
+
+        // A socket given as a descriptor: named by the kernel, its file
+        // removed when it stops, as QLocalServer does.
+        const QString givenPath = QDir::temp().filePath(uniqueName());
+        const int given = listenRaw(givenPath);
+        QVERIFY(given >= 0);
+        GracefulLocalServer byDescriptor(&manager);
+        QVERIFY(byDescriptor.listen(qintptr(given)));
+        QCOMPARE(byDescriptor.fullServerName(), givenPath);
+        QCOMPARE(byDescriptor.serverName(), QFileInfo(givenPath).fileName());
+        QCOMPARE(byDescriptor.socketDescriptor(), qintptr(given));
+        byDescriptor.close();
+        QVERIFY(!QFile::exists(givenPath));
     }
 
     // The example's options: --help helps (and starts no server named

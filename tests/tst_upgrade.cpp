@@ -13,6 +13,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -34,8 +35,14 @@
 
 namespace {
 
+#ifdef CANSTOP_SANITIZED
+// Under a sanitizer every start is several times slower: the same paths, fewer times.
+constexpr int Upgrades = 5;
+#else
 constexpr int Upgrades = 20;
-constexpr int WaitMs = 20000; // generous: sanitizers slow every start
+#endif
+constexpr int LocalUpgrades = 5; // the same path as canstop-echo's but for the socket's file
+constexpr int WaitMs = 20000;    // generous: sanitizers slow every start
 
 qint64 readPid(const QString &path)
 {
@@ -196,10 +203,31 @@ class TestUpgrade : public QObject
 {
     Q_OBJECT
 
+private:
+    // `count` upgrades on SIGUSR2, each once the load has been served a
+    // while (short and long-lived clients): each old instance exits 0 once
+    // the PID file names the new one, `current`.
+    static void upgradeRepeatedly(FirstInstance &first, Survivor &current, RequestLoad &load,
+                                  const QString &pidFile, int count)
+    {
+        for (int i = 0; i < count; ++i) {
+            const int served = load.echoed;
+            const int servedLongLived = load.longLivedEchoed;
+            QTRY_VERIFY_WITH_TIMEOUT(
+                load.echoed >= served + 10 && load.longLivedEchoed > servedLongLived, WaitMs);
+            const qint64 old = current.pid;
+            QCOMPARE(::kill(pid_t(old), SIGUSR2), 0);
+            QTRY_VERIFY_WITH_TIMEOUT(readPid(pidFile) != old, WaitMs);
+            current.pid = readPid(pidFile);
+            QCOMPARE(i == 0 ? first.waitForExit() : waitForExit(old), 0);
+        }
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(!program("CANSTOP_ECHO").isEmpty());
+        QVERIFY(!program("CANSTOP_LOCAL_ECHO").isEmpty());
         QVERIFY(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
     }
 
@@ -224,17 +252,9 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(readPid(pidFile), first.pid(), WaitMs);
         RequestLoad load(port, 3, 4);
         Survivor current{first.pid()};
-        for (int i = 0; i < Upgrades; ++i) {
-            const int served = load.echoed;
-            const int servedLongLived = load.longLivedEchoed;
-            QTRY_VERIFY_WITH_TIMEOUT(
-                load.echoed >= served + 10 && load.longLivedEchoed > servedLongLived, WaitMs);
-            const qint64 old = current.pid;
-            QCOMPARE(::kill(pid_t(old), SIGUSR2), 0);
-            QTRY_VERIFY_WITH_TIMEOUT(readPid(pidFile) != old, WaitMs);
-            current.pid = readPid(pidFile);
-            QCOMPARE(i == 0 ? first.waitForExit() : waitForExit(old), 0);
-        }
+        upgradeRepeatedly(first, current, load, pidFile, Upgrades);
+        if (QTest::currentTestFailed())
+            return;
         const int served = load.echoed;
         QTRY_VERIFY_WITH_TIMEOUT(load.echoed >= served + 10, WaitMs);
         // The probe's socket came along: the last instance answers on it.
@@ -267,6 +287,78 @@ private Q_SLOTS:
         QCOMPARE(log.count("the new instance serves the kernel's queue"), Upgrades);
         QCOMPARE(log.count("upgrade failed"), 0);
         QVERIFY(!QFile::exists(pidFile)); // the last instance removed its own
+    }
+
+    // canstop-local-echo upgraded under load at its socket's path: each new
+    // instance puts a socket of its own at the path in one step, the old
+    // one serves what it had queued, and no client finds no server.
+    void localEchoUpgradesUnderLoad()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("echo.socket"));
+        const QString pidFile = dir.filePath(QStringLiteral("local.pid"));
+        FirstInstance first(program("CANSTOP_LOCAL_ECHO"),
+                            {QStringLiteral("--pid-file"), pidFile, path},
+                            dir.filePath(QStringLiteral("local.log")));
+        QTRY_COMPARE_WITH_TIMEOUT(readPid(pidFile), first.pid(), WaitMs);
+        RequestLoad load(QFile::encodeName(path), 3, 4);
+        Survivor current{first.pid()};
+        upgradeRepeatedly(first, current, load, pidFile, LocalUpgrades);
+        if (QTest::currentTestFailed())
+            return;
+        const int served = load.echoed;
+        QTRY_VERIFY_WITH_TIMEOUT(load.echoed >= served + 10, WaitMs);
+        load.stop();
+        QCOMPARE(::kill(pid_t(current.pid), SIGTERM), 0);
+        QCOMPARE(waitForExit(std::exchange(current.pid, 0)), 0);
+
+        const QByteArray log = first.log();
+        qInfo("%d requests echoed through %d upgrades (%d on long-lived connections)",
+              int(load.echoed), LocalUpgrades, int(load.longLivedEchoed));
+        QCOMPARE(int(load.refused), 0);
+        QCOMPARE(int(load.reset), 0);
+        QCOMPARE(int(load.lost), 0);
+        QCOMPARE(log.count("its file now names this instance's socket"), LocalUpgrades);
+        QCOMPARE(log.count("the new instance's socket answers at its file"), LocalUpgrades);
+        QVERIFY2(!QFile::exists(path), log.constData()); // the last instance removed its own
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                 QStringList{QStringLiteral("local.log")});
+    }
+
+    // Socket-activated (systemd-socket-activate passes the socket), the
+    // local echo hands that socket itself to each new instance, whose
+    // listenInherited() takes it: the service manager's socket stays the
+    // one at the path, its file kept.
+    void aPassedLocalSocketGoesAlong()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("echo.socket"));
+        const QString pidFile = dir.filePath(QStringLiteral("local.pid"));
+        FirstInstance first(QStringLiteral("systemd-socket-activate"),
+                            {QStringLiteral("-l"), path, QStringLiteral("--fdname=local-echo"),
+                             program("CANSTOP_LOCAL_ECHO"), QStringLiteral("--pid-file"), pidFile,
+                             dir.filePath(QStringLiteral("unused"))},
+                            dir.filePath(QStringLiteral("local.log")));
+        QVERIFY2(first.waitForLog("Listening on"), first.log().constData());
+        RequestLoad load(QFile::encodeName(path), 2, 2); // the first connection starts it
+        QTRY_COMPARE_WITH_TIMEOUT(readPid(pidFile), first.pid(), WaitMs); // exec'd: the same pid
+        Survivor current{first.pid()};
+        upgradeRepeatedly(first, current, load, pidFile, 3);
+        if (QTest::currentTestFailed())
+            return;
+        load.stop();
+        QCOMPARE(::kill(pid_t(current.pid), SIGTERM), 0);
+        QCOMPARE(waitForExit(std::exchange(current.pid, 0)), 0);
+
+        const QByteArray log = first.log();
+        QCOMPARE(int(load.refused), 0);
+        QCOMPARE(int(load.reset), 0);
+        QCOMPARE(int(load.lost), 0);
+        QCOMPARE(log.count("the new instance serves the kernel's queue"), 3);
+        QCOMPARE(log.count("its file now names"), 0);
+        QCOMPARE(log.count("listening on " + QFile::encodeName(path)), 4);
+        QVERIFY(QFileInfo::exists(path)); // the service manager's
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("unused"))));
     }
 
     // 20 upgrades of canstop-http under keep-alive clients of Python's
@@ -438,6 +530,52 @@ private Q_SLOTS:
         QCOMPARE(int(load.refused), 0);
         QCOMPARE(int(load.reset + load.lost), resetAfter);
         QCOMPARE(first.log().count("upgrade failed"), failures);
+    }
+
+    // In a PID namespace of its own canstop-echo is PID 1, as a container's
+    // init is, whose exit would end the container: SIGUSR2 is refused with
+    // advice, and it serves on.
+    void asPidOneAnUpgradeIsRefused()
+    {
+        const QStringList namespaces{QStringLiteral("--user"), QStringLiteral("--map-root-user"),
+                                     QStringLiteral("--pid"), QStringLiteral("--fork"),
+                                     QStringLiteral("--kill-child")};
+        QProcess probe; // a machine whose kernel or sandbox forbids user namespaces
+        probe.start(QStringLiteral("unshare"), namespaces + QStringList{QStringLiteral("true")});
+        if (!probe.waitForFinished(WaitMs) || probe.exitCode() != 0)
+            QSKIP(qPrintable(QStringLiteral("unshare cannot make a PID namespace here: ") +
+                             QString::fromLocal8Bit(probe.readAllStandardError())));
+        QTemporaryDir dir;
+        const QString pidFile = dir.filePath(QStringLiteral("echo.pid"));
+        FirstInstance init(QStringLiteral("unshare"),
+                           namespaces + QStringList{program("CANSTOP_ECHO"),
+                                                    QStringLiteral("--port"), QStringLiteral("0"),
+                                                    QStringLiteral("--pid-file"), pidFile},
+                           dir.filePath(QStringLiteral("echo.log")));
+        const quint16 port = init.port();
+        QVERIFY2(port != 0, init.log().constData());
+        QTRY_COMPARE_WITH_TIMEOUT(readPid(pidFile), qint64(1), WaitMs); // its own pid, in there
+        // Its pid out here: unshare's one child.
+        QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(init.pid()));
+        QVERIFY(children.open(QIODevice::ReadOnly));
+        const qint64 echo = children.readAll().trimmed().toLongLong();
+        QVERIFY(echo > 1);
+        QCOMPARE(::kill(pid_t(echo), SIGUSR2), 0);
+        QVERIFY2(init.waitForLog("upgrade refused: this process is PID 1 (a container's init), "
+                                 "whose exit ends the container; run it under a small init such "
+                                 "as tini"),
+                 init.log().constData());
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(client.waitForConnected(WaitMs));
+        client.write("still here");
+        QByteArray echoed;
+        while (echoed.size() < 10 && client.waitForReadyRead(WaitMs))
+            echoed += client.readAll();
+        QCOMPARE(echoed, QByteArray("still here"));
+        QCOMPARE(::kill(pid_t(echo), SIGTERM), 0);
+        QCOMPARE(init.waitForExit(), 0);
+        QCOMPARE(init.log().count("upgrade failed"), 0);
     }
 
     // SIGTERM while the new instance is not ready yet: the shutdown is the

@@ -3,7 +3,8 @@
 
 // canstop-local-echo: an echo server on a local (Unix domain) socket, with
 // QLocalServer swapped for canstop::GracefulLocalServer. On SIGTERM it
-// stops listening, lets every client have its echo, and exits 0.
+// stops listening, lets every client have its echo, and exits 0; on
+// SIGUSR2 a new instance takes its place and nobody is refused.
 #include <canstop/gracefullocalserver.h>
 #include <canstop/lifecyclemanager.h>
 
@@ -14,6 +15,7 @@
 #include <QLocalSocket>
 #include <QLoggingCategory>
 
+#include <csignal>
 #include <cstdio>
 
 Q_LOGGING_CATEGORY(lcLocalEcho, "local-echo")
@@ -33,7 +35,12 @@ int main(int argc, char **argv)
     const QString name = options.positional().value(0, QStringLiteral("canstop-local-echo"));
 
     canstop::LifecycleManager lifecycle;
-    lifecycle.watchSignals();
+    lifecycle.watchSignals({SIGINT, SIGTERM, SIGUSR2});
+    lifecycle.upgradeOnSignal(); // SIGUSR2: the program's file, started anew, takes over
+    lifecycle.setUpgradeTimeout(
+        std::chrono::milliseconds(options.number(QStringLiteral("upgrade-timeout"))));
+    if (options.isSet(QStringLiteral("pid-file")))
+        lifecycle.setPidFile(options.text(QStringLiteral("pid-file")));
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING
 
     canstop::GracefulLocalServer server; // was: QLocalServer server;

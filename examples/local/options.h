@@ -9,6 +9,7 @@
 inline void addLocalEchoOptions(examples::CommandLine &options)
 {
     examples::addDispatcherOption(options);
+    examples::addUpgradeOptions(options);
     options.addFlag(QStringLiteral("fd-store"),
                     QStringLiteral("Under systemd, hand the listening socket to its file "
                                    "descriptor store, for the next start."));

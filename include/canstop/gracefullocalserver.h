@@ -82,9 +82,18 @@ public:
 
     /// As QLocalServer's; then the server accepts by itself (out of file
     /// descriptors it pauses and retries, where QLocalServer closes for
-    /// good) and drains at shutdown. Called through a QLocalServer pointer,
-    /// the same from the next turn of the event loop on (or its first
-    /// connection, whichever comes first).
+    /// good) and drains at shutdown. The socket's file is removed when
+    /// listening stops, as QLocalServer does, unless by then it names
+    /// another socket (a new instance's after an upgrade). In the new
+    /// instance of an upgrade (LifecycleManager::upgrade()), listen(name)
+    /// puts a socket of its own at the name in one step (a rename over the
+    /// old instance's file), so that no client finds no server, and the old
+    /// instance serves what it had queued. Called through a QLocalServer
+    /// pointer, the same from the next turn of the event loop on (or its
+    /// first connection, whichever comes first), without that care for the
+    /// file. A socket in the abstract namespace is QLocalServer's own, and an
+    /// upgrade's new instance cannot listen at its name until the old one
+    /// has stopped.
     ///@{
     bool listen(const QString &name);
     bool listen(qintptr socketDescriptor);
@@ -95,24 +104,27 @@ public:
     /// LISTEN_FDNAMES or, without a name, the first listening local socket
     /// not yet taken; as GracefulTcpServer::listenInherited(). A drain stops
     /// accepting and leaves the socket, its file and the kernel's queue to
-    /// the service manager, for the next instance.
+    /// the service manager, for the next instance. An upgrade hands the
+    /// socket to the new instance, where listenInherited() takes it again.
     bool listenInherited(const QString &name = QString());
     /// Whether the socket came from listenInherited().
     bool isInherited() const;
     /// Hands the listening socket to systemd's file descriptor store, as
     /// GracefulTcpServer::storeListener(), so that the next start takes it
     /// with listenInherited(name). The socket's file is kept from then on,
-    /// through the drain and the exit: call it right after listen(), as for
-    /// an instant in it a client connecting finds no file.
+    /// through the drain and the exit.
     bool storeListener(const QString &name);
 
-    /// A passed or stored socket is served by this server, not by
-    /// QLocalServer, whose close() would remove the socket's file: these
-    /// three see it, QLocalServer's own (through a base pointer) and
-    /// socketDescriptor() do not.
+    /// The listening socket is served by this server, not by QLocalServer,
+    /// whose close() would remove the socket's file whoever it belongs to
+    /// by then: these see it, QLocalServer's own (through a base pointer)
+    /// do not.
     ///@{
     bool isListening() const;
+    QString serverName() const;
     QString fullServerName() const;
+    qintptr socketDescriptor() const;
+    bool waitForNewConnection(int msec = 0, bool *timedOut = nullptr);
     void close();
     ///@}
 

@@ -10,13 +10,18 @@
 #include "logging_p.h"
 
 #include <QChildEvent>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSocketNotifier>
+#include <QTemporaryDir>
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <utility>
@@ -56,8 +61,8 @@ void GracefulLocalServerPrivate::startDraining()
     if (draining)
         return;
     draining = true;
-    if (q->isListening() && (inherited || stored)) {
-        // The socket's owner keeps it, its file and its queue, for the next instance.
+    if (q->isListening() && leavesQueue()) {
+        // The socket's other holder keeps it, its file and its queue.
         closeListener();
     } else if (q->isListening()) {
         // What the kernel has queued would be reset by close(): take it
@@ -74,14 +79,37 @@ void GracefulLocalServerPrivate::startDraining()
             break;
         }
     }
+    const bool handingOver = manager.get() && manager.get()->isHandingOver();
     const qsizetype count = connections.startDraining(manager.deadline());
     qCInfo(lcNetwork, "%s; closing %lld connection(s) as they become idle",
-           q->isListening()      ? "listening on a local socket until the kernel's queue is taken"
-           : inherited || stored ? "stopped accepting; the kernel's queue stays on the passed "
-                                   "local socket for the next instance"
-                                 : "stopped listening on a local socket",
+           q->isListening() ? "listening on a local socket until the kernel's queue is taken"
+           : handingOver && (inherited || stored)
+               ? "stopped accepting; the new instance serves the kernel's queue"
+           : handingOver   ? "stopped listening on a local socket; the new instance's socket "
+                             "answers at its file"
+           : leavesQueue() ? "stopped accepting; the kernel's queue stays on the passed local "
+                             "socket for the next instance"
+                           : "stopped listening on a local socket",
            static_cast<long long>(count));
     Q_EMIT q->drainingStarted({});
+}
+
+bool GracefulLocalServerPrivate::leavesQueue() const
+{
+    // Only a passed or stored socket goes along with an upgrade (share());
+    // after one, this instance is its only server and takes the queue.
+    const bool handingOver = manager.get() && manager.get()->isHandingOver();
+    return stored || (inherited && (handingOver || LifecycleManager::upgradedFrom() == 0));
+}
+
+void GracefulLocalServerPrivate::share()
+{
+    Q_Q(GracefulLocalServer);
+    if (LifecycleManager *lifecycle = manager.get()) {
+        const QString shared = listenerName.isEmpty() ? q->objectName() : listenerName;
+        lifecycle->shareListener(q, ownListener,
+                                 shared.isEmpty() ? QStringLiteral("local") : shared);
+    }
 }
 
 void GracefulLocalServerPrivate::closeListener()
@@ -93,7 +121,12 @@ void GracefulLocalServerPrivate::closeListener()
         return;
     }
     delete std::exchange(ownNotifier, nullptr);
-    ::close(std::exchange(ownListener, -1)); // its file stays, for the socket's owner
+    ::close(std::exchange(ownListener, -1));
+    if (!inherited && !stored)
+        file.removeIfUnchanged(); // a new instance's socket there stays
+    file = SocketFile();
+    name.clear();
+    path.clear();
 }
 
 void GracefulLocalServerPrivate::adopt(int fd)
@@ -107,30 +140,129 @@ void GracefulLocalServerPrivate::adopt(int fd)
 bool GracefulLocalServerPrivate::takeFromQt()
 {
     Q_Q(GracefulLocalServer);
-    const int fd = ::fcntl(int(q->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-        qCWarning(lcNetwork, "cannot keep the local socket's file: %s", std::strerror(errno));
-        return false;
-    }
     // A second name keeps the file through QLocalServer::close(), which
     // removes the first; for that instant a client finds no file.
-    const QByteArray file = QFile::encodeName(q->QLocalServer::fullServerName());
-    const QByteArray spare = file + ".canstop-kept";
+    const QString qtPath = q->QLocalServer::fullServerName();
+    const QByteArray encoded = QFile::encodeName(qtPath);
+    const QByteArray spare = encoded + ".canstop-kept";
     ::unlink(spare.constData()); // left by a process killed in between
-    const bool linked = !file.isEmpty() && ::link(file.constData(), spare.constData()) == 0;
+    if (encoded.isEmpty() || ::link(encoded.constData(), spare.constData()) != 0) {
+        if (!encoded.isEmpty() && errno != ENOENT) // ENOENT: no file (the abstract namespace)
+            qCWarning(lcNetwork, "cannot keep the local socket's file %s: %s", encoded.constData(),
+                      std::strerror(errno));
+        return false;
+    }
+    const int fd = ::fcntl(int(q->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        qCWarning(lcNetwork, "cannot keep the local socket %s: %s", encoded.constData(),
+                  std::strerror(errno));
+        ::unlink(spare.constData());
+        return false;
+    }
+    const QString qtName = q->QLocalServer::serverName();
     acceptor.listenerClosed();
     q->QLocalServer::close();
-    if (linked && ::rename(spare.constData(), file.constData()) != 0)
-        qCWarning(lcNetwork, "cannot keep the local socket's file %s: %s", file.constData(),
+    if (::rename(spare.constData(), encoded.constData()) != 0)
+        qCWarning(lcNetwork, "cannot keep the local socket's file %s: %s", encoded.constData(),
                   std::strerror(errno));
+    name = qtName;
+    path = qtPath;
     adopt(fd);
     return true;
 }
 
+void GracefulLocalServerPrivate::nameFromSocket(int fd)
+{
+    sockaddr_un address{};
+    socklen_t size = sizeof address;
+    path.clear();
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) == 0 &&
+        size > offsetof(sockaddr_un, sun_path) && address.sun_path[0] != '\0') {
+        path = QFile::decodeName(QByteArray(
+            address.sun_path,
+            qsizetype(::strnlen(address.sun_path, size - offsetof(sockaddr_un, sun_path)))));
+    }
+    // As QLocalServer names a socket it is given.
+    name = path.mid(path.lastIndexOf(u'/') + 1);
+    if (name.isEmpty())
+        name = path;
+}
+
 int GracefulLocalServerPrivate::listener() const
 {
-    return ownListener >= 0 ? ownListener : int(q_ptr->socketDescriptor());
+    return ownListener >= 0 ? ownListener : int(q_ptr->QLocalServer::socketDescriptor());
 }
+
+SocketFile::SocketFile(const QString &path) : m_path(QFile::encodeName(path))
+{
+    struct stat status
+    {
+    };
+    if (m_path.isEmpty() || ::stat(m_path.constData(), &status) != 0 || !S_ISSOCK(status.st_mode)) {
+        m_path.clear();
+        return;
+    }
+    m_device = status.st_dev;
+    m_inode = status.st_ino;
+}
+
+void SocketFile::removeIfUnchanged() const
+{
+    struct stat status
+    {
+    };
+    if (!m_path.isEmpty() && ::stat(m_path.constData(), &status) == 0 &&
+        status.st_dev == m_device && status.st_ino == m_inode)
+        ::unlink(m_path.constData());
+}
+
+namespace {
+
+// QLocalServer's rule: a name that is not a path is a file in the temporary directory.
+QString pathOf(const QString &name)
+{
+    return name.startsWith(u'/') ? name : QDir::cleanPath(QDir::tempPath()) + u'/' + name;
+}
+
+// A listening socket that replaces the file at `path` in one step (bound
+// beside it, then renamed over it), so that a client connecting meanwhile
+// finds the old socket or this one, never no file; with QLocalServer's
+// access options. -1, with one warning, when it cannot.
+int bindReplacing(const QString &path, QLocalServer::SocketOptions options, int backlog)
+{
+    QTemporaryDir dir(QFileInfo(path).absolutePath() + QStringLiteral("/.canstop-XXXXXX"));
+    const QByteArray bound = QFile::encodeName(dir.filePath(QStringLiteral("s")));
+    const QByteArray target = QFile::encodeName(path);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (!dir.isValid() || size_t(bound.size()) >= sizeof address.sun_path) {
+        qCWarning(lcNetwork, "cannot make a socket beside %s: %ls", target.constData(),
+                  qUtf16Printable(dir.isValid() ? QStringLiteral("its path is too long")
+                                                : dir.errorString()));
+        return -1;
+    }
+    std::memcpy(address.sun_path, bound.constData(), size_t(bound.size()));
+    mode_t mode = 0;
+    if (options & QLocalServer::UserAccessOption)
+        mode |= S_IRWXU;
+    if (options & QLocalServer::GroupAccessOption)
+        mode |= S_IRWXG;
+    if (options & QLocalServer::OtherAccessOption)
+        mode |= S_IRWXO;
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0 ||
+        (mode != 0 && ::chmod(bound.constData(), mode) != 0) || ::listen(fd, backlog) != 0 ||
+        ::rename(bound.constData(), target.constData()) != 0) {
+        qCWarning(lcNetwork, "cannot put a new socket at %s: %s", target.constData(),
+                  std::strerror(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+} // namespace
 
 GracefulLocalServer::GracefulLocalServer(QObject *parent)
     : QLocalServer(parent), d_ptr(std::make_unique<GracefulLocalServerPrivate>(this))
@@ -239,9 +371,30 @@ bool GracefulLocalServer::listen(const QString &name)
         qCWarning(lcNetwork, "GracefulLocalServer::listen(): refused: already listening");
         return false;
     }
+    // After an upgrade the old instance serves at this name until this one
+    // is ready: a socket of this instance's own takes the file over in one
+    // step, and the old one serves what it had queued.
+    const QString path = pathOf(name);
+    if (LifecycleManager::upgradedFrom() != 0 &&
+        !socketOptions().testFlag(AbstractNamespaceOption) && QFileInfo::exists(path)) {
+        if (const int fd = bindReplacing(path, socketOptions(), listenBacklogSize()); fd >= 0) {
+            qCInfo(lcNetwork, "listening on %ls: its file now names this instance's socket",
+                   qUtf16Printable(path));
+            d->name = name;
+            d->path = path;
+            d->file = SocketFile(path);
+            d->adopt(fd);
+            return true;
+        }
+    }
     if (!QLocalServer::listen(name))
         return false;
-    d->acceptor.takeOver();
+    // Served by this server from here on: QLocalServer's close() would
+    // remove the file even when it names another instance's socket.
+    if (d->takeFromQt())
+        d->file = SocketFile(d->path);
+    else
+        d->acceptor.takeOver();
     return true;
 }
 
@@ -249,13 +402,16 @@ bool GracefulLocalServer::listen(qintptr socketDescriptor)
 {
     Q_D(GracefulLocalServer);
     d->manager.resolve();
-    if (d->ownListener >= 0) {
+    if (isListening()) {
         qCWarning(lcNetwork, "GracefulLocalServer::listen(): refused: already listening");
         return false;
     }
-    if (!QLocalServer::listen(socketDescriptor))
-        return false;
-    d->acceptor.takeOver();
+    // As QLocalServer takes a descriptor, its file removed when it stops.
+    const int fd = int(socketDescriptor);
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    d->nameFromSocket(fd);
+    d->file = SocketFile(d->path);
+    d->adopt(fd);
     return true;
 }
 
@@ -271,7 +427,10 @@ bool GracefulLocalServer::listenInherited(const QString &name)
     if (fd < 0)
         return false;
     d->inherited = true;
+    d->listenerName = name;
+    d->nameFromSocket(fd);
     d->adopt(fd);
+    d->share();
     return true;
 }
 
@@ -285,6 +444,8 @@ bool GracefulLocalServer::storeListener(const QString &name)
     if (d->ownListener < 0 && !d->takeFromQt())
         return false;
     d->stored = true;
+    d->listenerName = name;
+    d->share();
     return true;
 }
 
@@ -300,19 +461,46 @@ bool GracefulLocalServer::isListening() const
     return d->ownListener >= 0 || QLocalServer::isListening();
 }
 
+QString GracefulLocalServer::serverName() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->ownListener >= 0 ? d->name : QLocalServer::serverName();
+}
+
 QString GracefulLocalServer::fullServerName() const
 {
     Q_D(const GracefulLocalServer);
+    return d->ownListener >= 0 ? d->path : QLocalServer::fullServerName();
+}
+
+qintptr GracefulLocalServer::socketDescriptor() const
+{
+    Q_D(const GracefulLocalServer);
+    return d->listener();
+}
+
+bool GracefulLocalServer::waitForNewConnection(int msec, bool *timedOut)
+{
+    Q_D(GracefulLocalServer);
+    if (timedOut)
+        *timedOut = false;
     if (d->ownListener < 0)
-        return QLocalServer::fullServerName();
-    sockaddr_un address{};
-    socklen_t size = sizeof address;
-    if (::getsockname(d->ownListener, reinterpret_cast<sockaddr *>(&address), &size) != 0 ||
-        size <= offsetof(sockaddr_un, sun_path) || address.sun_path[0] == '\0')
-        return QString(); // unnamed, or in the abstract namespace
-    return QFile::decodeName(
-        QByteArray(address.sun_path,
-                   int(::strnlen(address.sun_path, size - offsetof(sockaddr_un, sun_path)))));
+        return QLocalServer::waitForNewConnection(msec, timedOut);
+    if (hasPendingConnections())
+        return true;
+    pollfd listener{d->ownListener, POLLIN, 0};
+    int ready = 0;
+    do {
+        ready = ::poll(&listener, 1, msec);
+    } while (ready < 0 && errno == EINTR);
+    if (ready == 0 && timedOut)
+        *timedOut = true;
+    if (ready > 0) {
+        const int fd = ::accept4(d->ownListener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0)
+            incomingConnection(quintptr(fd));
+    }
+    return hasPendingConnections();
 }
 
 void GracefulLocalServer::close()

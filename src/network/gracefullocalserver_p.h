@@ -15,6 +15,24 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
+// The file of a listening socket as it was when the socket was bound: a
+// later process (a new instance after an upgrade, or another program) may
+// have put its own socket at the path since, and that file is not ours to
+// remove.
+class SocketFile
+{
+public:
+    SocketFile() = default;
+    explicit SocketFile(const QString &path);
+    // Removes the file if the path still names the one seen at construction.
+    void removeIfUnchanged() const;
+
+private:
+    QByteArray m_path;
+    quint64 m_device = 0;
+    quint64 m_inode = 0;
+};
+
 class GracefulLocalServerPrivate
 {
     Q_DECLARE_PUBLIC(GracefulLocalServer)
@@ -28,15 +46,26 @@ public:
     // whose close() removes the socket's file: a passed or stored socket's
     // file belongs to the next instance.
     void adopt(int fd);
-    // Moves QLocalServer's listener to adopt(), its file kept. False with one
-    // warning when it cannot.
+    // Moves QLocalServer's listener to adopt(), its file kept; false (Qt
+    // keeps it) when the file cannot be kept, with one warning but for a
+    // socket with no file.
     bool takeFromQt();
+    // Names the socket `fd` is bound to, from the kernel.
+    void nameFromSocket(int fd);
     int listener() const;
+    // Whether a drain leaves the kernel's queue, and the socket's file, to
+    // the socket's other holder (the service manager, a new instance).
+    bool leavesQueue() const;
+    void share();
 
     GracefulLocalServer *const q_ptr;
     ManagerLink manager;
     int ownListener = -1; // adopt()'s
     QSocketNotifier *ownNotifier = nullptr;
+    QString name; // serverName() and fullServerName() of an adopted socket
+    QString path;
+    SocketFile file;      // its file, removed when it stops if still its own
+    QString listenerName; // listenInherited()'s or storeListener()'s
     bool inherited = false;
     bool stored = false;
     bool draining = false;

@@ -20,9 +20,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -34,10 +36,20 @@ public:
 
     RequestLoad(quint16 port, int shortClients, int longLivedClients = 0)
     {
-        for (int t = 0; t < shortClients; ++t)
-            m_threads.emplace_back([this, port, t] { runShort(port, t); });
-        for (int t = 0; t < longLivedClients; ++t)
-            m_threads.emplace_back([this, port, id = shortClients + t] { runLongLived(port, id); });
+        const sockaddr_in address = loopbackAddress(port);
+        std::memcpy(&m_address, &address, sizeof address);
+        m_addressSize = sizeof address;
+        start(shortClients, longLivedClients);
+    }
+    RequestLoad(const QByteArray &localPath, int shortClients, int longLivedClients = 0)
+    {
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, localPath.constData(),
+                    std::min(size_t(localPath.size()), sizeof address.sun_path - 1));
+        std::memcpy(&m_address, &address, sizeof address);
+        m_addressSize = sizeof address;
+        start(shortClients, longLivedClients);
     }
     ~RequestLoad() { stop(); }
 
@@ -72,14 +84,21 @@ public:
 private:
     enum class Outcome { Echoed, Closed, Reset, Lost };
 
-    static int connectTo(quint16 port)
+    void start(int shortClients, int longLivedClients)
     {
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        for (int t = 0; t < shortClients; ++t)
+            m_threads.emplace_back([this, t] { runShort(t); });
+        for (int t = 0; t < longLivedClients; ++t)
+            m_threads.emplace_back([this, id = shortClients + t] { runLongLived(id); });
+    }
+
+    int connectToServer() const
+    {
+        const int fd = ::socket(m_address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         const timeval timeout{20, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        const sockaddr_in address = loopbackAddress(port);
-        if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0)
+        if (::connect(fd, reinterpret_cast<const sockaddr *>(&m_address), m_addressSize) == 0)
             return fd;
         ::close(fd);
         return -1;
@@ -126,11 +145,11 @@ private:
         return QByteArray("request ") + QByteArray::number(client) + ' ' + QByteArray::number(n);
     }
 
-    void runShort(quint16 port, int client)
+    void runShort(int client)
     {
         for (int n = 0; !m_stop; ++n) {
             const auto began = std::chrono::steady_clock::now();
-            const int fd = connectTo(port);
+            const int fd = connectToServer();
             if (fd < 0) {
                 ++refused;
                 continue;
@@ -147,13 +166,13 @@ private:
         }
     }
 
-    void runLongLived(quint16 port, int client)
+    void runLongLived(int client)
     {
         int fd = -1;
         for (int n = 0; !m_stop; ++n) {
             const QByteArray text = requestText(client, n);
             for (int attempt = 0; attempt < 2; ++attempt) {
-                if (fd < 0 && (fd = connectTo(port)) < 0) {
+                if (fd < 0 && (fd = connectToServer()) < 0) {
                     ++refused;
                     break;
                 }
@@ -180,6 +199,8 @@ private:
             ::close(fd);
     }
 
+    sockaddr_storage m_address{};
+    socklen_t m_addressSize = 0;
     std::atomic<bool> m_stop{false};
     std::mutex m_latencyMutex;
     std::vector<qint64> m_latenciesUs;
