@@ -118,6 +118,26 @@ private Q_SLOTS:
         QCOMPARE(early.changed.count(), 0);
     }
 
+    // A failed part of a reload is kept for the status until the next
+    // reload begins; readiness comes back all the same (the old
+    // configuration serves).
+    void reloadFailuresLastUntilTheNextReload()
+    {
+        Fixture f;
+        f.readiness.started();
+        f.readiness.beginReload();
+        f.holdsChanged.clear();
+        f.readiness.reloadFailed(QStringLiteral("certificate refused"));
+        QCOMPARE(f.holdsChanged.count(), 1);
+        f.readiness.endReload();
+        QVERIFY(f.readiness.isReady());
+        QCOMPARE(f.readiness.reloadFailures(), QStringList{QStringLiteral("certificate refused")});
+        f.readiness.beginReload();
+        QVERIFY(f.readiness.reloadFailures().isEmpty());
+        f.readiness.endReload();
+        QVERIFY(f.readiness.isReady());
+    }
+
     // Down for good, without a signal of its own (the caller announces it);
     // nothing brings it back.
     void stopIsSilentAndFinal()

@@ -45,6 +45,11 @@ void CommandLine::addPositional(const QString &name, const QString &help, int mo
     m_mostPositional = most;
 }
 
+void CommandLine::addPair(const QString &first, const QString &second)
+{
+    m_pairs.append({first, second});
+}
+
 CommandLine::Outcome CommandLine::parse(const QStringList &arguments)
 {
     m_error.clear();
@@ -73,6 +78,12 @@ CommandLine::Outcome CommandLine::parse(const QStringList &arguments)
                           .arg(option.name, m_parser.value(option.name))
                           .arg(option.min)
                           .arg(option.max);
+            return Outcome::Refused;
+        }
+    }
+    for (const auto &[first, second] : std::as_const(m_pairs)) {
+        if (m_parser.isSet(first) != m_parser.isSet(second)) {
+            m_error = QStringLiteral("--%1 and --%2 go together").arg(first, second);
             return Outcome::Refused;
         }
     }
@@ -163,6 +174,18 @@ void addUpgradeOptions(CommandLine &options)
                       QStringLiteral("How long an upgrade waits for the new instance to be ready "
                                      "before it gives up and serves on (ms, default 30000)."),
                       QStringLiteral("ms"), 1, INT_MAX, QStringLiteral("30000"));
+}
+
+void addTlsOptions(CommandLine &options)
+{
+    options.addText(QStringLiteral("tls-cert"),
+                    QStringLiteral("Speak TLS with this certificate chain (PEM, the server's "
+                                   "own first), read again on SIGHUP."),
+                    QStringLiteral("file"));
+    options.addText(QStringLiteral("tls-key"),
+                    QStringLiteral("The certificate's private key (PEM, not encrypted)."),
+                    QStringLiteral("file"));
+    options.addPair(QStringLiteral("tls-cert"), QStringLiteral("tls-key"));
 }
 
 void addDispatcherOption(CommandLine &options)

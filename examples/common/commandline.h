@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <utility>
+
 namespace examples {
 
 // The examples' command lines: Qt's QCommandLineParser, with whole-number
@@ -29,6 +31,8 @@ public:
     void addFlag(const QString &name, const QString &help);
     // Up to `most` positional arguments.
     void addPositional(const QString &name, const QString &help, int most);
+    // Options given together or not at all.
+    void addPair(const QString &first, const QString &second);
 
     // Parses `arguments` (the program first); Refused with error().
     Outcome parse(const QStringList &arguments);
@@ -61,6 +65,7 @@ private:
     QCommandLineParser m_parser;
     QList<Number> m_numbers;
     QStringList m_names; // every option's, in the order added
+    QList<std::pair<QString, QString>> m_pairs;
     int m_mostPositional = 0;
     QString m_error;
 };
@@ -72,6 +77,9 @@ void addListenOptions(CommandLine &options, quint16 port);
 // --pid-file and --upgrade-timeout: LifecycleManager::setPidFile() and
 // setUpgradeTimeout(), for upgrades on SIGUSR2.
 void addUpgradeOptions(CommandLine &options);
+// --tls-cert and --tls-key, together or not at all: PEM files for a
+// canstop::GracefulSslServer.
+void addTlsOptions(CommandLine &options);
 // --qt-dispatcher: chooseEventDispatcher() (dispatcher.h) acts on it.
 void addDispatcherOption(CommandLine &options);
 

@@ -2,11 +2,12 @@
 // SPDX-License-Identifier: MIT
 
 // canstop-http: an ordinary QHttpServer, bound to a
-// canstop::GracefulTcpServer that speaks HTTP/1.1. On SIGTERM it stops
-// listening, answers every request it has begun to read (with
-// "Connection: close"), closes idle keep-alive connections cleanly, and
-// exits 0.
-#include <canstop/gracefultcpserver.h>
+// canstop::GracefulTcpServer that speaks HTTP/1.1 (HTTPS with --tls-cert and
+// --tls-key: a canstop::GracefulSslServer). On SIGTERM it stops listening,
+// answers every request it has begun to read (with "Connection: close"),
+// closes idle keep-alive connections cleanly (over TLS, with close_notify),
+// and exits 0.
+#include <canstop/gracefulsslserver.h>
 #include <canstop/lifecyclemanager.h>
 #include <canstop/version.h>
 
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
                        "read, with Connection: close, and exits 0."));
     examples::addUpgradeOptions(options);
     examples::addListenOptions(options, 8080);
+    examples::addTlsOptions(options);
     // A bad value, an unknown option or a missing value is refused: status 2.
     if (const int status = options.handle(app.arguments()); status >= 0)
         return status;
@@ -111,7 +113,14 @@ int main(int argc, char **argv)
     addRoutes(http);
 
     // was: http.listen(bind, port);
-    auto *server = new canstop::GracefulTcpServer(&http);
+    const bool https = options.isSet(QStringLiteral("tls-cert"));
+    canstop::GracefulTcpServer *server =
+        https ? new canstop::GracefulSslServer(&http) : new canstop::GracefulTcpServer(&http);
+    // HTTPS: the certificate files are read again on SIGHUP.
+    if (auto *tls = qobject_cast<canstop::GracefulSslServer *>(server);
+        tls && !tls->setCertificateFiles(options.text(QStringLiteral("tls-cert")),
+                                         options.text(QStringLiteral("tls-key"))))
+        return 2;
     server->setProtocol(canstop::GracefulTcpServer::Protocol::Http1);
     // Socket activation (systemd's .socket unit) first: restarts refuse no one.
     if (!server->listenInherited() && !server->listen(bind, quint16(port))) {

@@ -5,7 +5,9 @@
 // swapped for canstop::GracefulWebSocketServer. On SIGTERM every client
 // gets the echoes of what the server received, then a close frame with
 // code 1001 (Going Away); the server waits for each to answer and exits 0.
-#include <canstop/gracefultcpserver.h>
+// With --tls-cert and --tls-key it speaks wss, each close ending with TLS
+// close_notify.
+#include <canstop/gracefulsslserver.h>
 #include <canstop/gracefulwebsocketserver.h>
 #include <canstop/lifecyclemanager.h>
 #include <canstop/version.h>
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
                        "every client gets its echoes, then close code 1001, and it exits 0."));
     examples::addUpgradeOptions(options);
     examples::addListenOptions(options, 8081);
+    examples::addTlsOptions(options);
     // A bad value, an unknown option or a missing value is refused: status 2.
     if (const int status = options.handle(app.arguments()); status >= 0)
         return status;
@@ -58,7 +61,15 @@ int main(int argc, char **argv)
         std::chrono::milliseconds(options.number(QStringLiteral("shutdown-timeout"))));
 
     // was: QWebSocketServer server(QStringLiteral("echo"), QWebSocketServer::NonSecureMode);
-    canstop::GracefulWebSocketServer server(QStringLiteral("echo"));
+    const bool wss = options.isSet(QStringLiteral("tls-cert"));
+    canstop::GracefulWebSocketServer server(QStringLiteral("echo"),
+                                            wss ? QWebSocketServer::SecureMode
+                                                : QWebSocketServer::NonSecureMode);
+    // wss: the certificate files are read again on SIGHUP.
+    if (auto *tls = qobject_cast<canstop::GracefulSslServer *>(server.tcpServer());
+        tls && !tls->setCertificateFiles(options.text(QStringLiteral("tls-cert")),
+                                         options.text(QStringLiteral("tls-key"))))
+        return 2;
     qint64 echoed = 0;
     QObject::connect(&server, &QWebSocketServer::newConnection, &server, [&server, &echoed] {
         while (QWebSocket *client = server.nextPendingConnection()) {

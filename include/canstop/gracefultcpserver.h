@@ -186,6 +186,7 @@ protected:
     void childEvent(QChildEvent *event) override;
 
 private:
+    friend class GracefulSslServer; // its connections are TLS
     Q_DECLARE_PRIVATE(GracefulTcpServer)
     std::unique_ptr<GracefulTcpServerPrivate> d_ptr;
 };

@@ -7,6 +7,7 @@
 #include <canstop/drainoptions.h>
 
 #include <QHostAddress>
+#include <QSslConfiguration>
 #include <QWebSocketServer>
 
 #include <memory>
@@ -17,7 +18,7 @@ class GracefulTcpServer;
 class LifecycleManager;
 class GracefulWebSocketServerPrivate;
 
-/// A drop-in QWebSocketServer (non-secure mode) whose WebSockets end
+/// A drop-in QWebSocketServer (ws, or wss in SecureMode) whose WebSockets end
 /// politely at shutdown. Each connection is a session. When the drain
 /// begins, listening stops and every open WebSocket is closed with code
 /// 1001 (Going Away) and closeReason(), after the messages already sent on
@@ -49,6 +50,13 @@ public:
     /// server that never drains, with one warning.
     GracefulWebSocketServer(LifecycleManager *lifecycle, const QString &serverName,
                             QObject *parent = nullptr);
+    /// Follows LifecycleManager::instance(). In SecureMode (wss) it listens
+    /// through a GracefulSslServer: give it a certificate with
+    /// setSslConfiguration() or, to have it read again at each reload, its
+    /// GracefulSslServer::setCertificateFiles() (qobject_cast tcpServer());
+    /// each WebSocket is closed with 1001 inside TLS, then TLS close_notify.
+    GracefulWebSocketServer(const QString &serverName, SslMode secureMode,
+                            QObject *parent = nullptr);
     /// WebSockets the application never took are closed (1001) and deleted.
     ~GracefulWebSocketServer() override;
 
@@ -59,6 +67,11 @@ public:
     quint16 serverPort() const;
     QHostAddress serverAddress() const;
     void close();
+    ///@}
+    /// As QWebSocketServer's, through tcpServer() in SecureMode.
+    ///@{
+    void setSslConfiguration(const QSslConfiguration &sslConfiguration);
+    QSslConfiguration sslConfiguration() const;
     ///@}
     /// Socket activation: see GracefulTcpServer::listenInherited().
     bool listenInherited(const QString &name = QString());

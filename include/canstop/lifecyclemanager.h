@@ -370,6 +370,12 @@ public:
     bool holdReadiness(const QString &what);
     /// Ends a holdReadiness() of the same name.
     bool releaseReadiness(const QString &what);
+    /// A part of the reload in progress failed and kept its old
+    /// configuration (in a slot of reloadRequested(), or before releasing
+    /// the readiness held for it): `error` is logged as one warning, and the
+    /// status sent to the service manager says it (with READY=1 when the
+    /// reload ends) until the next reload. In the manager's thread.
+    void reportReloadFailure(const QString &error);
     /// The shutdown's deadline: QDeadlineTimer::Forever until one begins.
     /// What code that must finish in time (a server's drain) works against.
     QDeadlineTimer shutdownDeadline() const;

@@ -185,9 +185,13 @@ QString LifecycleManagerPrivate::statusLine() const
     case State::Running:
         if (QString why = readiness.notReadyReason(); !why.isEmpty())
             return why;
-        return QStringLiteral("running: %1 service(s), %2 session(s)")
+        return QStringLiteral("running: %1 service(s), %2 session(s)%3")
             .arg(runningServices.value())
-            .arg(gate->count());
+            .arg(gate->count())
+            .arg(readiness.reloadFailures().isEmpty()
+                     ? QString()
+                     : QStringLiteral("; the last reload failed: %1")
+                           .arg(readiness.reloadFailures().join(QStringLiteral("; "))));
     case State::Stopping:
         return QStringLiteral("stopping (%1), %2 s left; waiting for %3")
             .arg(reason.value())
@@ -591,6 +595,14 @@ bool LifecycleManager::releaseReadiness(const QString &what)
     Q_D(LifecycleManager);
     Q_ASSERT(d->isInManagerThread());
     return d->readiness.release(what);
+}
+
+void LifecycleManager::reportReloadFailure(const QString &error)
+{
+    Q_D(LifecycleManager);
+    Q_ASSERT(d->isInManagerThread());
+    qCWarning(lcLifecycle, "reload failed: %ls", qUtf16Printable(error));
+    d->readiness.reloadFailed(error);
 }
 
 ShutdownReport LifecycleManager::report() const

@@ -46,8 +46,15 @@ void Readiness::beginReload()
     if (!m_running)
         return;
     m_reloading = true;
+    m_reloadFailures.clear();
     update();
     Q_EMIT reloadStarted();
+}
+
+void Readiness::reloadFailed(const QString &error)
+{
+    m_reloadFailures.append(error);
+    Q_EMIT holdsChanged(); // the status says it
 }
 
 void Readiness::endReload()

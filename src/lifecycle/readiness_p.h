@@ -36,6 +36,10 @@ public:
     // first, so that what must precede those slots can.
     void beginReload();
     void endReload();
+    // A part of the reload failed (its old configuration stays): said in
+    // the status until the next reload begins.
+    void reloadFailed(const QString &error);
+    QStringList reloadFailures() const { return m_reloadFailures; }
     // The shutdown has begun: down for good. Silent, so that the caller
     // announces it with the rest of the shutdown; true if it was up.
     bool stop();
@@ -58,6 +62,7 @@ private:
     QProperty<bool> m_ready{false};
     std::atomic<bool> m_readyNow{false}; // m_ready, for other threads
     QStringList m_holds;                 // may name the same thing twice
+    QStringList m_reloadFailures;        // of the last reload
     bool m_running = false;
     bool m_reloading = false;
     bool m_stopped = false;

@@ -55,9 +55,8 @@ int copyDescriptor(int fd)
 
 ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObject *server,
                                  const DrainOptions &options, std::shared_ptr<ConnectionRoll> roll)
-    : QObject(socket.device()), m_socket(socket),
-      m_http(qobject_cast<HttpSocket *>(socket.device())), m_server(server), m_options(options),
-      m_roll(std::move(roll)), m_token(std::move(token))
+    : QObject(socket.device()), m_socket(socket), m_http(HttpExchange::of(socket.device())),
+      m_server(server), m_options(options), m_roll(std::move(roll)), m_token(std::move(token))
 {
     {
         const std::lock_guard lock(m_roll->mutex);
@@ -79,6 +78,7 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
 
 ConnectionGuard::~ConnectionGuard()
 {
+    lingerNow(); // its close_notify never sent: a FIN without it
     const std::lock_guard lock(m_roll->mutex);
     m_roll->guards.remove(this);
     if (!m_taken)
@@ -97,7 +97,7 @@ void ConnectionGuard::watchSocket()
         });
     }
     if (!m_onWritten) {
-        m_onWritten = connect(m_socket.device(), &QIODevice::bytesWritten, this, [this] {
+        m_onWritten = m_socket.onWritten(this, [this] {
             m_lastActivity.start();
             m_carried = true;
             if (m_readsPaused || m_stage != Stage::Serving) // otherwise nothing waits for it
@@ -107,7 +107,7 @@ void ConnectionGuard::watchSocket()
     if (!m_onDisconnected) {
         m_onDisconnected = m_socket.onDisconnected(this, [this] {
             if (m_stage == Stage::Closed)
-                return; // handed over: the linger holds the session
+                return lingerNow(); // handed over: the linger holds the session
             m_stage = Stage::Closed;
             m_token.reset(); // closed by the application or the peer: the session is over
         });
@@ -142,6 +142,8 @@ void ConnectionGuard::markTaken()
         m_taken = true;
         --m_roll->pending;
     }
+    if (m_socket.isTls()) // taken once its handshake is done: its last activity
+        m_lastActivity.start();
     check();
 }
 
@@ -150,7 +152,7 @@ int ConnectionGuard::unreadBytes() const
     int unread = 0;
     if (::ioctl(m_socket.descriptor(), FIONREAD, &unread) != 0)
         unread = 0;
-    return unread + static_cast<int>(m_socket.device()->bytesAvailable());
+    return unread + static_cast<int>(m_socket.bytesAvailable());
 }
 
 bool ConnectionGuard::isBusy() const
@@ -166,8 +168,7 @@ bool ConnectionGuard::isBusy() const
     case Mode::Auto:
         break;
     }
-    return (m_http && m_http->isBusy()) || m_socket.device()->bytesToWrite() > 0 ||
-           unreadBytes() > 0;
+    return (m_http && m_http->isBusy()) || m_socket.bytesToWrite() > 0 || unreadBytes() > 0;
 }
 
 bool ConnectionGuard::drain(QDeadlineTimer lingerEnd, Fin fin)
@@ -190,7 +191,7 @@ void ConnectionGuard::finishClose()
     if (m_stage != Stage::WriteShut || !m_socket.isConnected())
         return;
     // What the application wrote after the FIN can no longer be sent.
-    const qint64 unsent = m_socket.device()->bytesToWrite();
+    const qint64 unsent = m_socket.bytesToWrite();
     handOver(true, unsent > 0 ? QStringLiteral("%1 byte(s) written after its FIN").arg(unsent)
                               : QString());
 }
@@ -219,7 +220,7 @@ bool ConnectionGuard::headTooSlow()
 {
     if (!m_http || !m_http->inRequestHead())
         return false;
-    const qint64 wait = HttpSocket::SlowHeadInDrain.count() - m_http->requestHeadAgeMs();
+    const qint64 wait = HttpExchange::SlowHeadInDrain.count() - m_http->requestHeadAgeMs();
     if (wait <= 0)
         return true;
     if (!m_checks.afterSlowHead) {
@@ -240,7 +241,7 @@ void ConnectionGuard::closeNow()
 qint64 ConnectionGuard::silentForMs() const
 {
     if (m_carried || m_mode == Mode::Busy || m_stage != Stage::Serving ||
-        m_socket.device()->bytesToWrite() > 0 || unreadBytes() > 0)
+        m_socket.bytesToWrite() > 0 || unreadBytes() > 0)
         return -1;
     return m_lastActivity.elapsed(); // since it was accepted
 }
@@ -254,17 +255,26 @@ void ConnectionGuard::shed()
 
 void ConnectionGuard::cutOff(const char *when)
 {
+    if (m_linger.fd >= 0) { // Qt still holds its close_notify: the peer does not read
+        m_linger.cut = QStringLiteral("its TLS close_notify never sent");
+        qCWarning(lcNetwork, "%ls closed %s: %ls", qUtf16Printable(m_socket.name()), when,
+                  qUtf16Printable(m_linger.cut));
+        m_socket.abort();
+        return lingerNow();
+    }
     if (m_stage == Stage::Closed || !m_socket.isConnected())
         return;
     // What closing now cuts off makes the connection abandoned, not drained.
     QStringList cut;
-    if (!m_taken)
+    if (m_socket.isHandshaking())
+        cut.append(QStringLiteral("TLS handshake in progress"));
+    else if (!m_taken)
         cut.append(QStringLiteral("never taken by the application"));
     else if (m_mode == Mode::Busy)
         cut.append(QStringLiteral("marked busy"));
     else if (m_http && m_http->isBusy())
         cut.append(m_http->busyWith());
-    if (const qint64 unsent = m_socket.device()->bytesToWrite())
+    if (const qint64 unsent = m_socket.bytesToWrite())
         cut.append(QStringLiteral("%1 byte(s) its peer never took").arg(unsent));
     if (const int unread = unreadBytes())
         cut.append(QStringLiteral("%1 byte(s) never read").arg(unread));
@@ -305,7 +315,7 @@ bool ConnectionGuard::eventFilter(QObject *watched, QEvent *event)
         return true;
     }
     watchSocket(); // what Qt reads next may be the peer's EOF: disconnected() is heard
-    if (m_stage != Stage::Closed && m_socket.device()->bytesToWrite() > 0) {
+    if (m_stage != Stage::Closed && m_socket.bytesToWrite() > 0) {
         setReading(false);
         return true;
     }
@@ -328,7 +338,7 @@ void ConnectionGuard::check()
     const QScopedValueRollback<bool> running(m_checks.running, true);
     if (m_stage == Stage::WriteShut)
         return finishClose(); // the write side is shut: nothing more can be flushed
-    if (m_socket.device()->bytesToWrite() > 0) {
+    if (m_socket.bytesToWrite() > 0) {
         m_socket.flush();
         if (!m_socket.isConnected())
             return; // the write failed: Qt has aborted the socket
@@ -336,7 +346,7 @@ void ConnectionGuard::check()
     // Qt closes a socket the moment it reads the peer's EOF, dropping any
     // output it still holds; so it may read only while it holds none. The
     // kernel's share is capped by the send buffer (maxPendingOutput).
-    setReading(m_socket.device()->bytesToWrite() == 0);
+    setReading(m_socket.bytesToWrite() == 0);
 
     switch (m_stage) {
     case Stage::Closing:
@@ -383,7 +393,24 @@ void ConnectionGuard::setReading(bool reading)
 
 void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
 {
-    if (!dropOutput && m_socket.device()->bytesToWrite() > 0)
+    if (m_socket.isTls() && !m_checks.ownTurn) {
+        // Not here, where Qt's TLS backend may be emitting the signal that
+        // led here, and would use its session after the close: in a turn
+        // of its own, decided again (the application may have read or
+        // written meanwhile).
+        QMetaObject::invokeMethod(
+            this,
+            [this, dropOutput, cut] {
+                const QScopedValueRollback<bool> ownTurn(m_checks.ownTurn, true);
+                if (!dropOutput)
+                    check();
+                else if (m_stage != Stage::Closed && m_socket.isConnected())
+                    handOver(true, cut);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    if (!dropOutput && m_socket.bytesToWrite() > 0)
         return; // check() comes back with bytesWritten
     if (m_finFirst && !dropOutput && m_stage == Stage::Draining) {
         // Every client hears of the drain before any connection's close
@@ -414,11 +441,23 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
     const bool awaitPeer = inDrain && m_server && m_options.awaitsPeerClose();
     if (awaitPeer || m_lingerEnd < end)
         end = m_lingerEnd;
-    LingerSet::local()->add(fd, std::move(m_token), end, cut,
-                            awaitPeer ? QStringLiteral("its peer never closed its side")
-                                      : QString());
+    m_linger = {fd, end, cut,
+                awaitPeer ? QStringLiteral("its peer never closed its side") : QString()};
+    // Over TLS, the session ends with close_notify before the FIN: the
+    // linger shuts the write side only once Qt has sent it.
+    if (m_socket.sendCloseNotify() == SocketAccess::CloseNotify::Pending)
+        return; // lingerNow() on disconnected(), at the deadline, or with the socket
+    lingerNow();
     m_socket.abort();
     refillReserve(); // from the descriptor abort() gave back
+}
+
+void ConnectionGuard::lingerNow()
+{
+    if (m_linger.fd < 0)
+        return;
+    LingerSet::local()->add(std::exchange(m_linger.fd, -1), std::move(m_token), m_linger.end,
+                            m_linger.cut, m_linger.ifPeerSilent);
 }
 
 } // namespace canstop

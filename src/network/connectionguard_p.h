@@ -27,7 +27,7 @@ QT_END_NAMESPACE
 namespace canstop {
 
 class ConnectionGuard;
-class HttpSocket;
+class HttpExchange;
 
 // The guards of one server's connections (or one worker thread's). A guard
 // joins it when it is made and leaves it from its destructor, which no
@@ -117,13 +117,15 @@ private:
     void handOver(bool dropOutput, const QString &cut = {});
     int unreadBytes() const;
     bool quietLongEnough();
-    // In a drain, a request head too long in coming (HttpSocket::SlowHeadInDrain).
+    // In a drain, a request head too long in coming (HttpExchange::SlowHeadInDrain).
     bool headTooSlow();
     // Closes it now, naming what that cuts off (which makes it abandoned).
     void cutOff(const char *when);
+    // Hands the descriptor handOver() copied to the linger, if it has not yet.
+    void lingerNow();
 
     SocketAccess m_socket;
-    HttpSocket *const m_http; // null unless the server speaks HTTP/1.1
+    HttpExchange *const m_http; // null unless the server speaks HTTP/1.1
     const QPointer<QObject> m_server;
     const DrainOptions m_options; // as when it was accepted
     const std::shared_ptr<ConnectionRoll> m_roll;
@@ -139,16 +141,26 @@ private:
     bool m_carried = false;     // a byte read or written
     bool m_finFirst = false;    // in drain(..., Fin::First)
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
-    QElapsedTimer m_lastActivity;                         // the last byte read or written
+    // The linger handOver() decided on, until it is started (at once, or
+    // once Qt has sent TLS close_notify).
+    struct
+    {
+        int fd = -1;
+        QDeadlineTimer end;
+        QString cut;
+        QString ifPeerSilent;
+    } m_linger;
+    QElapsedTimer m_lastActivity; // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,
     // a check due when the idle grace is over, one due when a slow request
-    // head has had its time.
+    // head has had its time, a turn of the event loop of its own.
     struct
     {
         bool posted = false;
         bool running = false;
         bool afterGrace = false;
         bool afterSlowHead = false;
+        bool ownTurn = false; // over TLS, handOver() runs only here
     } m_checks;
 };
 

@@ -6,9 +6,9 @@
 
 #include "connectionguard_p.h"
 #include "gracefultcpserver_p.h"
-#include "httpsocket_p.h"
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
+#include "serversocket_p.h"
 
 #include <QChildEvent>
 #include <QEvent>
@@ -50,7 +50,9 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
            [this, server] { return connections.pendingCount() >= server->maxPendingConnections(); },
            [this, server](int fd) {
                server->incomingConnection(fd);
-               if (workers.empty()) // no application code runs for a worker's connection
+               // No application code runs for a worker's connection, and a
+               // TLS connection is new once encrypted.
+               if (workers.empty() && !tls)
                    Q_EMIT server->newConnection();
            },
            [this] { return kernelQueueLength(); },
@@ -320,12 +322,10 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
         if (!token && d->manager.get())
             token = d->manager.get()->holdSession(name);
         WorkerThread &worker = *d->workers[d->nextWorker++ % d->workers.size()];
-        worker.adopt(int(socketDescriptor), d->options, std::move(token));
+        worker.adopt(int(socketDescriptor), d->options, std::move(token), d->tls);
         return;
     }
-    QTcpSocket *socket = d->options.protocol() == Protocol::Http1
-                             ? static_cast<QTcpSocket *>(new HttpSocket(this))
-                             : new ServerSocket(this);
+    QTcpSocket *socket = newServerSocket(d->options.protocol(), d->tls != nullptr, this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                   qUtf16Printable(socket->errorString()));
@@ -339,6 +339,13 @@ void GracefulTcpServer::incomingConnection(qintptr socketDescriptor)
     if (!token && d->manager.get())
         token = d->manager.get()->holdSession(name);
     d->connections.add(SocketAccess(socket), std::move(token), d->options);
+    if (d->tls) {
+        d->tls->start(static_cast<QSslSocket *>(socket), [this, socket] {
+            addPendingConnection(socket);
+            Q_EMIT newConnection();
+        });
+        return;
+    }
     addPendingConnection(socket);
 }
 

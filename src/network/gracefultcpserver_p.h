@@ -9,6 +9,7 @@
 #include "acceptor_p.h"
 #include "connectionset_p.h"
 #include "managerlink_p.h"
+#include "tlshandshakes_p.h"
 #include "workerthread_p.h"
 
 #include <memory>
@@ -41,6 +42,8 @@ public:
     bool inherited = false; // from listenInherited(): its queue is not ours to take
     bool stored = false;    // in systemd's fd store: neither
     QString listenerName;   // as passed or stored; for an upgrade's LISTEN_FDNAMES
+    // A GracefulSslServer's: its connections are TLS, pending once encrypted.
+    std::shared_ptr<TlsHandshakes> tls;
     ConnectionSet connections;
     std::vector<std::unique_ptr<WorkerThread>> workers; // from serveInThreads()
     size_t nextWorker = 0;

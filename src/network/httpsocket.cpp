@@ -10,14 +10,26 @@
 
 namespace canstop {
 
-HttpSocket::HttpSocket(QObject *parent) : ServerSocket(parent)
+HttpExchange::HttpExchange(QTcpSocket *socket)
+    : QObject(socket), m_socket(socket), m_tls(qobject_cast<QSslSocket *>(socket))
 {
     // Connected before anyone else: it sees what Qt read before the
     // application has taken any of it.
-    m_framing = connect(this, &QIODevice::readyRead, this, &HttpSocket::frameInput);
+    m_framing = connect(socket, &QIODevice::readyRead, this, &HttpExchange::frameInput);
+    // Over TLS, Qt also decrypts outside a read from the kernel, in a
+    // queued call to the socket: when the application has read enough for
+    // more to fit in the buffer.
+    if (m_tls)
+        socket->installEventFilter(this);
 }
 
-void HttpSocket::watchReads(QSocketNotifier *readNotifier)
+HttpExchange *HttpExchange::of(QIODevice *socket)
+{
+    return socket ? socket->findChild<HttpExchange *>(QString(), Qt::FindDirectChildrenOnly)
+                  : nullptr;
+}
+
+void HttpExchange::watchReads(QSocketNotifier *readNotifier)
 {
     if (readNotifier)
         readNotifier->installEventFilter(this);
@@ -25,26 +37,27 @@ void HttpSocket::watchReads(QSocketNotifier *readNotifier)
         stopFraming("its reads cannot be watched");
 }
 
-bool HttpSocket::eventFilter(QObject *watched, QEvent *event)
+bool HttpExchange::eventFilter(QObject *watched, QEvent *event)
 {
-    if (event->type() == QEvent::SockAct) {
+    if (event->type() == QEvent::SockAct ||
+        (watched == m_socket && event->type() == QEvent::MetaCall)) {
         // Made again, it would come after the application's own handlers,
         // which take what Qt read before it is framed.
         if (m_framed && !m_framing)
             stopFraming("the application cut its readyRead connections");
-        m_availableBeforeRead = bytesAvailable();
+        m_availableBeforeRead = m_socket->bytesAvailable();
     }
-    return ServerSocket::eventFilter(watched, event);
+    return QObject::eventFilter(watched, event);
 }
 
-bool HttpSocket::isBusy() const
+bool HttpExchange::isBusy() const
 {
     if (!m_framed)
         return m_carriedRequests;
     return m_requests.inMessage() || !m_unanswered.isEmpty() || m_responses.inMessage();
 }
 
-QString HttpSocket::busyWith() const
+QString HttpExchange::busyWith() const
 {
     if (!isBusy())
         return {};
@@ -57,15 +70,19 @@ QString HttpSocket::busyWith() const
     return QStringLiteral("%1 request(s) unanswered").arg(m_unanswered.size());
 }
 
-void HttpSocket::frameInput()
+void HttpExchange::frameInput()
 {
     if (!m_framed || m_availableBeforeRead < 0)
         return; // nothing new: readyRead emitted again by the application
-    const qint64 available = bytesAvailable();
+    if (m_tls && !m_tls->isEncrypted()) {
+        m_availableBeforeRead = -1; // the ClientHello, before the handshake takes it
+        return;
+    }
+    const qint64 available = m_socket->bytesAvailable();
     const qint64 fresh = available - std::exchange(m_availableBeforeRead, -1);
     if (fresh <= 0)
         return;
-    const QByteArray unread = peek(available);
+    const QByteArray unread = m_socket->peek(available);
     if (unread.size() != available)
         return stopFraming("its input cannot be read ahead");
     const char *data = unread.constData() + (available - fresh);
@@ -85,10 +102,10 @@ void HttpSocket::frameInput()
     }
 }
 
-qint64 HttpSocket::writeData(const char *data, qint64 size)
+QByteArray HttpExchange::frameOutput(const char *data, qint64 size)
 {
     if (!m_framed)
-        return ServerSocket::writeData(data, size);
+        return {};
     QByteArray rewritten; // only when a header is added
     qint64 at = 0;
     while (at < size && m_framed) {
@@ -126,19 +143,46 @@ qint64 HttpSocket::writeData(const char *data, qint64 size)
             break;
         }
     }
-    if (rewritten.isNull())
-        return ServerSocket::writeData(data, size);
-    rewritten.append(data + at, size - at);
-    const qint64 written = ServerSocket::writeData(rewritten.constData(), rewritten.size());
-    return written < 0 ? written : size;
+    if (!rewritten.isNull())
+        rewritten.append(data + at, size - at);
+    return rewritten;
 }
 
-void HttpSocket::stopFraming(const char *why)
+void HttpExchange::stopFraming(const char *why)
 {
     m_framed = false;
     qCDebug(lcNetwork, "connection from %ls:%u: %s; no longer framed%s",
-            qUtf16Printable(peerAddress().toString()), peerPort(), why,
+            qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(), why,
             m_carriedRequests ? ", so busy until its peer closes it or the deadline" : "");
+}
+
+namespace {
+
+// Writes what `exchange` makes of `data` with `write`, the socket's own writeData().
+template <typename Write>
+qint64 writeFramed(HttpExchange *exchange, const char *data, qint64 size, Write write)
+{
+    const QByteArray rewritten = exchange->frameOutput(data, size);
+    if (rewritten.isNull())
+        return write(data, size);
+    const qint64 written = write(rewritten.constData(), rewritten.size());
+    return written < 0 ? written : size;
+}
+
+} // namespace
+
+qint64 HttpSocket::writeData(const char *data, qint64 size)
+{
+    return writeFramed(m_exchange, data, size, [this](const char *bytes, qint64 length) {
+        return ServerSocket::writeData(bytes, length);
+    });
+}
+
+qint64 HttpSslSocket::writeData(const char *data, qint64 size)
+{
+    return writeFramed(m_exchange, data, size, [this](const char *bytes, qint64 length) {
+        return SslServerSocket::writeData(bytes, length);
+    });
 }
 
 } // namespace canstop

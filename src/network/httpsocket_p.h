@@ -17,14 +17,15 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
-// An accepted connection that speaks HTTP/1.1: it frames the requests Qt
-// reads and the responses the application writes, so that a drain knows
-// when a request is in progress, and it adds "Connection: close" to every
-// response once the drain has begun. A connection it can no longer frame
-// (a protocol upgrade, a stream it cannot read) after it has carried a
-// request is busy until its peer closes it or the deadline: it might be in
-// the middle of a request, and is never called drained on a guess.
-class HttpSocket : public ServerSocket
+// The HTTP/1.1 side of an accepted connection (HttpSocket, HttpSslSocket),
+// as the socket's child: it frames the requests Qt reads and the responses
+// the application writes, so that a drain knows when a request is in
+// progress, and it adds "Connection: close" to every response once the
+// drain has begun. A connection it can no longer frame (a protocol upgrade,
+// a stream it cannot read) after it has carried a request is busy until its
+// peer closes it or the deadline: it might be in the middle of a request,
+// and is never called drained on a guess.
+class HttpExchange : public QObject
 {
     Q_OBJECT
 
@@ -36,7 +37,11 @@ public:
     // bounds the same, from the same moment.
     static constexpr std::chrono::milliseconds SlowHeadInDrain{2000};
 
-    explicit HttpSocket(QObject *parent);
+    // Made by the socket's constructor: it sees what Qt read before the
+    // application has taken any of it.
+    explicit HttpExchange(QTcpSocket *socket);
+    // The exchange of `socket`, if it speaks HTTP/1.1.
+    static HttpExchange *of(QIODevice *socket);
 
     // Frames what Qt reads from now on; `readNotifier` is the socket's own.
     void watchReads(QSocketNotifier *readNotifier);
@@ -56,27 +61,65 @@ public:
     // sends nothing more on this connection.
     bool hasSaidClose() const { return m_saidClose; }
 
+    // What the socket's writeData() writes: `data` as it is, or, when a
+    // header is added, as returned (then not null).
+    QByteArray frameOutput(const char *data, qint64 size);
+
 protected:
-    qint64 writeData(const char *data, qint64 size) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void frameInput();
     void stopFraming(const char *why);
 
+    QTcpSocket *const m_socket;
+    QSslSocket *const m_tls;           // null in plain TCP
     QMetaObject::Connection m_framing; // readyRead to frameInput()
     HttpFramer m_requests{HttpFramer::Side::Requests};
     HttpFramer m_responses{HttpFramer::Side::Responses};
     QElapsedTimer m_headClock; // since the first byte of the latest request
     QList<bool> m_unanswered;  // requests received whole, oldest first: whether each is HEAD
-    // bytesAvailable() just before Qt reads from the kernel: what it reads
-    // is what is available beyond it when readyRead comes.
+    // bytesAvailable() just before Qt reads from the kernel (or, over TLS,
+    // decrypts): what it reads is what is available beyond it when readyRead comes.
     qint64 m_availableBeforeRead = -1;
     bool m_framed = true;
     bool m_carriedRequests = false; // a request has begun on it
     bool m_closing = false;
     bool m_markedClose = false; // the response in progress carries Connection: close
     bool m_saidClose = false;
+};
+
+// A connection that speaks HTTP/1.1 (HttpExchange), in plain TCP.
+class HttpSocket : public ServerSocket
+{
+    Q_OBJECT
+
+public:
+    explicit HttpSocket(QObject *parent) : ServerSocket(parent), m_exchange(new HttpExchange(this))
+    {}
+
+protected:
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    HttpExchange *const m_exchange;
+};
+
+// The same over TLS.
+class HttpSslSocket : public SslServerSocket
+{
+    Q_OBJECT
+
+public:
+    explicit HttpSslSocket(QObject *parent)
+        : SslServerSocket(parent), m_exchange(new HttpExchange(this))
+    {}
+
+protected:
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    HttpExchange *const m_exchange;
 };
 
 } // namespace canstop

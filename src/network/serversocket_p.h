@@ -3,6 +3,9 @@
 
 #pragma once
 
+#include <canstop/drainoptions.h>
+
+#include <QSslSocket>
 #include <QTcpSocket>
 
 namespace canstop {
@@ -21,5 +24,23 @@ public:
 
     void disconnectFromHost() override;
 };
+
+// The same over TLS (a GracefulSslServer's): the graceful close sends TLS
+// close_notify before the FIN. close() too, which QSslSocket would end by
+// closing its TCP connection itself (QWebSocket calls it).
+class SslServerSocket : public QSslSocket
+{
+    Q_OBJECT
+
+public:
+    explicit SslServerSocket(QObject *parent) : QSslSocket(parent) {}
+
+    void disconnectFromHost() override;
+    void close() override;
+};
+
+// A new socket for an accepted connection: what the server speaks (HTTP/1.1
+// framed or not), over TLS or not.
+QTcpSocket *newServerSocket(DrainOptions::Protocol protocol, bool tls, QObject *parent);
 
 } // namespace canstop

@@ -26,6 +26,26 @@ void SocketAccess::flush()
         m_local->flush();
 }
 
+qint64 SocketAccess::bytesToWrite() const
+{
+    return m_device->bytesToWrite() + (m_tls ? m_tls->encryptedBytesToWrite() : 0);
+}
+
+qint64 SocketAccess::bytesAvailable() const
+{
+    return m_device->bytesAvailable() + (m_tls ? m_tls->encryptedBytesAvailable() : 0);
+}
+
+SocketAccess::CloseNotify SocketAccess::sendCloseNotify()
+{
+    if (!m_tls || !m_tls->isEncrypted() || bytesToWrite() > 0 || !isConnected())
+        return CloseNotify::None;
+    m_tls->QSslSocket::disconnectFromHost(); // close_notify, then Qt's close once it is sent
+    m_tls->flush();
+    return m_tls->state() == QAbstractSocket::UnconnectedState ? CloseNotify::Sent
+                                                               : CloseNotify::Pending;
+}
+
 void SocketAccess::setReadBufferSize(qint64 size)
 {
     if (m_tcp)
@@ -44,7 +64,9 @@ void SocketAccess::abort()
 
 void SocketAccess::closeByQt()
 {
-    if (m_tcp)
+    if (m_tls)
+        m_tls->QSslSocket::disconnectFromHost();
+    else if (m_tcp)
         m_tcp->QTcpSocket::disconnectFromHost();
     else
         m_local->QLocalSocket::close();

@@ -4,11 +4,11 @@
 #include "workerthread_p.h"
 
 #include "connectionset_p.h"
-#include "httpsocket_p.h"
 #include "logging_p.h"
 #include "queuedcall_p.h"
 #include "serversocket_p.h"
 #include "socketaccess_p.h"
+#include "tlshandshakes_p.h"
 
 #include <canstop/eventdispatcher.h>
 
@@ -73,17 +73,16 @@ void WorkerThread::run()
     m_connections = nullptr;
 }
 
-void WorkerThread::adopt(int fd, const DrainOptions &options, SessionToken token)
+void WorkerThread::adopt(int fd, const DrainOptions &options, SessionToken token,
+                         std::shared_ptr<const TlsHandshakes> tls)
 {
     auto handover = std::make_shared<Handover>(fd, std::move(token));
     const std::lock_guard lock(m_mutex);
     if (!m_context)
         return; // the thread has ended: the handover closes it
-    postCall(m_context, [this, options, handover] {
+    postCall(m_context, [this, options, handover, tls = std::move(tls)] {
         const int descriptor = std::exchange(handover->fd, -1);
-        QTcpSocket *socket = options.protocol() == DrainOptions::Protocol::Http1
-                                 ? static_cast<QTcpSocket *>(new HttpSocket(m_context))
-                                 : new ServerSocket(m_context);
+        QTcpSocket *socket = newServerSocket(options.protocol(), tls != nullptr, m_context);
         if (!socket->setSocketDescriptor(descriptor)) {
             qCWarning(lcNetwork, "cannot take an incoming connection: %ls",
                       qUtf16Printable(socket->errorString()));
@@ -95,8 +94,14 @@ void WorkerThread::adopt(int fd, const DrainOptions &options, SessionToken token
         SessionToken own = handover->token.hold(SocketAccess(socket).name());
         handover->token.reset();
         m_connections->add(SocketAccess(socket), std::move(own), options);
-        m_connections->taken(socket);
-        m_serve(socket);
+        const auto serve = [this, socket] {
+            m_connections->taken(socket);
+            m_serve(socket);
+        };
+        if (tls)
+            tls->start(static_cast<QSslSocket *>(socket), serve);
+        else
+            serve();
     });
 }
 

@@ -20,6 +20,8 @@ QT_END_NAMESPACE
 
 namespace canstop {
 
+class TlsHandshakes;
+
 class ConnectionSet;
 
 // One of a server's worker threads: its own event loop, and its share of
@@ -36,8 +38,10 @@ public:
     // Starts the thread; returns once it takes connections.
     void startServing();
     // In the server's thread: `fd` becomes a connection in this thread,
-    // drained with `options`, handed to `serve` there; `token` counts it meanwhile.
-    void adopt(int fd, const DrainOptions &options, SessionToken token);
+    // drained with `options`, handed to `serve` there (with `tls`, once
+    // encrypted); `token` counts it meanwhile.
+    void adopt(int fd, const DrainOptions &options, SessionToken token,
+               std::shared_ptr<const TlsHandshakes> tls = {});
     void startDraining(QDeadlineTimer deadline);
     // ConnectionSet::shedSilent() in this thread, soon.
     void shedSilent(int most, std::chrono::milliseconds minimum);

@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The canstop authors
 // SPDX-License-Identifier: MIT
 
+#include <canstop/gracefulsslserver.h>
 #include <canstop/gracefultcpserver.h>
 #include <canstop/gracefulwebsocketserver.h>
 
@@ -151,6 +152,14 @@ GracefulWebSocketServer::GracefulWebSocketServer(LifecycleManager *lifecycle,
           this, new GracefulTcpServer(lifecycle, this)))
 {}
 
+GracefulWebSocketServer::GracefulWebSocketServer(const QString &serverName, SslMode secureMode,
+                                                 QObject *parent)
+    : QWebSocketServer(serverName, secureMode, parent),
+      d_ptr(std::make_unique<GracefulWebSocketServerPrivate>(
+          this, secureMode == SecureMode ? new GracefulSslServer(static_cast<QObject *>(this))
+                                         : new GracefulTcpServer(static_cast<QObject *>(this))))
+{}
+
 GracefulWebSocketServer::~GracefulWebSocketServer()
 {
     Q_D(GracefulWebSocketServer);
@@ -195,6 +204,24 @@ void GracefulWebSocketServer::close()
     Q_D(GracefulWebSocketServer);
     d->tcp->close();
     QWebSocketServer::close();
+}
+
+void GracefulWebSocketServer::setSslConfiguration(const QSslConfiguration &sslConfiguration)
+{
+    Q_D(GracefulWebSocketServer);
+    QWebSocketServer::setSslConfiguration(sslConfiguration);
+    if (auto *tls = qobject_cast<GracefulSslServer *>(d->tcp))
+        tls->setSslConfiguration(sslConfiguration);
+    else
+        qCWarning(lcWebSockets, "setSslConfiguration(): not in SecureMode; ignored");
+}
+
+QSslConfiguration GracefulWebSocketServer::sslConfiguration() const
+{
+    Q_D(const GracefulWebSocketServer);
+    if (auto *tls = qobject_cast<GracefulSslServer *>(d->tcp))
+        return tls->sslConfiguration();
+    return QWebSocketServer::sslConfiguration();
 }
 
 GracefulTcpServer *GracefulWebSocketServer::tcpServer() const

@@ -28,8 +28,9 @@ std::unique_ptr<CommandLine> optionsOf(uint8_t which)
     case 1:
         addLocalEchoOptions(*options);
         break;
-    default:
+    default: // canstop-http's and canstop-websocket's
         examples::addListenOptions(*options, 8080);
+        examples::addTlsOptions(*options);
         break;
     }
     return options;

@@ -3,30 +3,33 @@
 
 """WebSocket clients of Python's websockets library across a server's SIGTERM.
 
-echo_clients.py PORT PID CLIENTS
+echo_clients.py PORT PID CLIENTS [CAFILE]
 
 Each client sends text messages one after another, each once the echo of
 the last has come back. Once every client has had an echo, the script sends
 SIGTERM to PID and waits (at most 30 s) until every connection has closed.
 It prints one JSON object: the close codes seen, echoes received, and
-anything unexpected.
+anything unexpected. With CAFILE, the clients speak wss, trusting it.
 """
 
 import asyncio
 import json
 import os
 import signal
+import ssl
 import sys
 
 import websockets
 
 port, pid, count = (int(a) for a in sys.argv[1:4])
+context = ssl.create_default_context(cafile=sys.argv[4]) if len(sys.argv) > 4 else None
 seen = {"codes": {}, "echoes": 0, "other": []}
 
 
 async def client(number, started):
-    uri = f"ws://127.0.0.1:{port}/"
-    async with websockets.connect(uri, ping_interval=None, close_timeout=30) as ws:
+    uri = f"{'wss' if context else 'ws'}://127.0.0.1:{port}/"
+    async with websockets.connect(uri, ping_interval=None, close_timeout=30,
+                                  ssl=context) as ws:
         sent = 0
         try:
             while True:
