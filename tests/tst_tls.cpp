@@ -207,7 +207,7 @@ private Q_SLOTS:
         const qsizetype slow = log.indexOf("> GET /slow");
         QVERIFY(!log.left(slow).contains("< Connection: close"));
         QVERIFY2(log.mid(slow).contains("< Connection: close"), log.constData());
-        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY2(server.waitForExit(20000) == 0, server.stdErr().constData());
         QVERIFY2(server.stdErr().contains("1 session(s) drained"), server.stdErr().constData());
     }
 
@@ -229,7 +229,7 @@ private Q_SLOTS:
                               QString::number(port), QString::number(server.processId()),
                               m_certificate.cert, QString::number(busy), QString::number(idle)});
         QCOMPARE(clients.waitForExit(60000), 0);
-        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY2(server.waitForExit(20000) == 0, server.stdErr().constData());
         const QByteArray report = clients.stdOut() + clients.stdErr();
         const QJsonObject seen = QJsonDocument::fromJson(clients.stdOut()).object();
         QVERIFY2(!seen.isEmpty(), report.constData());
@@ -283,7 +283,7 @@ private Q_SLOTS:
         QVERIFY2(response.contains("\r\nConnection: close\r\n"), response.constData());
         QVERIFY2(response.endsWith("\r\n\r\nfast\n"), response.constData());
         QVERIFY2(!client.stdErr().contains("unexpected eof"), client.stdErr().constData());
-        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY2(server.waitForExit(20000) == 0, server.stdErr().constData());
         QVERIFY2(server.stdErr().contains("1 session(s) drained"), server.stdErr().constData());
     }
 
@@ -300,7 +300,7 @@ private Q_SLOTS:
                               QString::number(port), QString::number(server.processId()),
                               QString::number(count), m_certificate.cert});
         QCOMPARE(clients.waitForExit(90000), 0);
-        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY2(server.waitForExit(20000) == 0, server.stdErr().constData());
         const QByteArray report = clients.stdOut() + clients.stdErr();
         const QJsonObject seen = QJsonDocument::fromJson(clients.stdOut()).object();
         QVERIFY2(!seen.isEmpty(), report.constData());
@@ -367,7 +367,7 @@ private Q_SLOTS:
         QCOMPARE(server.stdErr().count("TLS certificate not reloaded"), 1);
 
         server.signal(SIGTERM);
-        QCOMPARE(server.waitForExit(20000), 0);
+        QVERIFY2(server.waitForExit(20000) == 0, server.stdErr().constData());
     }
 
     // The examples refuse one file without the other, and files they

@@ -445,7 +445,7 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
                 awaitPeer ? QStringLiteral("its peer never closed its side") : QString()};
     // Over TLS, the session ends with close_notify before the FIN: the
     // linger shuts the write side only once Qt has sent it.
-    if (m_socket.sendCloseNotify() == SocketAccess::CloseNotify::Pending)
+    if (m_socket.sendCloseNotify(&m_linger.trailing) == SocketAccess::CloseNotify::Pending)
         return; // lingerNow() on disconnected(), at the deadline, or with the socket
     lingerNow();
     m_socket.abort();
@@ -457,7 +457,7 @@ void ConnectionGuard::lingerNow()
     if (m_linger.fd < 0)
         return;
     LingerSet::local()->add(std::exchange(m_linger.fd, -1), std::move(m_token), m_linger.end,
-                            m_linger.cut, m_linger.ifPeerSilent);
+                            m_linger.cut, m_linger.ifPeerSilent, m_linger.trailing);
 }
 
 } // namespace canstop

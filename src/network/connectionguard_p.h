@@ -149,6 +149,7 @@ private:
         QDeadlineTimer end;
         QString cut;
         QString ifPeerSilent;
+        int trailing = 0; // its TLS close_notify, which the peer need not acknowledge
     } m_linger;
     QElapsedTimer m_lastActivity; // the last byte read or written
     // Re-entrancy, apart from the stage: a check posted, a check running,

@@ -134,7 +134,7 @@ LingerSet::~LingerSet()
 }
 
 void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut,
-                    const QString &ifPeerSilent)
+                    const QString &ifPeerSilent, int trailing)
 {
     const quint64 id = ++m_lastId;
     ::shutdown(fd, SHUT_WR);
@@ -143,6 +143,7 @@ void LingerSet::add(int fd, SessionToken token, QDeadlineTimer end, const QStrin
     entry.token = std::move(token);
     entry.cut = cut;
     entry.ifPeerSilent = ifPeerSilent;
+    entry.trailing = trailing;
 #if defined(Q_OS_LINUX)
     if (!watching() || !watch(EPOLL_CTL_ADD, fd, id))
         end = QDeadlineTimer(0);
@@ -226,7 +227,9 @@ void LingerSet::finish(quint64 id, bool peerClosed)
     if (entry.cut.isEmpty() && !peerClosed)
         entry.cut = entry.ifPeerSilent;
     if (entry.cut.isEmpty()) {
-        if (const int queued = unacknowledged(entry.fd))
+        // The FIN after the trailing bytes takes one place in the count.
+        const int trailing = entry.trailing > 0 ? entry.trailing + 1 : 0;
+        if (const int queued = unacknowledged(entry.fd); queued > trailing)
             entry.cut = QStringLiteral("%1 byte(s) its peer had not acknowledged").arg(queued);
     }
 #if !defined(Q_OS_LINUX)

@@ -46,9 +46,11 @@ public:
 
     // Takes ownership of `fd` and of the session `token`. With
     // `ifPeerSilent`, a linger that ends before the peer has closed
-    // abandons the session for that reason.
+    // abandons the session for that reason. The last `trailing` bytes sent
+    // (a TLS close_notify) and the FIN need no acknowledgement: a peer that
+    // closed without reading them has had everything before them.
     void add(int fd, SessionToken token, QDeadlineTimer end, const QString &cut,
-             const QString &ifPeerSilent = {});
+             const QString &ifPeerSilent = {}, int trailing = 0);
     qsizetype size() const { return qsizetype(m_entries.size()); }
 
 private:
@@ -58,6 +60,7 @@ private:
         SessionToken token;
         QString cut;
         QString ifPeerSilent;
+        int trailing = 0;
 #if !defined(Q_OS_LINUX)
         std::unique_ptr<QSocketNotifier> notifier;
 #endif

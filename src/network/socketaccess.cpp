@@ -36,11 +36,13 @@ qint64 SocketAccess::bytesAvailable() const
     return m_device->bytesAvailable() + (m_tls ? m_tls->encryptedBytesAvailable() : 0);
 }
 
-SocketAccess::CloseNotify SocketAccess::sendCloseNotify()
+SocketAccess::CloseNotify SocketAccess::sendCloseNotify(int *alertBytes)
 {
+    *alertBytes = 0;
     if (!m_tls || !m_tls->isEncrypted() || bytesToWrite() > 0 || !isConnected())
         return CloseNotify::None;
     m_tls->QSslSocket::disconnectFromHost(); // close_notify, then Qt's close once it is sent
+    *alertBytes = int(m_tls->encryptedBytesToWrite()); // nothing else was left to send
     m_tls->flush();
     return m_tls->state() == QAbstractSocket::UnconnectedState ? CloseNotify::Sent
                                                                : CloseNotify::Pending;

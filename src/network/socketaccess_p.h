@@ -36,9 +36,10 @@ public:
     // disconnected()). None, and nothing done, when the connection is not
     // TLS, not established, or Qt holds output: the alert would follow a
     // cut message. Not from a slot of the socket's own signals: Qt's TLS
-    // backend uses its session after emitting them.
+    // backend uses its session after emitting them. `*alertBytes`: the
+    // alert's size on the wire.
     enum class CloseNotify { None, Sent, Pending };
-    CloseNotify sendCloseNotify();
+    CloseNotify sendCloseNotify(int *alertBytes);
     void setReadBufferSize(qint64 size);
     // Qt's own abrupt close, and its own orderly one (not a subclass's).
     void abort();

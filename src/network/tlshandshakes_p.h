@@ -3,6 +3,8 @@
 
 #pragma once
 
+#include <canstop/gracefulsslserver.h>
+
 #include <QSslConfiguration>
 
 #include <chrono>
@@ -25,9 +27,6 @@ namespace canstop {
 class TlsHandshakes
 {
 public:
-    // As QSslServer's.
-    static constexpr std::chrono::milliseconds DefaultTimeout{5000};
-
     QSslConfiguration configuration() const;
     void setConfiguration(const QSslConfiguration &configuration);
     std::chrono::milliseconds timeout() const;
@@ -47,7 +46,7 @@ private:
 
     mutable std::mutex m_mutex;
     QSslConfiguration m_configuration = withoutClientCertificates();
-    std::chrono::milliseconds m_timeout = DefaultTimeout;
+    std::chrono::milliseconds m_timeout{GracefulSslServer::DefaultHandshakeTimeout};
     std::function<void(QSslSocket *)> m_watch;
 };
 
