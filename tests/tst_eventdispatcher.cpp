@@ -14,6 +14,7 @@
 #include <QEventLoop>
 #include <QPointer>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSocketNotifier>
 #include <QTcpServer>
@@ -23,6 +24,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -62,6 +65,24 @@ struct SocketPair
         }
     }
 };
+
+// A blocking TCP socket connected to 127.0.0.1:`port` (its receive buffer
+// `receiveBuffer` bytes unless 0), or -1.
+int connectedTo(quint16 port, int receiveBuffer = 0)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (receiveBuffer > 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
 
 EventDispatcher *mainDispatcher()
 {
@@ -227,6 +248,114 @@ private Q_SLOTS:
         QSignalSpy writes(&write, &QSocketNotifier::activated);
         QTRY_COMPARE_GE(writes.count(), 1);
         QCOMPARE(reads.count(), drained); // its neighbour on the descriptor is left alone
+    }
+
+    void aQtSocketsReplyLeavesInTheTurnItIsWritten()
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        const int client = connectedTo(server.serverPort());
+        QVERIFY(client >= 0);
+        QVERIFY(server.waitForNewConnection(LateBoundMs));
+        std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+        bool answered = false;
+        connect(peer.get(), &QTcpSocket::readyRead, this, [&] {
+            peer->write(peer->readAll());
+            answered = true;
+        });
+        QCOMPARE_EQ(::send(client, "ping", 4, 0), 4);
+        QElapsedTimer waited;
+        waited.start();
+        while (!answered && waited.elapsed() < LateBoundMs)
+            mainDispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+        QVERIFY(answered);
+        // No further turn: the turn that read the request sent the reply.
+        char reply[8] = {};
+        QCOMPARE_EQ(::recv(client, reply, sizeof reply, MSG_DONTWAIT), 4);
+        QCOMPARE(QByteArray(reply, 4), QByteArray("ping"));
+        ::close(client);
+    }
+
+    void qtSocketsOutputBeyondWhatTheKernelTakesArrivesWhole()
+    {
+        // More than the kernel's buffers hold: the first try leaves output,
+        // which then waits for epoll to report room, again and again.
+        constexpr qint64 Size = 16 * 1024 * 1024;
+        std::atomic<qint64> received{0};
+        std::thread reader;
+        // Joined after the server is gone, even when a check fails: its
+        // connection is reset then, if nothing else ended it.
+        const auto joined = qScopeGuard([&reader] {
+            if (reader.joinable())
+                reader.join();
+        });
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        const quint16 port = server.serverPort();
+        reader = std::thread([port, &received] {
+            const int fd = connectedTo(port, 4096);
+            char buffer[65536];
+            ssize_t n;
+            while (fd >= 0 && (n = ::read(fd, buffer, sizeof buffer)) > 0)
+                received.fetch_add(n, std::memory_order_relaxed);
+            ::close(fd);
+        });
+        QVERIFY(server.waitForNewConnection(LateBoundMs));
+        std::unique_ptr<QTcpSocket> sender(server.nextPendingConnection());
+        qint64 written = 0;
+        connect(sender.get(), &QTcpSocket::bytesWritten, this,
+                [&written](qint64 bytes) { written += bytes; });
+        sender->write(QByteArray(Size, 'x'));
+        QTRY_COMPARE_WITH_TIMEOUT(written, Size, LateBoundMs * 5);
+        sender->disconnectFromHost(); // all written: the FIN ends the reader
+        reader.join();
+        QCOMPARE(received.load(), Size);
+    }
+
+    void connectingQtSocketsLearnTheOutcome()
+    {
+        // A connecting socket's write notifier says when the connection is
+        // made or refused; a try before that leaves it connecting.
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket accepted;
+        accepted.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        accepted.write("early");
+        QSignalSpy connected(&accepted, &QTcpSocket::connected);
+        QVERIFY(connected.wait(LateBoundMs));
+        QTRY_VERIFY(server.hasPendingConnections());
+        std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+        QByteArray arrived;
+        QTRY_COMPARE((arrived += peer->readAll()), QByteArray("early"));
+
+        const quint16 closedPort = server.serverPort();
+        server.close();
+        QTcpSocket refused;
+        QSignalSpy errors(&refused, &QTcpSocket::errorOccurred);
+        refused.connectToHost(QHostAddress::LocalHost, closedPort);
+        QVERIFY(errors.wait(LateBoundMs));
+        QCOMPARE(refused.error(), QAbstractSocket::ConnectionRefusedError);
+    }
+
+    void otherWriteNotifiersWaitForRoom()
+    {
+        // A notifier Qt's sockets do not own is activated only once epoll
+        // reports room: its owner may take a write that fails for an error.
+        int pipe[2];
+        QCOMPARE_EQ(::pipe2(pipe, O_CLOEXEC | O_NONBLOCK), 0);
+        char chunk[4096] = {};
+        while (::write(pipe[1], chunk, sizeof chunk) > 0) {
+        }
+        QSocketNotifier write(pipe[1], QSocketNotifier::Write);
+        QSignalSpy writes(&write, &QSocketNotifier::activated);
+        for (int turn = 0; turn < 3; ++turn)
+            QCoreApplication::processEvents();
+        QCOMPARE(writes.count(), 0);
+        while (::read(pipe[0], chunk, sizeof chunk) > 0) {
+        }
+        QTRY_COMPARE_GE(writes.count(), 1);
+        ::close(pipe[0]);
+        ::close(pipe[1]);
     }
 
     void exceptionNotifierSeesUrgentData()

@@ -6,10 +6,16 @@
 #include "common/childprocess.h"
 #include "common/testmain.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/syscall.h>
 
 namespace {
 
@@ -22,6 +28,41 @@ public:
                        {mode, QString::number(timeoutMs)})
     {}
 };
+
+// The helper writing its report to `path`; under `wrapper` (a program and
+// its arguments, the helper's command line after them) when one is given.
+ChildProcess reporting(const QString &path, const QString &mode, int timeoutMs,
+                       const QStringList &wrapper = {})
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("CANSTOP_HELPER_REPORT"), path);
+    QStringList command = wrapper;
+    command << QString::fromLocal8Bit(qgetenv("CANSTOP_TEST_HELPER")) << mode
+            << QString::number(timeoutMs);
+    const QString program = command.takeFirst();
+    return ChildProcess(program, command, environment);
+}
+
+// The JSON after `label` on a line of `output`.
+QJsonObject jsonAfter(const QByteArray &output, const QByteArray &label)
+{
+    for (const QByteArray &line : output.split('\n')) {
+        if (line.startsWith(label))
+            return QJsonDocument::fromJson(line.mid(label.size())).object();
+    }
+    return {};
+}
+
+// The system call a stopped or blocked process is in; -1 when none.
+long systemCallOf(qint64 pid)
+{
+    QFile file(QStringLiteral("/proc/%1/syscall").arg(pid));
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    bool ok = false;
+    const long number = file.readAll().split(' ').value(0).trimmed().toLong(&ok);
+    return ok ? number : -1;
+}
 
 // Alive, and not a zombie waiting to be reaped.
 bool processAlive(qint64 pid)
@@ -216,6 +257,110 @@ private Q_SLOTS:
         QVERIFY2(clock.elapsed() < 15000, qPrintable(QString::number(clock.elapsed())));
         const QByteArray err = helper.stdErr();
         QVERIFY2(err.contains("service \"stubborn\" did not stop within"), err.constData());
+    }
+
+    void reportFileIsTheReport_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::addColumn<int>("exitCode");
+        QTest::newRow("a clean exit") << "term" << 0;
+        QTest::newRow("the deadline") << "laggard" << 1; // a service named at the deadline
+        // The hard stop ends ~QCoreApplication waiting for a pool job: the report stays.
+        QTest::newRow("a slow cleanup") << "pool" << 1;
+    }
+
+    void reportFileIsTheReport()
+    {
+        QFETCH(QString, mode);
+        QFETCH(int, exitCode);
+        QTemporaryDir directory;
+        const QString path = directory.filePath(QStringLiteral("report.json"));
+        QFile stale(path); // an earlier run's: replaced
+        QVERIFY(stale.open(QIODevice::WriteOnly) && stale.write("{\"stale\": true}") > 0);
+        stale.close();
+        ChildProcess helper = reporting(path, mode, 500);
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), exitCode);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonParseError error{};
+        const QJsonDocument written = QJsonDocument::fromJson(file.readAll(), &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        const QJsonObject report = jsonAfter(helper.stdOut(), "report ");
+        QVERIFY2(!report.isEmpty(), helper.stdOut().constData());
+        QCOMPARE(written.object(), report);
+        QCOMPARE(report.value(QStringLiteral("exitCode")).toInt(), exitCode);
+        QCOMPARE(QDir(directory.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries),
+                 QStringList{QStringLiteral("report.json")});
+    }
+
+    void reportFileAfterAHardStop()
+    {
+        // The main thread never returns from a service's stop(): the hard
+        // stop ends the process, and the file says what it knew.
+        QTemporaryDir directory;
+        const QString path = directory.filePath(QStringLiteral("report.json"));
+        ChildProcess helper = reporting(path, QStringLiteral("hanging"), 500);
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 1);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+        QCOMPARE(report.value(QStringLiteral("exitCode")).toInt(-1), 1);
+        QCOMPARE(report.value(QStringLiteral("clean")), QJsonValue(false));
+        QVERIFY2(report.value(QStringLiteral("hardStop"))
+                     .toString()
+                     .contains(QStringLiteral("still pending: service \"hanging\"")),
+                 QJsonDocument(report).toJson().constData());
+    }
+
+    void reportFileKilledWhileWrittenLeavesNothing()
+    {
+        // strace holds the helper at the system call that would put the
+        // written report in place; SIGKILL then: no report, and no partial
+        // file under any name.
+        QTemporaryDir directory;
+        const QString path = directory.filePath(QStringLiteral("report.json"));
+        ChildProcess traced = reporting(
+            path, QStringLiteral("term"), 30000,
+            {QStringLiteral("strace"), QStringLiteral("-f"), QStringLiteral("-qq"),
+             QStringLiteral("-o"), QStringLiteral("/dev/null"), QStringLiteral("-e"),
+             QStringLiteral("trace=linkat,rename,renameat,renameat2"), QStringLiteral("-e"),
+             QStringLiteral("inject=linkat,rename,renameat,renameat2:delay_enter=20000000")});
+        QVERIFY2(traced.waitForOutput("ready"), traced.stdErr().constData());
+        const QByteArray out = traced.stdOut();
+        const qint64 pid = out.mid(out.indexOf("pid ") + 4).split('\n').value(0).toLongLong();
+        QVERIFY(pid > 0);
+        QCOMPARE(::kill(pid_t(pid), SIGTERM), 0);
+        QElapsedTimer clock;
+        clock.start();
+        const auto inPlacing = [pid] {
+            const long call = systemCallOf(pid);
+            return call == SYS_linkat || call == SYS_rename || call == SYS_renameat ||
+                   call == SYS_renameat2;
+        };
+        while (!inPlacing() && clock.elapsed() < 15000)
+            QTest::qWait(10);
+        QVERIFY2(inPlacing(), traced.stdErr().constData());
+        QCOMPARE(::kill(pid_t(pid), SIGKILL), 0);
+        traced.waitForExit(20000);
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(
+            QDir(directory.path())
+                .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden | QDir::System),
+            QStringList());
+    }
+
+    void reportFileWhereNoneCanBeIsRefused()
+    {
+        ChildProcess helper = reporting(QStringLiteral("/nonexistent/canstop/report.json"),
+                                        QStringLiteral("term"), 30000);
+        QCOMPARE(helper.waitForExit(20000), 2);
+        QCOMPARE(helper.stdErr().count("refused: its directory /nonexistent/canstop does not "
+                                       "exist"),
+                 1);
     }
 
     // The shutdown abandons a pool job at its deadline, and then

@@ -325,6 +325,72 @@ private Q_SLOTS:
         QVERIFY(!noStore.storeFileDescriptor(file.handle(), QStringLiteral("kept")));
     }
 
+    void journalSeesEachLinesLevel_data()
+    {
+        QTest::addColumn<QString>("journalStream"); // "stderr": its device and inode
+        QTest::addColumn<QString>("messagePattern");
+        QTest::addColumn<bool>("prefixed");
+        QTest::addColumn<QByteArray>("warning");
+        QTest::newRow("standard error") << "stderr" << QString() << true << QByteArray();
+        QTest::newRow("unset") << QString() << QString() << false << QByteArray();
+        QTest::newRow("another stream") << "1:1" << QString() << false << QByteArray();
+        QTest::newRow("garbled") << "x:1" << QString() << false
+                                 << QByteArray("JOURNAL_STREAM=x:1: not DEVICE:INODE");
+        QTest::newRow("the user's own pattern")
+            << "stderr" << QStringLiteral("%{category}: %{message}") << false << QByteArray();
+    }
+
+    void journalSeesEachLinesLevel()
+    {
+        QFETCH(QString, journalStream);
+        QFETCH(QString, messagePattern);
+        QFETCH(bool, prefixed);
+        QFETCH(QByteArray, warning);
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("JOURNAL_STREAM"));
+        environment.remove(QStringLiteral("QT_MESSAGE_PATTERN"));
+        if (!journalStream.isEmpty())
+            environment.insert(QStringLiteral("JOURNAL_STREAM"), journalStream);
+        if (!messagePattern.isEmpty())
+            environment.insert(QStringLiteral("QT_MESSAGE_PATTERN"), messagePattern);
+        // As systemd does: the device and inode of the stream that is the
+        // program's standard error, here QProcess's pipe.
+        const QString script = QStringLiteral(
+            "if [ \"$JOURNAL_STREAM\" = stderr ]; then "
+            "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2); export JOURNAL_STREAM; fi; "
+            "exec \"$0\" \"$@\"");
+        // A shutdown timeout of 0 ms: one warning as it starts; info lines after.
+        ChildProcess helper(QStringLiteral("/bin/sh"),
+                            {QStringLiteral("-c"), script,
+                             QString::fromLocal8Bit(qgetenv("CANSTOP_TEST_HELPER")),
+                             QStringLiteral("term"), QStringLiteral("0")},
+                            environment);
+        QVERIFY(helper.waitForOutput("ready"));
+        helper.signal(SIGTERM);
+        QCOMPARE(helper.waitForExit(20000), 0);
+        const QByteArray err = helper.stdErr();
+        const QByteArrayList lines = err.trimmed().split('\n');
+        const auto hasPriority = [](const QByteArray &line) {
+            return line.size() > 3 && line[0] == '<' && line[1] >= '0' && line[1] <= '7' &&
+                   line[2] == '>';
+        };
+        if (prefixed) {
+            QVERIFY2(std::all_of(lines.cbegin(), lines.cend(), hasPriority), err.constData());
+            QVERIFY2(err.contains("\n<6>canstop.lifecycle: shutdown requested (SIGTERM)"),
+                     err.constData());
+            QVERIFY2(err.startsWith("<4>canstop.lifecycle: shutdown timeout of 0 ms refused"),
+                     err.constData());
+        } else {
+            QVERIFY2(std::none_of(lines.cbegin(), lines.cend(), hasPriority), err.constData());
+            QVERIFY2(err.contains("canstop.lifecycle: shutdown requested (SIGTERM)"),
+                     err.constData());
+        }
+        if (!warning.isEmpty())
+            QCOMPARE(err.count(warning), 1);
+        else
+            QVERIFY2(!err.contains("JOURNAL_STREAM"), err.constData());
+    }
+
     void garbledEnvironmentIsNamedOnce_data()
     {
         QTest::addColumn<QString>("name");

@@ -170,6 +170,10 @@ void addUpgradeOptions(CommandLine &options)
                     QStringLiteral("Write the process id to this file once ready; after an "
                                    "upgrade (SIGUSR2) it names the new instance."),
                     QStringLiteral("path"));
+    options.addText(QStringLiteral("report-file"),
+                    QStringLiteral("Write the shutdown report (JSON) to this file before the "
+                                   "exit, whole or not at all."),
+                    QStringLiteral("path"));
     options.addNumber(QStringLiteral("upgrade-timeout"),
                       QStringLiteral("How long an upgrade waits for the new instance to be ready "
                                      "before it gives up and serves on (ms, default 30000)."),

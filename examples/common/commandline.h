@@ -74,8 +74,9 @@ private:
 // --shutdown-timeout (ms, default 30000) and --qt-dispatcher: what a small
 // server needs.
 void addListenOptions(CommandLine &options, quint16 port);
-// --pid-file and --upgrade-timeout: LifecycleManager::setPidFile() and
-// setUpgradeTimeout(), for upgrades on SIGUSR2.
+// --pid-file, --report-file and --upgrade-timeout: LifecycleManager's
+// setPidFile(), setReportFile() and setUpgradeTimeout(), for an operator's
+// service manager and upgrades on SIGUSR2.
 void addUpgradeOptions(CommandLine &options);
 // --tls-cert and --tls-key, together or not at all: PEM files for a
 // canstop::GracefulSslServer.

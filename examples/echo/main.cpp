@@ -71,6 +71,9 @@ int main(int argc, char **argv)
         std::chrono::milliseconds(options.number(QStringLiteral("upgrade-timeout"))));
     if (options.isSet(QStringLiteral("pid-file")))
         lifecycle.setPidFile(options.text(QStringLiteral("pid-file")));
+    if (options.isSet(QStringLiteral("report-file")) &&
+        !lifecycle.setReportFile(options.text(QStringLiteral("report-file"))))
+        return 2;
     lifecycle.useSystemd(); // when systemd started it: READY, STATUS, STOPPING, watchdog
     lifecycle.setShutdownTimeout(std::chrono::milliseconds(number("shutdown-timeout")));
     lifecycle.setLameDuck(std::chrono::milliseconds(number("lame-duck")));

@@ -23,7 +23,9 @@ class EventDispatcherPrivate;
 /// `epoll` for the ready ones only, wakes with an `eventfd`, and keeps its
 /// timers ordered by expiry, the earliest being `epoll`'s timeout. A thread
 /// holding ten thousand idle connections serves its busy ones as fast as a
-/// thread holding none.
+/// thread holding none. A Qt socket's output is written at the end of the
+/// turn it was written in; only what the kernel does not take then waits
+/// for `epoll` to report room.
 ///
 /// It implements Qt's whole contract for a thread without a GUI: socket
 /// notifiers (several on one descriptor, enabled and disabled, removed
@@ -85,8 +87,9 @@ public:
     static bool installInThread(QThread *thread);
 
     /// Runs one turn: the posted events, then the ready socket notifiers,
-    /// then the timers that are due; waits first, if `flags` allow it,
-    /// until one of them is there. True if any was delivered.
+    /// then the timers that are due, then the Qt sockets given output in
+    /// the turn; waits first, if `flags` allow it, until one of them is
+    /// there. True if any was delivered.
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
     /// Watches the notifier's descriptor for its type (QSocketNotifier
     /// calls it when enabled).

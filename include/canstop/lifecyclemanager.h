@@ -179,6 +179,20 @@ public:
     /// (after an upgrade it names the new instance). Before the program is
     /// ready; false, with one warning, for an empty path or after.
     bool setPidFile(const QString &path);
+    /// The shutdown report, as toJson() gives it, written to `path` at the
+    /// end of every shutdown, before shutdownFinished() and the exit: whole
+    /// or not at all (a process killed while writing leaves no file, not
+    /// even a partial one). An existing file is replaced. When the hard
+    /// stop ends the process instead (a second signal, or the main thread
+    /// stuck past the deadline), the sequence has no report: the file then
+    /// holds `exitCode`, `clean` (false), `finishedAt` and `hardStop`, the
+    /// message that names what was still pending. False, with one warning,
+    /// for an empty path, a directory, or a path whose directory does not
+    /// exist; an empty path given while one is set stops it. Thread-safe.
+    ///@{
+    bool setReportFile(const QString &path);
+    QString reportFile() const;
+    ///@}
 
     /// Opt-in: systemd-logind's delay inhibitor lock for shutdown and sleep
     /// (org.freedesktop.login1 on the system bus), taken now in the name of

@@ -152,7 +152,7 @@ void EventDispatcherPrivate::rewatch(int fd, Watch &watch)
     quint32 wanted = 0;
     if (watch.notifiers[QSocketNotifier::Read])
         wanted |= EPOLLIN;
-    if (watch.notifiers[QSocketNotifier::Write])
+    if (watch.notifiers[QSocketNotifier::Write] && watch.writeTry == WriteTry::None)
         wanted |= EPOLLOUT;
     if (watch.notifiers[QSocketNotifier::Exception])
         wanted |= EPOLLPRI;
@@ -250,6 +250,36 @@ int EventDispatcherPrivate::activateNotifiers(int count)
         QEvent event(QEvent::SockAct);
         QCoreApplication::sendEvent(target, &event);
         ++delivered;
+    }
+    activations.pop_back();
+    return delivered;
+}
+
+int EventDispatcherPrivate::tryWrites()
+{
+    std::vector<std::pair<QSocketNotifier *, int>> due;
+    due.reserve(maybeWritable.size());
+    for (QSocketNotifier *notifier : std::exchange(maybeWritable, {})) {
+        watches[int(notifier->socket())].writeTry = WriteTry::Delivering;
+        due.emplace_back(notifier, int(notifier->socket()));
+    }
+    int delivered = 0;
+    activations.push_back(&due);
+    for (auto &[notifier, fd] : due) {
+        if (!notifier)
+            continue; // disabled by an earlier activation of this turn
+        QSocketNotifier *const target = notifier;
+        QEvent event(QEvent::SockAct);
+        QCoreApplication::sendEvent(target, &event);
+        ++delivered;
+        // Still enabled: Qt holds output the kernel did not take. Compared
+        // by address only: `target` may be gone.
+        const auto watch = watches.find(fd);
+        if (watch != watches.end() && watch->second.writeTry == WriteTry::Delivering &&
+            watch->second.notifiers[QSocketNotifier::Write] == target) {
+            watch->second.writeTry = WriteTry::None;
+            rewatch(fd, watch->second);
+        }
     }
     activations.pop_back();
     return delivered;
@@ -379,12 +409,15 @@ bool EventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     if (d->interrupted.load(std::memory_order_acquire))
         return false;
 
+    const bool sockets = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
     int timeoutMs = 0;
-    if (wait)
+    if (wait && (d->maybeWritable.empty() || !sockets))
         timeoutMs = timers ? d->timeUntilNextTimer() : -1;
-    int delivered = d->wait(timeoutMs, !flags.testFlag(QEventLoop::ExcludeSocketNotifiers));
+    int delivered = d->wait(timeoutMs, sockets);
     if (timers)
         delivered += d->activateTimers();
+    if (sockets)
+        delivered += d->tryWrites();
     return delivered > 0;
 }
 
@@ -404,6 +437,15 @@ void EventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
                   "descriptor %d has two socket notifiers of one type: the later one is activated",
                   fd);
     watch.notifiers[size_t(type)] = notifier;
+    if (type == QSocketNotifier::Write &&
+        watch.writeTry == EventDispatcherPrivate::WriteTry::None && !(watch.events & EPOLLOUT) &&
+        !watch.unpollable && notifier->parent() &&
+        notifier->parent()->inherits("QAbstractSocketEngine")) {
+        // Qt's own sockets take a try that finds no room (EAGAIN) in their
+        // stride; other notifiers' owners may not, and wait for epoll.
+        watch.writeTry = EventDispatcherPrivate::WriteTry::Queued;
+        d->maybeWritable.push_back(notifier);
+    }
     d->rewatch(fd, watch);
 }
 
@@ -425,8 +467,14 @@ void EventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
                 activation.first = nullptr;
         }
     }
+    if (notifier->type() == QSocketNotifier::Write) {
+        if (it->second.writeTry == EventDispatcherPrivate::WriteTry::Queued)
+            d->maybeWritable.erase(
+                std::find(d->maybeWritable.begin(), d->maybeWritable.end(), notifier));
+        it->second.writeTry = EventDispatcherPrivate::WriteTry::None;
+    }
     d->rewatch(fd, it->second);
-    if (it->second.events == 0)
+    if (it->second.empty())
         d->watches.erase(it);
 }
 

@@ -40,6 +40,16 @@ public:
     EventDispatcherPrivate();
     ~EventDispatcherPrivate();
 
+    // A Qt socket's write notifier, enabled because Qt holds output: tried
+    // at the end of the turn, as if writable, before epoll is asked (two
+    // epoll_ctl() calls a reply saved). Qt writes what the kernel takes and
+    // disables it; only if output is left does epoll watch for room.
+    enum class WriteTry : quint8 {
+        None,       // epoll watches the write notifier, if any
+        Queued,     // in maybeWritable
+        Delivering, // being activated
+    };
+
     // A descriptor's notifiers, by QSocketNotifier::Type, and what epoll
     // watches it for (0: not in epoll).
     struct Watch
@@ -47,8 +57,13 @@ public:
         std::array<QSocketNotifier *, 3> notifiers{};
         quint32 events = 0;
         bool unpollable = false; // epoll refuses it (a regular file): always ready
+        WriteTry writeTry = WriteTry::None;
+        bool empty() const { return !notifiers[0] && !notifiers[1] && !notifiers[2]; }
     };
     void rewatch(int fd, Watch &watch);
+    // Activates the write notifiers in maybeWritable; those still enabled
+    // afterwards (the kernel took less than Qt holds) go to epoll.
+    int tryWrites();
     // Waits up to `timeoutMs` (-1: no limit) on epoll, or on the wake-up
     // descriptor alone when `sockets` is false; activates what is ready.
     int wait(int timeoutMs, bool sockets);
@@ -82,6 +97,7 @@ public:
     // (nested loops): a notifier unregistered meanwhile is taken out of
     // them, so it is never activated after that.
     std::vector<std::vector<std::pair<QSocketNotifier *, int>> *> activations;
+    std::vector<QSocketNotifier *> maybeWritable; // see WriteTry
 
     std::unordered_map<int, Timer> timers;
     std::set<std::pair<qint64, int>> queue; // (expiry, id), earliest first

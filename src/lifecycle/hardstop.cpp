@@ -51,20 +51,20 @@ void writeRecord(int fd, int number) noexcept
     [[maybe_unused]] const ssize_t written = ::write(fd, &record, sizeof record);
 }
 
-void exitNow(int exitCode, const QString &message)
-{
-    qCCritical(lcSignals, "%ls", qUtf16Printable(message));
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::_exit(exitCode);
-}
-
 constexpr qint64 toNs(std::chrono::milliseconds ms)
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
 }
 
 } // namespace
+
+void HardStop::exitNow(int exitCode, const QString &message)
+{
+    qCCritical(lcSignals, "%ls", qUtf16Printable(message));
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(exitCode);
+}
 
 HardStop::HardStop(Pending pending, Exit exit)
     : m_pending(std::move(pending)), m_exit(exit ? std::move(exit) : Exit(exitNow))

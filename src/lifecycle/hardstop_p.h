@@ -47,9 +47,10 @@ public:
     using Pending = std::function<QString()>;
     using Exit = std::function<void(int exitCode, const QString &message)>;
 
-    // `exit` defaults to logging the message (critical), flushing stdio and
-    // _exit(exitCode); tests record instead.
+    // `exit` defaults to exitNow(); tests record instead.
     explicit HardStop(Pending pending, Exit exit = {});
+    // Logs the message (critical), flushes stdio and _exit(exitCode).
+    static void exitNow(int exitCode, const QString &message);
     ~HardStop();
     HardStop(const HardStop &) = delete;
     HardStop &operator=(const HardStop &) = delete;

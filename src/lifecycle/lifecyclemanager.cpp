@@ -4,6 +4,7 @@
 #include <canstop/lifecyclemanager.h>
 
 #include "applicationmanager_p.h"
+#include "journalstream_p.h"
 #include "lifecyclemanager_p.h"
 #include "logging_p.h"
 #include "pidfile_p.h"
@@ -21,7 +22,11 @@ namespace canstop {
 
 LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *manager)
     : q_ptr(manager), gate(std::make_shared<SessionGate>()), sequence(gate),
-      hardStop([this] { return sequence.pendingDescription(); }),
+      hardStop([this] { return sequence.pendingDescription(); },
+               [report = reportFile](int exitCode, const QString &message) {
+                   report->writeHardStop(exitCode, message);
+                   HardStop::exitNow(exitCode, message);
+               }),
       readiness([this] { return hardStop.terminationSignalled(); }), exitPath([this] {
           request(0, QStringLiteral("application quit"));
           return deadline;
@@ -132,6 +137,7 @@ void LifecycleManagerPrivate::finished(const ShutdownReport &report)
     remainingTimer.stop();
     updateActiveSessions(); // the count the sequence ended on, not a queued one
     gate->sayRefusals();
+    reportFile->write(report.toJson());
     Qt::beginPropertyUpdateGroup();
     state = State::Stopped;
     remainingMs = 0;
@@ -249,6 +255,9 @@ LifecycleManager::LifecycleManager(QObject *parent)
         d->inert = true;
         return;
     }
+    // Before the first line it logs: under systemd, warnings are warnings
+    // in the journal (journalctl -p warning), not info like every line.
+    JournalStream::applyToStandardError();
 
     d->gate->setOnChange([this] { postCall(this, [this] { d_func()->onSessionsChanged(); }); },
                          [d] {
@@ -479,6 +488,27 @@ SessionToken LifecycleManager::holdSession(const QString &what)
         return {};
     const quint64 id = d->gate->hold(what);
     return id == 0 ? SessionToken() : SessionToken(d->gate, id);
+}
+
+bool LifecycleManager::setReportFile(const QString &path)
+{
+    Q_D(LifecycleManager);
+    if (path.isEmpty() && !d->reportFile->path().isEmpty()) {
+        d->reportFile->setPath({});
+        return true;
+    }
+    if (const QString why = ReportFile::refusal(path); !why.isEmpty()) {
+        qCWarning(lcLifecycle, "setReportFile(\"%ls\"): refused: %ls", qUtf16Printable(path),
+                  qUtf16Printable(why));
+        return false;
+    }
+    d->reportFile->setPath(path);
+    return true;
+}
+
+QString LifecycleManager::reportFile() const
+{
+    return d_func()->reportFile->path();
 }
 
 LifecycleManager::State LifecycleManager::state() const

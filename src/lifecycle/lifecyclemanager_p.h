@@ -8,6 +8,7 @@
 #include "exitpath_p.h"
 #include "hardstop_p.h"
 #include "readiness_p.h"
+#include "reportfile_p.h"
 #include "savestep_p.h"
 #include "serviceregistry_p.h"
 #include "sessiongate_p.h"
@@ -76,6 +77,8 @@ public:
 
     std::shared_ptr<SessionGate> gate;
     ShutdownSequence sequence;
+    // Shared with the hard stop's exit, which may outlive the manager.
+    std::shared_ptr<ReportFile> reportFile = std::make_shared<ReportFile>();
     HardStop hardStop;
     StopSource stopSource{HardStop::terminationSignalCount()};
     Readiness readiness;

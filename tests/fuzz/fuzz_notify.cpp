@@ -2,11 +2,13 @@
 // SPDX-License-Identifier: MIT
 
 // The parsers of the lifecycle library's environment: fields separated by
-// NUL bytes, NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID, then
-// CANSTOP_EVENT_DISPATCHER (a missing field is an unset variable). An
-// address is exactly the name's length and fits a sockaddr_un; an interval
-// is one a QTimer can run; a dispatcher is chosen by its two words only.
+// NUL bytes, NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID,
+// CANSTOP_EVENT_DISPATCHER, then JOURNAL_STREAM (a missing field is an unset
+// variable). An address is exactly the name's length and fits a
+// sockaddr_un; an interval is one a QTimer can run; a dispatcher is chosen
+// by its two words only; a journal stream is two decimal numbers and a colon.
 #include "eventdispatcher_p.h"
+#include "journalstream_p.h"
 #include "systemdnotifier_p.h"
 
 #include <QByteArray>
@@ -53,6 +55,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (choice.has_value() != (plain == "canstop" || plain == "qt") ||
             (choice && *choice != (plain == "canstop")))
             __builtin_trap();
+    }
+    if (const auto stream = set(4)) {
+        if (const auto id = canstop::JournalStream::parse(*stream)) {
+            if (stream->count(':') != 1 ||
+                canstop::JournalStream::parse(QByteArray::number(id->device) + ':' +
+                                              QByteArray::number(id->inode)) != id)
+                __builtin_trap(); // digits, one colon, and the numbers they say
+            for (const char c : *stream) {
+                if (c != ':' && (c < '0' || c > '9'))
+                    __builtin_trap();
+            }
+        }
     }
     return 0;
 }

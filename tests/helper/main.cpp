@@ -12,6 +12,8 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QGuiApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSocketNotifier>
 #include <QThread>
@@ -115,6 +117,13 @@ int main(int argc, char **argv)
                           : !lifecycle.watchSignals())
         return 2;
     lifecycle.useSystemd(); // nothing unless NOTIFY_SOCKET is set
+    // The report as a file, where CANSTOP_HELPER_REPORT says; its pid for
+    // the test to catch it in the middle of writing it.
+    if (qEnvironmentVariableIsSet("CANSTOP_HELPER_REPORT")) {
+        if (!lifecycle.setReportFile(qEnvironmentVariable("CANSTOP_HELPER_REPORT")))
+            return 2;
+        std::cout << "pid " << QCoreApplication::applicationPid() << std::endl;
+    }
     canstop::HealthProbe health(&lifecycle);
     if (qEnvironmentVariableIsSet("CANSTOP_HELPER_HEALTH")) {
         health.setLivenessBound(std::chrono::milliseconds(300));
@@ -260,6 +269,11 @@ int main(int argc, char **argv)
     QObject::connect(&lifecycle, &LifecycleManager::shutdownFinished, &app,
                      [](const canstop::ShutdownReport &report) {
                          std::cout << "finished " << report.exitCode() << std::endl;
+                         if (qEnvironmentVariableIsSet("CANSTOP_HELPER_REPORT")) {
+                             const QByteArray json =
+                                 QJsonDocument(report.toJson()).toJson(QJsonDocument::Compact);
+                             std::cout << "report " << json.constData() << std::endl;
+                         }
                      });
     const int code = app.exec();
     std::cout << "exec returned " << code << std::endl;
