@@ -2,9 +2,10 @@
 # SPDX-FileCopyrightText: 2026 The canstop authors
 # SPDX-License-Identifier: MIT
 
-"""Checks the Kubernetes example: the manifests parse, and the three numbers
-keep their rule: lame duck < shutdown timeout, and the grace period above
-the shutdown timeout plus canstop's 0.5 s hard-stop grace."""
+"""Checks the Kubernetes example: the manifests parse, the three numbers
+keep their rule (lame duck < shutdown timeout, and the grace period above
+the shutdown timeout plus canstop's 0.5 s hard-stop grace), and the pod is
+annotated for a scrape of /metrics on the probe's port."""
 import sys
 
 import yaml
@@ -32,6 +33,13 @@ def main(path):
     health = option(args, "--health-port")
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports["health"] == health, (ports, health)
+    annotations = documents[0]["spec"]["template"]["metadata"]["annotations"]
+    scrape = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(health),
+        "prometheus.io/path": "/metrics",
+    }
+    assert annotations == scrape, annotations
     print(f"{path}: lame duck {lame_duck} ms < deadline {timeout} ms < grace {grace} s")
 
 

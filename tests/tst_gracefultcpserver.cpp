@@ -11,6 +11,7 @@
 #include "common/testmanager.h"
 
 #include <canstop/gracefultcpserver.h>
+#include <canstop/healthprobe.h>
 #include <canstop/lifecyclemanager.h>
 
 #include <QElapsedTimer>
@@ -59,6 +60,26 @@ void serveEchoOrHttp(QTcpSocket *connection, bool http)
         for (qsizetype requests = input.count("\r\n\r\n"); requests > 0; --requests)
             connection->write(response);
     });
+}
+
+// The value of the sample `series` (name and labels, as written) in the
+// probe's /metrics; -1 if it has none.
+double scraped(quint16 probePort, const QByteArray &series)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, probePort);
+    if (!socket.waitForConnected(10000))
+        return -1;
+    socket.write("GET /metrics HTTP/1.1\r\nHost: probe\r\n\r\n");
+    QByteArray answer;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(10000))
+        answer += socket.readAll();
+    answer += socket.readAll();
+    for (const QByteArray &line : answer.split('\n')) {
+        if (line.startsWith(series + ' '))
+            return line.mid(series.size() + 1).toDouble();
+    }
+    return -1;
 }
 
 } // namespace
@@ -807,6 +828,96 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(received.size(), sent.size(), 60000);
         QVERIFY(received == sent);
         QVERIFY2(mostHeld <= Bound, QByteArray::number(mostHeld));
+    }
+
+    // /metrics counts each server by its name, summed over its worker
+    // threads: accepted, open, and what its drain closed or cut off.
+    void metricsCountEachServer()
+    {
+        TestManager manager;
+        QVERIFY(manager.setShutdownTimeout(1000ms));
+        canstop::HealthProbe probe(&manager);
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        GracefulTcpServer calm(&manager);
+        calm.setObjectName(QStringLiteral("calm"));
+        QVERIFY(calm.serveInThreads(2, [](QTcpSocket *) {}));
+        QVERIFY(calm.listen(QHostAddress::LocalHost));
+        GracefulTcpServer busy(&manager);
+        QVERIFY(busy.listen(QHostAddress::LocalHost));
+        busy.setObjectName(QStringLiteral("busy \"one\"")); // renamed while listening
+        QTcpSocket calmClients[3];
+        for (QTcpSocket &client : calmClients) {
+            client.connectToHost(QHostAddress::LocalHost, calm.serverPort());
+            QVERIFY(client.waitForConnected(10000));
+        }
+        QTcpSocket busyClient;
+        QTcpSocket *connection = connectTo(busy, busyClient);
+        QVERIFY(connection);
+        busy.markBusy(connection);
+        // A series as written: the name, the server's label (escaped), an outcome.
+        const auto of = [port = probe.serverPort()](const char *name, const char *server,
+                                                    const char *outcome = nullptr) {
+            QByteArray series = QByteArray(name) + "{server=\"" + server + '"';
+            if (outcome)
+                series += QByteArray(",outcome=\"") + outcome + '"';
+            return scraped(port, series + '}');
+        };
+        const char *calmName = "calm";
+        const char *busyName = "busy \\\"one\\\"";
+        QTRY_COMPARE_WITH_TIMEOUT(of("canstop_server_connections_open", calmName), 3.0, 10000);
+        QCOMPARE(of("canstop_server_connections_accepted_total", calmName), 3.0);
+        QCOMPARE(of("canstop_server_connections_open", busyName), 1.0);
+        QCOMPARE(of("canstop_server_connections_busy", busyName), 1.0);
+        QCOMPARE(of("canstop_server_connections_busy", calmName), 0.0);
+        QCOMPARE(of("canstop_server_draining", calmName), 0.0);
+        QCOMPARE(of("canstop_server_drain_connections", calmName, "drained"), -1.0);
+
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("marked busy$")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("exit code 1")));
+        manager.requestShutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.state(), LifecycleManager::State::Stopped, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(of("canstop_server_connections_open", calmName), 0.0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(of("canstop_server_connections_open", busyName), 0.0, 10000);
+        QCOMPARE(of("canstop_server_draining", calmName), 1.0);
+        QCOMPARE(of("canstop_server_connections_accepted_total", calmName), 3.0);
+        QCOMPARE(of("canstop_server_drain_connections", calmName, "drained"), 3.0);
+        QCOMPARE(of("canstop_server_drain_connections", calmName, "abandoned"), 0.0);
+        QCOMPARE(of("canstop_server_drain_connections", busyName, "drained"), 0.0);
+        QCOMPARE(of("canstop_server_drain_connections", busyName, "abandoned"), 1.0);
+        QCOMPARE(of("canstop_server_connections_busy", busyName), 0.0);
+    }
+
+    // Over HTTP/1.1 a connection is busy in /metrics from the first byte of
+    // a request to the last of its response.
+    void metricsCountHttpRequestsInProgress()
+    {
+        TestManager manager;
+        canstop::HealthProbe probe(&manager);
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        GracefulTcpServer server(&manager);
+        server.setObjectName(QStringLiteral("http"));
+        QVERIFY(server.setProtocol(GracefulTcpServer::Protocol::Http1));
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QTcpSocket client;
+        QTcpSocket *connection = connectTo(server, client);
+        QVERIFY(connection);
+        const auto busy = [port = probe.serverPort()] {
+            return scraped(port, R"(canstop_server_connections_busy{server="http"})");
+        };
+        QCOMPARE(busy(), 0.0);
+        client.write("GET / HTTP/1.1\r\nHost: x\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(busy(), 1.0, 10000); // the head is not even whole
+        client.write("\r\n");
+        QByteArray request;
+        QTRY_VERIFY_WITH_TIMEOUT((request += connection->readAll()).endsWith("\r\n\r\n"), 10000);
+        QCOMPARE(busy(), 1.0); // unanswered
+        connection->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+        QCOMPARE(busy(), 1.0); // half the response
+        connection->write("ok");
+        QCOMPARE(busy(), 0.0);
+        QByteArray response;
+        QTRY_VERIFY2_WITH_TIMEOUT((response += client.readAll()).endsWith("\r\n\r\nok"),
+                                  response.constData(), 10000);
     }
 
     void withoutAManagerItIsAPlainServer()

@@ -5,6 +5,7 @@
 // --health-port and --lame-duck, and the test helper, whose main thread can
 // be blocked. Requests are raw bytes over TCP on 127.0.0.1.
 #include "common/childprocess.h"
+#include "common/probedecho.h"
 #include "common/testmain.h"
 
 #include <QElapsedTimer>
@@ -54,37 +55,6 @@ quint16 number(const QByteArray &output, const QString &pattern)
     return QRegularExpression(pattern).match(QString::fromLocal8Bit(output)).captured(1).toUShort();
 }
 
-class Echo : public ChildProcess
-{
-public:
-    explicit Echo(const QStringList &extra)
-        : ChildProcess(QString::fromLocal8Bit(qgetenv("CANSTOP_ECHO")),
-                       QStringList{QStringLiteral("--port"), QStringLiteral("0"),
-                                   QStringLiteral("--health-port"), QStringLiteral("0")} +
-                           extra)
-    {
-        port = waitForPort();
-        healthPort = waitForPort("health probe on");
-    }
-
-    // One echo on a new connection.
-    bool echoes(const QByteArray &message)
-    {
-        QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, port);
-        if (!client.waitForConnected(10000))
-            return false;
-        client.write(message);
-        QByteArray reply;
-        while (reply.size() < message.size() && client.waitForReadyRead(10000))
-            reply += client.readAll();
-        return reply == message;
-    }
-
-    quint16 port = 0;
-    quint16 healthPort = 0;
-};
-
 } // namespace
 
 class TestHealthProbe : public QObject
@@ -101,12 +71,13 @@ private Q_SLOTS:
 
     void readinessFailsAtOnceWhileTheLameDuckServes()
     {
-        Echo echo({QStringLiteral("--lame-duck"), QStringLiteral("3000")});
+        ProbedEcho echo({QStringLiteral("--lame-duck"), QStringLiteral("3000")});
         QVERIFY(echo.healthPort != 0);
         QCOMPARE(get(echo.healthPort, "/readyz"), 200);
         QCOMPARE(get(echo.healthPort, "/livez"), 200);
         const QByteArray body = exchange(echo.healthPort, "GET /readyz HTTP/1.1\r\n\r\n");
-        QVERIFY2(body.contains("\"ready\":true") && body.contains("\"state\":\"running\""),
+        QVERIFY2(body.contains("\"ready\":true") && body.contains("\"state\":\"running\"") &&
+                     body.contains("\"phase\":\"\""),
                  body.constData());
 
         QElapsedTimer clock;
@@ -114,8 +85,14 @@ private Q_SLOTS:
         echo.signal(SIGTERM);
         QTRY_COMPARE_WITH_TIMEOUT(get(echo.healthPort, "/readyz"), 503, 20000);
         qInfo("readiness failed %lld ms after SIGTERM", clock.elapsed());
-        const QByteArray stopping = exchange(echo.healthPort, "GET /readyz HTTP/1.1\r\n\r\n");
-        QVERIFY2(stopping.contains("\"ready\":false"), stopping.constData());
+        QByteArray stopping;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (stopping = exchange(echo.healthPort, "GET /readyz HTTP/1.1\r\n\r\n"))
+                .contains("\"phase\":\"lame_duck\""),
+            stopping.constData(), 20000);
+        QVERIFY2(stopping.contains("\"ready\":false") &&
+                     stopping.contains("\"state\":\"stopping\""),
+                 stopping.constData());
         // The lame duck: still accepting and serving new connections.
         QVERIFY(echo.echoes("served by a lame duck"));
         QCOMPARE(get(echo.healthPort, "/livez"), 200);
@@ -127,8 +104,8 @@ private Q_SLOTS:
 
     void lameDuckCountsInsideTheDeadline()
     {
-        Echo echo({QStringLiteral("--lame-duck"), QStringLiteral("60000"),
-                   QStringLiteral("--shutdown-timeout"), QStringLiteral("1000")});
+        ProbedEcho echo({QStringLiteral("--lame-duck"), QStringLiteral("60000"),
+                         QStringLiteral("--shutdown-timeout"), QStringLiteral("1000")});
         QVERIFY(echo.port != 0);
         QElapsedTimer clock;
         clock.start();
@@ -143,8 +120,8 @@ private Q_SLOTS:
 
     void secondSignalEndsTheLameDuck()
     {
-        Echo echo({QStringLiteral("--lame-duck"), QStringLiteral("600000"),
-                   QStringLiteral("--shutdown-timeout"), QStringLiteral("900000")});
+        ProbedEcho echo({QStringLiteral("--lame-duck"), QStringLiteral("600000"),
+                         QStringLiteral("--shutdown-timeout"), QStringLiteral("900000")});
         QVERIFY(echo.port != 0);
         echo.signal(SIGTERM);
         QVERIFY(echo.waitForOutput("lame duck: serving on"));
@@ -196,7 +173,9 @@ private Q_SLOTS:
         QTest::newRow("HTTP/1.0") << QByteArray("GET /readyz HTTP/1.0\r\n\r\n") << 200;
         QTest::newRow("query") << QByteArray("GET /livez?verbose=1 HTTP/1.1\r\n\r\n") << 200;
         QTest::newRow("HEAD") << QByteArray("HEAD /readyz HTTP/1.1\r\n\r\n") << 200;
-        QTest::newRow("unknown path") << QByteArray("GET /metrics HTTP/1.1\r\n\r\n") << 404;
+        QTest::newRow("metrics") << QByteArray("GET /metrics HTTP/1.1\r\n\r\n") << 200;
+        QTest::newRow("metrics, HEAD") << QByteArray("HEAD /metrics HTTP/1.1\r\n\r\n") << 200;
+        QTest::newRow("unknown path") << QByteArray("GET /status HTTP/1.1\r\n\r\n") << 404;
         QTest::newRow("POST") << QByteArray("POST /readyz HTTP/1.1\r\n\r\n") << 404;
         QTest::newRow("garbage") << QByteArray("GARBAGE\r\n\r\n") << 400;
         QTest::newRow("binary") << QByteArray("\x00\x01\xff\r\n\r\n", 7) << 400;
@@ -221,7 +200,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, request);
         QFETCH(int, expected);
-        Echo echo({});
+        ProbedEcho echo;
         QVERIFY(echo.healthPort != 0);
         const QByteArray answer = exchange(echo.healthPort, request);
         QCOMPARE(status(answer), expected);
@@ -232,7 +211,7 @@ private Q_SLOTS:
 
     void hostilePeersCannotHoldTheProbe()
     {
-        Echo echo({});
+        ProbedEcho echo;
         QVERIFY(echo.healthPort != 0);
         // Random bytes: every connection is answered or closed, none crashes it.
         QRandomGenerator random(29);

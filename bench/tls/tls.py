@@ -8,6 +8,8 @@ tls.py CANSTOP_HTTP PLAIN_HTTPS [ROUNDS] [IDLE]
 For each server, ROUNDS (3) rounds, alternating, of:
 - full TLS handshakes per second: two client processes of Python's ssl
   connect, handshake and close for 4 s (no session resumption);
+- the same with one request each (GET /fast, its response read, then the
+  close), as a real client's connection goes;
 - HTTPS keep-alive requests per second: wrk -t2 -c64 -d4s on GET /fast.
 The best round of each is printed, with the ratio. Then the drain of IDLE
 (1000) idle HTTPS keep-alive connections (one request each, then silent):
@@ -62,20 +64,26 @@ def start(kind):
     raise RuntimeError(f"{kind} did not listen")
 
 
-def handshakes(port, seconds, out):
+def handshakes(port, seconds, with_request, out):
     context = ssl.create_default_context(cafile=cert)
     done = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         with socket.create_connection(("127.0.0.1", port)) as raw:
-            with context.wrap_socket(raw, server_hostname="localhost"):
+            with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                if with_request:
+                    tls.sendall(b"GET /fast HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    response = b""
+                    while not response.endswith(b"\r\n\r\nfast\n"):
+                        response += tls.recv(4096)
                 done += 1
     out.put(done)
 
 
-def handshake_rate(port, seconds=4, clients=2):
+def handshake_rate(port, with_request=False, seconds=4, clients=2):
     out = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=handshakes, args=(port, seconds, out))
+    workers = [multiprocessing.Process(target=handshakes,
+                                       args=(port, seconds, with_request, out))
                for _ in range(clients)]
     for worker in workers:
         worker.start()
@@ -96,15 +104,19 @@ def stop(server):
     server.wait(30)
 
 
-best = {"canstop": {"handshakes": 0.0, "requests": 0.0},
-        "bare": {"handshakes": 0.0, "requests": 0.0}}
+measures = (("handshakes", "TLS handshakes/s"),
+            ("handshakes+request", "TLS handshakes with one request each/s"),
+            ("requests", "HTTPS keep-alive requests/s"))
+best = {kind: {measure: 0.0 for measure, _ in measures} for kind in ("canstop", "bare")}
 for _ in range(rounds):
     for kind in ("bare", "canstop"):
         server, port = start(kind)
         best[kind]["handshakes"] = max(best[kind]["handshakes"], handshake_rate(port))
+        best[kind]["handshakes+request"] = max(best[kind]["handshakes+request"],
+                                               handshake_rate(port, with_request=True))
         best[kind]["requests"] = max(best[kind]["requests"], keepalive_rate(port))
         stop(server)
-for measure, unit in (("handshakes", "TLS handshakes/s"), ("requests", "HTTPS keep-alive requests/s")):
+for measure, unit in measures:
     ours, theirs = best["canstop"][measure], best["bare"][measure]
     print(f"{unit}: canstop-http {ours:,.0f}, bare QSslServer {theirs:,.0f}: "
           f"{ours / theirs:.2f}x (best of {rounds})")

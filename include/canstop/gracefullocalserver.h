@@ -36,6 +36,9 @@ class GracefulLocalServerPrivate;
 ///
 /// Threads: call the server in its own thread; markBusy() and markIdle() in
 /// the connection's thread.
+///
+/// HealthProbe's /metrics counts its connections under its objectName(), or
+/// else under fullServerName().
 class CANSTOP_NETWORK_EXPORT GracefulLocalServer : public QLocalServer
 {
     Q_OBJECT

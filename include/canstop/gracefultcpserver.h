@@ -59,6 +59,10 @@ class GracefulTcpServerPrivate;
 /// most maxPendingOutput() of it (the send buffer): a peer that half-closes
 /// gets every reply, and one that sends but never reads cannot grow the
 /// server's memory.
+///
+/// HealthProbe's /metrics counts its connections (accepted, open, and what
+/// its drain closed or cut off) under its objectName(), which also names
+/// its listener in an upgrade, or else under the address it listens on.
 class CANSTOP_NETWORK_EXPORT GracefulTcpServer : public QTcpServer
 {
     Q_OBJECT

@@ -29,7 +29,8 @@ class GracefulWebSocketServerPrivate;
 /// has sent nothing is closed cleanly.
 ///
 /// It listens through a GracefulTcpServer, tcpServer(), which accepts,
-/// drains and holds the sessions. QWebSocketServer::listen() is not
+/// drains and holds the sessions, and takes this server's objectName() as
+/// its own (HealthProbe's /metrics names it so). QWebSocketServer::listen() is not
 /// virtual: called through a QWebSocketServer pointer it listens with the
 /// base class's own QTcpServer, whose listener this server takes over in
 /// the next turn of the event loop (the base one accepts nothing meanwhile;

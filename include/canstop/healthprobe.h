@@ -25,15 +25,22 @@ class HealthProbePrivate;
 ///   begins or a SIGTERM arrives.
 /// - `GET /livez`: 200 while the manager's event loop has turned within
 ///   livenessBound(); 503 while it is stalled.
+/// - `GET /metrics`: the lifecycle's metrics (LifecycleManager::metrics())
+///   and each graceful server's (connections accepted and open, its drain),
+///   in the Prometheus text format, or OpenMetrics when the request's
+///   Accept asks for `application/openmetrics-text`; the deployment guide
+///   lists them.
 ///
-/// Both answer with a small JSON body: ready, state, sessions, and the
+/// The first two answer with a small JSON body: ready, state, the
+/// shutdown's phase (LifecycleManager::shutdownPhase()), sessions, and the
 /// milliseconds left of the shutdown deadline (-1 before one). Any other
 /// path or method gets 404, a malformed request 400, one over 8 KiB 431, one
 /// not complete within 5 s 408; more than 64 connections at once are closed
-/// unanswered. The probe serves on a thread of its own, so it answers even
-/// while the manager's thread is blocked, and it answers until it is
-/// destroyed. Make it in the manager's
-/// thread, after the manager, so that it is destroyed first.
+/// unanswered. Every answer ends its connection. The probe serves on a
+/// thread of its own, so it answers even while the manager's thread is
+/// blocked, and it answers until it is destroyed; its connections are not
+/// sessions. Make it in the manager's thread, after the manager, so that it
+/// is destroyed first.
 class CANSTOP_NETWORK_EXPORT HealthProbe : public QObject
 {
     Q_OBJECT

@@ -41,8 +41,8 @@ class LifecycleManagerPrivate;
 /// Threads: the manager lives in the main thread, and every function here
 /// belongs to it, except the ones marked thread-safe: requestShutdown(),
 /// trackSession(), holdSession(), trackFuture(), stopToken(),
-/// activeSessions() and instance() (which makes a manager only in the main
-/// thread). Properties change, and signals
+/// activeSessions(), shutdownPhase(), metrics() and instance() (which makes
+/// a manager only in the main thread). Properties change, and signals
 /// are emitted, in the main thread only.
 class CANSTOP_LIFECYCLE_EXPORT LifecycleManager : public QObject
 {
@@ -80,6 +80,13 @@ public:
         Cancel ///< cancels it (QFuture::cancel()), then waits for its work to return
     };
     Q_ENUM(FutureAtShutdown)
+
+    /// How metrics() writes its families.
+    enum class MetricsFormat {
+        Prometheus, ///< the Prometheus text format, version 0.0.4
+        OpenMetrics ///< OpenMetrics 1.0.0, without its closing "# EOF"
+    };
+    Q_ENUM(MetricsFormat)
 
     /// The shutdown's budget unless setShutdownTimeout() says otherwise.
     static constexpr std::chrono::milliseconds DefaultShutdownTimeout{30000};
@@ -368,6 +375,10 @@ public:
     /// Why the shutdown began ("SIGTERM", "requested", "application quit", or the reason
     /// given to requestShutdownWithReason()); empty before one.
     QString shutdownReason() const;
+    /// Thread-safe. The phase the running shutdown is in, as /metrics names
+    /// it: "announce", "lame_duck", "services", "sessions" or
+    /// "late_services"; empty before and after one.
+    QString shutdownPhase() const;
     /// Milliseconds left of the deadline while stopping (updated four times a
     /// second, for display), 0 after, -1 before.
     int remainingMs() const;
@@ -408,6 +419,15 @@ public:
 
     /// The last shutdown's report; invalid until one has finished.
     ShutdownReport report() const;
+
+    /// The lifecycle's metrics, each described in the deployment guide:
+    /// readiness, state, sessions, services with their restarts and
+    /// failures, the last shutdown's phases, the version and the start
+    /// time. Any thread, even while the manager's is blocked. HealthProbe
+    /// serves them at /metrics with the graceful servers'; an exporter of
+    /// the application's own appends them to its families (in OpenMetrics,
+    /// before its "# EOF").
+    QByteArray metrics(MetricsFormat format = MetricsFormat::Prometheus) const;
 
     /// The code the process should exit with, given what exec() returned:
     ///     return lifecycle.exitCode(app.exec());

@@ -12,6 +12,7 @@
 #include "trackedfuture_p.h"
 
 #include <QCoreApplication>
+#include <QMetaEnum>
 #include <QThread>
 
 #include <algorithm>
@@ -30,7 +31,9 @@ LifecycleManagerPrivate::LifecycleManagerPrivate(LifecycleManager *manager)
       readiness([this] { return hardStop.terminationSignalled(); }), exitPath([this] {
           request(0, QStringLiteral("application quit"));
           return deadline;
-      })
+      }),
+      metrics(LifecycleMetrics::keys(QMetaEnum::fromType<State>()),
+              LifecycleMetrics::keys(QMetaEnum::fromType<ShutdownReport::Phase>()))
 {}
 
 bool LifecycleManagerPrivate::shutdownBegun() const
@@ -47,6 +50,29 @@ std::optional<int> LifecycleManagerPrivate::reportCode() const
 bool LifecycleManagerPrivate::isInManagerThread() const
 {
     return QThread::currentThread() == q_ptr->thread();
+}
+
+void LifecycleManagerPrivate::publishMetrics()
+{
+    LifecycleMetrics::Snapshot snapshot;
+    snapshot.state = int(state.valueBypassingBindings());
+    snapshot.runningServices = runningServices.valueBypassingBindings();
+    for (const ServiceEntry *entry : services.entries())
+        snapshot.services.push_back({entry->name(), entry->restarts(), entry->failures()});
+    snapshot.deadlineNs = deadline.isForever() ? -1 : deadline.deadlineNSecs();
+    const QMetaEnum steps = QMetaEnum::fromType<ShutdownSequence::Step>();
+    if (const QByteArray step = LifecycleMetrics::snakeCase(steps.valueToKey(int(sequence.step())));
+        metrics.isPhase(step))
+        snapshot.phase = step;
+    if (const ShutdownReport &report = sequence.report(); report.isValid()) {
+        const QMetaEnum phases = QMetaEnum::fromType<ShutdownReport::Phase>();
+        for (int i = 0; i < phases.keyCount(); ++i)
+            snapshot.phaseMs.append({LifecycleMetrics::snakeCase(phases.key(i)),
+                                     report.phaseMs(ShutdownReport::Phase(phases.value(i)))});
+        snapshot.sessionsDrained = report.sessionsDrained();
+        snapshot.sessionsAbandoned = report.sessionsAbandoned();
+    }
+    metrics.publish(std::move(snapshot));
 }
 
 // ---- services ---------------------------------------------------------------
@@ -280,6 +306,11 @@ LifecycleManager::LifecycleManager(QObject *parent)
         Q_EMIT d->q_func()->runningServicesChanged(running, {});
     });
     connect(&d->services, &ServiceRegistry::ended, &d->sequence, &ShutdownSequence::serviceEnded);
+    connect(&d->services, &ServiceRegistry::countsChanged, this, [d] { d->publishMetrics(); });
+    connect(this, &LifecycleManager::runningServicesChanged, this, [d] { d->publishMetrics(); });
+    connect(this, &LifecycleManager::stateChanged, this, [d] { d->publishMetrics(); });
+    connect(&d->sequence, &ShutdownSequence::stepChanged, this, [d] { d->publishMetrics(); });
+    d->publishMetrics();
     d->services.setNeverStarted(
         [this](const QThreadPool *pool) { return TrackedFuture::endNeverStarted(this, pool); });
     connect(&d->services, &ServiceRegistry::childPidsChanged, this,
@@ -633,6 +664,27 @@ void LifecycleManager::reportReloadFailure(const QString &error)
     Q_ASSERT(d->isInManagerThread());
     qCWarning(lcLifecycle, "reload failed: %ls", qUtf16Printable(error));
     d->readiness.reloadFailed(error);
+}
+
+QString LifecycleManager::shutdownPhase() const
+{
+    return QString::fromLatin1(d_func()->metrics.phase());
+}
+
+QByteArray LifecycleManager::metrics(MetricsFormat format) const
+{
+    Q_D(const LifecycleManager);
+    LifecycleMetrics::Live live;
+    live.ready = d->readiness.isReadyNow();
+    live.shuttingDown = d->claimed || d->hardStop.terminationSignalled();
+    live.sessions = d->gate->count();
+    live.sessionsEntered = d->gate->entered();
+    live.sessionsRefused = d->gate->refused();
+    live.nowNs = QDeadlineTimer::current().deadlineNSecs();
+    MetricsText text(format == MetricsFormat::OpenMetrics ? MetricsText::Format::OpenMetrics
+                                                          : MetricsText::Format::Prometheus);
+    d->metrics.write(text, live);
+    return text.text();
 }
 
 ShutdownReport LifecycleManager::report() const

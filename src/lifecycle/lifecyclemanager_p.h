@@ -7,6 +7,7 @@
 
 #include "exitpath_p.h"
 #include "hardstop_p.h"
+#include "lifecyclemetrics_p.h"
 #include "readiness_p.h"
 #include "reportfile_p.h"
 #include "savestep_p.h"
@@ -57,6 +58,8 @@ public:
     void reload();
     void setUpUpgrades();
     void onReadyChanged(bool ready);
+    // Hands what changed to the metrics' snapshot.
+    void publishMetrics();
     void handOver(qint64 pid);
     QList<UpgradeLaunch::Listener> sharedListeners() const;
     QString statusLine() const;
@@ -106,6 +109,8 @@ public:
     std::vector<SharedListener> listeners;
     QString pidFile;
     bool pidFileWritten = false;
+
+    LifecycleMetrics metrics;
 
     std::atomic<bool> claimed{false};
     QDeadlineTimer deadline = QDeadlineTimer::Forever;

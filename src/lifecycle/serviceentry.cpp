@@ -305,6 +305,8 @@ int ServiceEntry::countSince(QList<qint64> &times) const
 void ServiceEntry::supervise(const QString &error)
 {
     m_lastError = error;
+    ++m_failureCount;
+    Q_EMIT countsChanged();
     m_failures.append(m_clock.elapsed());
     const int recent = countSince(m_failures);
     if (!m_supervising) {
@@ -353,6 +355,7 @@ void ServiceEntry::restart()
         old->deleteLater();
     m_owned = true;
     ++m_restarts;
+    Q_EMIT countsChanged();
     m_restartTimes.append(m_clock.elapsed());
     qCInfo(lcServices, "service \"%ls\" restarted (%d restart(s) so far)", qUtf16Printable(m_name),
            m_restarts);

@@ -49,6 +49,8 @@ public:
     const ServiceOptions &options() const { return m_options; }
     bool isRunning() const { return m_running; }
     int restarts() const { return m_restarts; }
+    // Every time it failed or ended on its own, restarted or not.
+    int failures() const { return m_failureCount; }
     const QString &lastError() const { return m_lastError; }
     // How its child process ended, or how it is being ended; for a pool,
     // what it removed or left running; empty for other services.
@@ -86,6 +88,8 @@ Q_SIGNALS:
     void runningChanged(bool running);
     // Its child process started or ended (childPid()).
     void childChanged();
+    // failures() or restarts() went up.
+    void countsChanged();
     // Stopping is over: the service stopped, finished or was destroyed.
     void ended();
     // The restart policy gave up and asks for a shutdown (shutdownOnGiveUp).
@@ -123,6 +127,7 @@ private:
     QList<QMetaObject::Connection> m_connections;
 
     int m_restarts = 0;
+    int m_failureCount = 0;
     QString m_lastError;
     QList<qint64> m_failures; // ms on m_clock, newest last
     QList<qint64> m_restartTimes;

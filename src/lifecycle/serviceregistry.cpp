@@ -47,10 +47,12 @@ bool ServiceRegistry::add(QObject *service, const ServiceOptions &options)
     m_entries.push_back(entry);
     connect(entry, &ServiceEntry::runningChanged, this, &ServiceRegistry::countRunning);
     connect(entry, &ServiceEntry::childChanged, this, &ServiceRegistry::childPidsChanged);
+    connect(entry, &ServiceEntry::countsChanged, this, &ServiceRegistry::countsChanged);
     connect(entry, &ServiceEntry::ended, this, [this, entry] { Q_EMIT ended(entry); });
     connect(entry, &ServiceEntry::gaveUp, this, [this, entry] { Q_EMIT gaveUp(entry->name()); });
     qCDebug(lcServices, "service \"%ls\" added", qUtf16Printable(entry->name()));
     countRunning(); // a QObject service counts as running from the start
+    Q_EMIT countsChanged();
     if (entry->childPid() != 0)
         Q_EMIT childPidsChanged();
     if (m_started)

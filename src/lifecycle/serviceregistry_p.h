@@ -43,6 +43,8 @@ public:
 Q_SIGNALS:
     void runningChanged(int running);
     void childPidsChanged();
+    // A service was added, or its failures or restarts went up.
+    void countsChanged();
     void ended(canstop::ServiceEntry *entry);
     // Its restart policy gave up on it: a shutdown is due.
     void gaveUp(const QString &name);

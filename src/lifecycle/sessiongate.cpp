@@ -44,6 +44,7 @@ SessionGate::TrackResult SessionGate::track(QObject *session)
         if (QString name = session->objectName(); !name.isEmpty())
             m_names.emplace(session, std::move(name));
         m_count.fetch_add(1, std::memory_order_acq_rel);
+        m_entered.fetch_add(1, std::memory_order_relaxed);
     }
     m_watcher.watch(session);
     changed();
@@ -83,6 +84,7 @@ quint64 SessionGate::hold(const QString &what, quint64 parent)
         id = m_nextId++;
         m_held.insert(id, what);
         m_count.fetch_add(1, std::memory_order_acq_rel);
+        m_entered.fetch_add(1, std::memory_order_relaxed);
     }
     changed();
     return id;

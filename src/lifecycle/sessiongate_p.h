@@ -67,6 +67,9 @@ public:
     // Returns the number of sessions still open at the moment of closing.
     int close();
     int count() const { return m_count.load(std::memory_order_acquire); }
+    // Sessions that ever entered, and those refused: counters for metrics.
+    quint64 entered() const { return m_entered.load(std::memory_order_relaxed); }
+    int refused() const { return m_refusals.load(std::memory_order_relaxed); }
 
     // `onChange` is called, from whatever thread changed the count, once per
     // burst: it is not called again until acknowledgeChange(). A change in
@@ -112,6 +115,7 @@ private:
     bool m_closed = false;
     std::atomic<int> m_count{0};
     std::atomic<int> m_refusals{0};
+    std::atomic<quint64> m_entered{0};
 
     std::mutex m_notifyMutex; // guards m_onChange against the manager going away
     std::function<void()> m_onChange;

@@ -148,6 +148,7 @@ void ShutdownSequence::enter(Step next)
         m_report.d->phaseMs[static_cast<size_t>(*phase)] = m_stepClock.restart();
     m_step = next;
     publishPending();
+    Q_EMIT stepChanged();
 }
 
 void ShutdownSequence::queueServices(bool late)

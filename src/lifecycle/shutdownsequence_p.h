@@ -62,6 +62,7 @@ public:
     QString pendingDescription() const;
 
 Q_SIGNALS:
+    void stepChanged();
     void drainStarted();
     void finished(const canstop::ShutdownReport &report);
 

@@ -6,6 +6,7 @@
 #include "httpsocket_p.h"
 #include "lingerset_p.h"
 #include "logging_p.h"
+#include "servermetrics_p.h"
 
 #include <QEvent>
 #include <QScopedValueRollback>
@@ -63,13 +64,21 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
         m_roll->guards.insert(this);
         ++m_roll->pending;
     }
+    if (ServerStats *stats = m_roll->stats.get()) {
+        ++stats->accepted;
+        ++stats->open;
+    }
     watchSocket();
     m_lastActivity.start();
     m_socket.setReadBufferSize(m_options.maxPendingInput());
     const int sendBuffer = static_cast<int>(m_options.maxPendingOutput());
     ::setsockopt(m_socket.descriptor(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
-    if (m_http)
+    if (m_http) {
         m_http->watchReads(readNotifier());
+        if (m_roll->stats)
+            connect(m_http, &HttpExchange::busyMayHaveChanged, this, &ConnectionGuard::countBusy);
+        countBusy(); // a request may have begun already
+    }
     if (QSocketNotifier *notifier = readNotifier())
         notifier->installEventFilter(this); // before the HTTP socket's: it sees reads only
     refillReserve();
@@ -79,6 +88,7 @@ ConnectionGuard::ConnectionGuard(SocketAccess socket, SessionToken token, QObjec
 ConnectionGuard::~ConnectionGuard()
 {
     lingerNow(); // its close_notify never sent: a FIN without it
+    markClosed();
     const std::lock_guard lock(m_roll->mutex);
     m_roll->guards.remove(this);
     if (!m_taken)
@@ -108,7 +118,7 @@ void ConnectionGuard::watchSocket()
         m_onDisconnected = m_socket.onDisconnected(this, [this] {
             if (m_stage == Stage::Closed)
                 return lingerNow(); // handed over: the linger holds the session
-            m_stage = Stage::Closed;
+            markClosed();
             m_token.reset(); // closed by the application or the peer: the session is over
         });
     }
@@ -129,6 +139,7 @@ ConnectionGuard *ConnectionGuard::of(QIODevice *socket, const QObject *server)
 void ConnectionGuard::setMode(Mode mode)
 {
     m_mode = mode;
+    countBusy();
     watchSocket();
     check();
 }
@@ -248,7 +259,7 @@ qint64 ConnectionGuard::silentForMs() const
 
 void ConnectionGuard::shed()
 {
-    m_stage = Stage::Closed;
+    markClosed();
     m_token.reset();
     m_socket.closeByQt(); // nothing to send or read: a FIN, the descriptor closed now
 }
@@ -259,6 +270,7 @@ void ConnectionGuard::cutOff(const char *when)
         m_linger.cut = QStringLiteral("its TLS close_notify never sent");
         qCWarning(lcNetwork, "%ls closed %s: %ls", qUtf16Printable(m_socket.name()), when,
                   qUtf16Printable(m_linger.cut));
+        countCutOff();
         m_socket.abort();
         return lingerNow();
     }
@@ -281,8 +293,41 @@ void ConnectionGuard::cutOff(const char *when)
     if (!cut.isEmpty()) {
         qCWarning(lcNetwork, "%ls closed %s: %ls", qUtf16Printable(m_socket.name()), when,
                   qUtf16Printable(cut.join(QStringLiteral(", "))));
+        countCutOff();
     }
     handOver(true, cut.join(QStringLiteral(", ")));
+}
+
+void ConnectionGuard::markClosed()
+{
+    if (m_stage == Stage::Closed)
+        return;
+    m_stage = Stage::Closed;
+    countBusy();
+    if (ServerStats *stats = m_roll->stats.get()) {
+        --stats->open;
+        if (stats->draining)
+            ++stats->closedInDrain;
+    }
+}
+
+void ConnectionGuard::countBusy()
+{
+    // The stage first: once closed, the exchange may be gone (a sibling).
+    const bool busy =
+        m_stage != Stage::Closed &&
+        (m_mode == Mode::Busy || (m_mode == Mode::Auto && m_http && m_http->isBusy()));
+    if (busy == m_countedBusy)
+        return;
+    m_countedBusy = busy;
+    if (ServerStats *stats = m_roll->stats.get())
+        stats->busy += busy ? 1 : -1;
+}
+
+void ConnectionGuard::countCutOff()
+{
+    if (ServerStats *stats = m_roll->stats.get())
+        ++stats->cutOff;
 }
 
 bool ConnectionGuard::closeGracefully(QIODevice *socket)
@@ -422,7 +467,7 @@ void ConnectionGuard::handOver(bool dropOutput, const QString &cut)
     }
     const bool inDrain = m_stage == Stage::Draining || m_stage == Stage::ClosingInDrain ||
                          m_stage == Stage::WriteShut;
-    m_stage = Stage::Closed;
+    markClosed();
     // Take the descriptor over, then let Qt close its own: the connection
     // lives on in the copy, which the linger closes without a reset.
     const int fd = copyDescriptor(m_socket.descriptor());

@@ -28,6 +28,7 @@ namespace canstop {
 
 class ConnectionGuard;
 class HttpExchange;
+class ServerStats;
 
 // The guards of one server's connections (or one worker thread's). A guard
 // joins it when it is made and leaves it from its destructor, which no
@@ -38,7 +39,8 @@ struct ConnectionRoll
 {
     std::mutex mutex;
     QSet<ConnectionGuard *> guards;
-    qsizetype pending = 0; // not yet taken by the application
+    qsizetype pending = 0;              // not yet taken by the application
+    std::shared_ptr<ServerStats> stats; // set before the first guard; may be null
 };
 
 // Watches one accepted socket (TCP or local), as its child: holds its
@@ -121,6 +123,12 @@ private:
     bool headTooSlow();
     // Closes it now, naming what that cuts off (which makes it abandoned).
     void cutOff(const char *when);
+    void countCutOff();
+    // Closed for Qt (handed to the linger, or closed): no longer open.
+    void markClosed();
+    // Counts it busy in the server's numbers while it serves a request (HTTP)
+    // or is marked busy, and not once closed.
+    void countBusy();
     // Hands the descriptor handOver() copied to the linger, if it has not yet.
     void lingerNow();
 
@@ -140,6 +148,7 @@ private:
     bool m_readsPaused = false; // by the guard (Qt pauses them too, for its own reasons)
     bool m_carried = false;     // a byte read or written
     bool m_finFirst = false;    // in drain(..., Fin::First)
+    bool m_countedBusy = false; // in ServerStats::busy
     QDeadlineTimer m_lingerEnd = QDeadlineTimer::Forever; // the drain's
     // The linger handOver() decided on, until it is started (at once, or
     // once Qt has sent TLS close_notify).

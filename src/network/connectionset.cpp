@@ -4,6 +4,7 @@
 #include "connectionset_p.h"
 
 #include "queuedcall_p.h"
+#include "servermetrics_p.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
@@ -13,8 +14,10 @@
 
 namespace canstop {
 
-ConnectionSet::ConnectionSet(QObject *server, QObject *context) : m_server(server)
+ConnectionSet::ConnectionSet(QObject *server, QObject *context, std::shared_ptr<ServerStats> stats)
+    : m_server(server)
 {
+    m_roll->stats = std::move(stats);
     if (!context)
         context = server;
     m_drainStep.setInterval(0);
@@ -140,6 +143,8 @@ qsizetype ConnectionSet::startDraining(QDeadlineTimer deadline)
     }
     m_toDrain = inOrder();
     const qsizetype count = m_toDrain.size();
+    if (m_roll->stats)
+        m_roll->stats->draining = true;
     drainNextBatch();
     return count;
 }

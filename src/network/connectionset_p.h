@@ -37,8 +37,10 @@ public:
     static constexpr std::chrono::milliseconds DrainSlice{20};
 
     // `server` is the guards' owner; `context`, the timers' (by default
-    // `server`), lives in the thread of the connections.
-    explicit ConnectionSet(QObject *server, QObject *context = nullptr);
+    // `server`), lives in the thread of the connections; `stats`, the
+    // server's numbers, if it has them.
+    explicit ConnectionSet(QObject *server, QObject *context = nullptr,
+                           std::shared_ptr<ServerStats> stats = {});
 
     // An accepted socket: guarded from now on with `options`, pending until taken().
     void add(SocketAccess socket, SessionToken token, const DrainOptions &options);

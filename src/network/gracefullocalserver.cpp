@@ -30,7 +30,7 @@ namespace canstop {
 
 GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *server)
     : q_ptr(server), manager(server, "GracefulLocalServer", [this] { startDraining(); }),
-      connections(server),
+      connections(server, nullptr, stats),
       acceptor(
           server,
           {[this] { return listener(); },
@@ -53,6 +53,16 @@ GracefulLocalServerPrivate::GracefulLocalServerPrivate(GracefulLocalServer *serv
         acceptor.abandonQueue();
         closeListener();
     });
+    QObject::connect(server, &QObject::objectNameChanged, server, [this] { enterMetrics(); });
+}
+
+void GracefulLocalServerPrivate::enterMetrics()
+{
+    Q_Q(GracefulLocalServer);
+    if (!q->isListening())
+        return;
+    stats->setName(q->objectName().isEmpty() ? q->fullServerName() : q->objectName());
+    ServerMetrics::enter(stats);
 }
 
 void GracefulLocalServerPrivate::startDraining()
@@ -384,6 +394,7 @@ bool GracefulLocalServer::listen(const QString &name)
             d->path = path;
             d->file = SocketFile(path);
             d->adopt(fd);
+            d->enterMetrics();
             return true;
         }
     }
@@ -395,6 +406,7 @@ bool GracefulLocalServer::listen(const QString &name)
         d->file = SocketFile(d->path);
     else
         d->acceptor.takeOver();
+    d->enterMetrics();
     return true;
 }
 
@@ -412,6 +424,7 @@ bool GracefulLocalServer::listen(qintptr socketDescriptor)
     d->nameFromSocket(fd);
     d->file = SocketFile(d->path);
     d->adopt(fd);
+    d->enterMetrics();
     return true;
 }
 
@@ -431,6 +444,7 @@ bool GracefulLocalServer::listenInherited(const QString &name)
     d->nameFromSocket(fd);
     d->adopt(fd);
     d->share();
+    d->enterMetrics();
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include "acceptor_p.h"
 #include "connectionset_p.h"
 #include "managerlink_p.h"
+#include "servermetrics_p.h"
 
 QT_BEGIN_NAMESPACE
 class QSocketNotifier;
@@ -57,6 +58,9 @@ public:
     // the socket's other holder (the service manager, a new instance).
     bool leavesQueue() const;
     void share();
+    // Listening: its numbers go to /metrics, under its objectName() or
+    // else its full server name.
+    void enterMetrics();
 
     GracefulLocalServer *const q_ptr;
     ManagerLink manager;
@@ -70,6 +74,7 @@ public:
     bool stored = false;
     bool draining = false;
     DrainOptions options; // each connection takes a copy
+    const std::shared_ptr<ServerStats> stats = std::make_shared<ServerStats>();
     ConnectionSet connections;
     Acceptor acceptor; // last: its hooks use the members above
 };

@@ -43,7 +43,7 @@ int kernelListenBacklog()
 
 GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
     : q_ptr(server), manager(server, "GracefulTcpServer", [this] { startDraining(); }),
-      connections(server),
+      connections(server, nullptr, stats),
       acceptor(
           server,
           {[server] { return int(server->socketDescriptor()); },
@@ -68,6 +68,7 @@ GracefulTcpServerPrivate::GracefulTcpServerPrivate(GracefulTcpServer *server)
 {
     connections.setBeforeClosingRemaining([this] { closeListenerAtDeadline(); });
     server->setListenBacklogSize(kernelListenBacklog());
+    QObject::connect(server, &QObject::objectNameChanged, server, [this] { enterMetrics(); });
 }
 
 void GracefulTcpServerPrivate::startDraining()
@@ -129,6 +130,22 @@ void GracefulTcpServerPrivate::share()
         lifecycle->shareListener(q, int(q->socketDescriptor()),
                                  name.isEmpty() ? QStringLiteral("tcp") : name);
     }
+}
+
+void GracefulTcpServerPrivate::enterMetrics()
+{
+    Q_Q(GracefulTcpServer);
+    if (!q->objectName().isEmpty()) {
+        stats->setName(q->objectName());
+    } else if (q->isListening()) {
+        const QHostAddress address = q->serverAddress();
+        const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                                 : address.toString();
+        stats->setName(host + QLatin1Char(':') + QString::number(q->serverPort()));
+    }
+    if (q->isListening())
+        ServerMetrics::enter(stats);
 }
 
 void GracefulTcpServerPrivate::closeListener()
@@ -288,7 +305,7 @@ bool GracefulTcpServer::serveInThreads(int threads, const std::function<void(QTc
         return false;
     }
     for (int i = 0; i < threads; ++i) {
-        auto worker = std::make_unique<WorkerThread>(this, serve);
+        auto worker = std::make_unique<WorkerThread>(this, serve, d->stats);
         worker->setObjectName(QStringLiteral("canstop worker %1").arg(i + 1));
         worker->startServing();
         d->workers.push_back(std::move(worker));
@@ -357,6 +374,7 @@ void GracefulTcpServer::childEvent(QChildEvent *event)
         d->acceptor.childAdded([d] {
             d->manager.resolve();
             d->share();
+            d->enterMetrics();
         });
 }
 
@@ -376,6 +394,7 @@ bool GracefulTcpServer::listen(const QHostAddress &address, quint16 port)
     }
     d->acceptor.takeOver();
     d->share();
+    d->enterMetrics();
     return true;
 }
 
@@ -396,6 +415,7 @@ bool GracefulTcpServer::listenInherited(const QString &name)
     d->listenerName = name;
     d->acceptor.takeOver();
     d->share();
+    d->enterMetrics();
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include "acceptor_p.h"
 #include "connectionset_p.h"
 #include "managerlink_p.h"
+#include "servermetrics_p.h"
 #include "tlshandshakes_p.h"
 #include "workerthread_p.h"
 
@@ -31,6 +32,9 @@ public:
     int kernelQueueLength() const;
     // Shares the listener with an upgrade's new instance.
     void share();
+    // Listening: its numbers go to /metrics, under its objectName() or
+    // else the address it listens on.
+    void enterMetrics();
     // Whether the kernel's queue is left on the socket at the drain: a
     // service manager holds it, or an upgrade's new instance serves it.
     bool leavesQueue() const;
@@ -44,6 +48,7 @@ public:
     QString listenerName;   // as passed or stored; for an upgrade's LISTEN_FDNAMES
     // A GracefulSslServer's: its connections are TLS, pending once encrypted.
     std::shared_ptr<TlsHandshakes> tls;
+    const std::shared_ptr<ServerStats> stats = std::make_shared<ServerStats>();
     ConnectionSet connections;
     std::vector<std::unique_ptr<WorkerThread>> workers; // from serveInThreads()
     size_t nextWorker = 0;

@@ -8,7 +8,9 @@
 
 #include "inheritedsockets_p.h"
 #include "logging_p.h"
+#include "metricstext_p.h"
 #include "probeserver_p.h"
+#include "servermetrics_p.h"
 
 #include <QDeadlineTimer>
 #include <QJsonDocument>
@@ -59,6 +61,7 @@ QByteArray HealthProbePrivate::body(bool ready) const
     const char *stateName = QMetaEnum::fromType<LifecycleManager::State>().valueToKey(state);
     QJsonObject json{{QStringLiteral("ready"), ready},
                      {QStringLiteral("state"), QString::fromLatin1(stateName).toLower()},
+                     {QStringLiteral("phase"), lifecycle ? lifecycle->shutdownPhase() : QString()},
                      {QStringLiteral("sessions"), lifecycle ? lifecycle->activeSessions() : 0},
                      {QStringLiteral("remainingMs"), remaining},
                      {QStringLiteral("lastTurnMs"), (nowNs() - lastTurnNs) / 1000000}};
@@ -67,9 +70,12 @@ QByteArray HealthProbePrivate::body(bool ready) const
 
 // The HTTP server answers on a thread of its own, reading only atomics and
 // the manager's thread-safe calls.
-ProbeServer::Answer HealthProbePrivate::answer(const QByteArray &path) const
+ProbeServer::Answer HealthProbePrivate::answer(const ProbeServer::Request &request) const
 {
     std::lock_guard lock(answering);
+    const QByteArray &path = request.path;
+    if (path == "/metrics")
+        return metrics(request.accept);
     const bool ready = lifecycle && lifecycle->isReady();
     if (path == "/readyz")
         return {ready ? 200 : 503, body(ready)};
@@ -78,6 +84,24 @@ ProbeServer::Answer HealthProbePrivate::answer(const QByteArray &path) const
         return {alive ? 200 : 503, body(ready)};
     }
     return {404, QByteArrayLiteral("{\"error\":\"not found\"}\n")};
+}
+
+// OpenMetrics when the scraper asks for it (Prometheus lists it first in
+// its Accept), else the Prometheus text format.
+ProbeServer::Answer HealthProbePrivate::metrics(const QByteArray &accept) const
+{
+    const bool open = accept.toLower().contains("application/openmetrics-text");
+    const auto format = open ? MetricsText::Format::OpenMetrics : MetricsText::Format::Prometheus;
+    QByteArray text;
+    if (lifecycle)
+        text = lifecycle->metrics(open ? LifecycleManager::MetricsFormat::OpenMetrics
+                                       : LifecycleManager::MetricsFormat::Prometheus);
+    MetricsText servers(format);
+    ServerMetrics::write(servers);
+    text += servers.text();
+    if (open)
+        text += "# EOF\n";
+    return {200, text, MetricsText::contentType(format)};
 }
 
 HealthProbe::HealthProbe(LifecycleManager *lifecycle, QObject *parent)
@@ -110,8 +134,8 @@ bool HealthProbe::listen(const QHostAddress &address, quint16 port)
     }
     // Listening here, then moving to the thread before it starts: all of
     // the set-up happens before the thread exists.
-    auto server =
-        std::make_unique<ProbeServer>([d](const QByteArray &path) { return d->answer(path); });
+    auto server = std::make_unique<ProbeServer>(
+        [d](const ProbeServer::Request &request) { return d->answer(request); });
     // An upgrade's socket for this address, rather than the address in use.
     if (const int fd = InheritedSockets::takeListenerAt(address, port);
         fd >= 0 && server->setSocketDescriptor(fd)) {

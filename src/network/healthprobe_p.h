@@ -35,8 +35,9 @@ public:
     static constexpr std::chrono::milliseconds MinHeartbeat{5};
 
     void follow(LifecycleManager *manager);
-    ProbeServer::Answer answer(const QByteArray &path) const;
+    ProbeServer::Answer answer(const ProbeServer::Request &request) const;
     QByteArray body(bool ready) const;
+    ProbeServer::Answer metrics(const QByteArray &accept) const;
 
     HealthProbe *const q_ptr;
     LifecycleManager *lifecycle = nullptr;

@@ -95,6 +95,7 @@ void HttpExchange::frameInput()
         if (event == HttpFramer::Event::Begun) {
             m_carriedRequests = true;
             m_headClock.start();
+            Q_EMIT busyMayHaveChanged();
         } else if (event == HttpFramer::Event::Ended)
             m_unanswered.append(m_requests.method() == "HEAD");
         else if (event == HttpFramer::Event::Garbled)
@@ -131,6 +132,7 @@ QByteArray HttpExchange::frameOutput(const char *data, qint64 size)
             if (!m_unanswered.isEmpty())
                 m_unanswered.removeFirst();
             m_saidClose = m_markedClose;
+            Q_EMIT busyMayHaveChanged();
             break;
         case HttpFramer::Event::Upgraded:
             stopFraming("it switched to another protocol");
@@ -154,6 +156,7 @@ void HttpExchange::stopFraming(const char *why)
     qCDebug(lcNetwork, "connection from %ls:%u: %s; no longer framed%s",
             qUtf16Printable(m_socket->peerAddress().toString()), m_socket->peerPort(), why,
             m_carriedRequests ? ", so busy until its peer closes it or the deadline" : "");
+    Q_EMIT busyMayHaveChanged();
 }
 
 namespace {

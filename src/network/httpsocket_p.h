@@ -65,6 +65,11 @@ public:
     // header is added, as returned (then not null).
     QByteArray frameOutput(const char *data, qint64 size);
 
+Q_SIGNALS:
+    // isBusy() may have changed: a request began, a response ended, or the
+    // framing stopped.
+    void busyMayHaveChanged();
+
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 

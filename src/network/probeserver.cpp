@@ -34,12 +34,13 @@ QByteArray reason(int status)
     return QByteArrayLiteral("Error");
 }
 
-void respond(QTcpSocket *socket, int status, const QByteArray &body, bool withBody = true)
+void respond(QTcpSocket *socket, int status, const QByteArray &body, bool withBody = true,
+             const QByteArray &contentType = QByteArrayLiteral("application/json"))
 {
-    socket->write(
-        "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason(status) +
-        "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
-        "\r\nConnection: close\r\n\r\n" + (withBody ? body : QByteArray()));
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason(status) +
+                  "\r\nContent-Type: " + contentType +
+                  "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                  "\r\nConnection: close\r\n\r\n" + (withBody ? body : QByteArray()));
     socket->disconnectFromHost(); // after the answer is written
 }
 
@@ -97,6 +98,19 @@ ProbeServer::Request ProbeServer::parse(const QByteArray &received)
     if (!target.startsWith('/')) {
         request.is = Request::Is::Bad;
         return request;
+    }
+    // The fields; only Accept matters here, and a line without a colon is
+    // passed over as the fields nobody asked for are.
+    for (qsizetype at = lineEnd + 1; at < headEnd;) {
+        const qsizetype end = received.indexOf('\n', at);
+        const QByteArray field = received.mid(at, end - at);
+        at = end + 1;
+        const qsizetype colon = field.indexOf(':');
+        if (colon < 0 || field.left(colon).compare("accept", Qt::CaseInsensitive) != 0)
+            continue;
+        if (!request.accept.isEmpty())
+            request.accept += ", ";
+        request.accept += field.mid(colon + 1).trimmed();
     }
     const qsizetype query = target.indexOf('?');
     request.is = Request::Is::Complete;
@@ -173,8 +187,8 @@ void ProbeServer::answer(QTcpSocket *socket, const Request &request)
         respond(socket, 404, error("not found"));
         return;
     }
-    const Answer found = m_route(request.path);
-    respond(socket, found.status, found.body, request.method == "GET");
+    const Answer found = m_route(request);
+    respond(socket, found.status, found.body, request.method == "GET", found.contentType);
 }
 
 } // namespace canstop

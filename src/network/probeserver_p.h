@@ -35,9 +35,8 @@ public:
     {
         int status; // 200, 404, 503
         QByteArray body;
+        QByteArray contentType = QByteArrayLiteral("application/json");
     };
-    // Called on the server's thread with the request's path.
-    using Route = std::function<Answer(const QByteArray &path)>;
 
     static constexpr int MaxRequestBytes = 8192;
     static constexpr int RequestTimeoutMs = 5000;
@@ -49,8 +48,11 @@ public:
         enum class Is { Incomplete, TooLarge, Bad, Complete } is = Is::Incomplete;
         QByteArray method; // when Complete
         QByteArray path;   // the target's path, without its query
+        QByteArray accept; // the Accept header's value (several joined with ", ")
     };
     static Request parse(const QByteArray &received);
+    // Called on the server's thread with a complete GET or HEAD request.
+    using Route = std::function<Answer(const Request &request)>;
 
     explicit ProbeServer(Route route, QObject *parent = nullptr);
 

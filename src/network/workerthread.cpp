@@ -39,8 +39,8 @@ struct Handover
 
 } // namespace
 
-WorkerThread::WorkerThread(QObject *server, Serve serve)
-    : m_server(server), m_serve(std::move(serve))
+WorkerThread::WorkerThread(QObject *server, Serve serve, std::shared_ptr<ServerStats> stats)
+    : m_server(server), m_serve(std::move(serve)), m_stats(std::move(stats))
 {}
 
 WorkerThread::~WorkerThread()
@@ -60,7 +60,7 @@ void WorkerThread::startServing()
 void WorkerThread::run()
 {
     QObject context; // parent of the connections: they end with the thread
-    ConnectionSet connections(m_server, &context);
+    ConnectionSet connections(m_server, &context, m_stats);
     {
         const std::lock_guard lock(m_mutex);
         m_context = &context;

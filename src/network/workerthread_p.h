@@ -23,6 +23,7 @@ namespace canstop {
 class TlsHandshakes;
 
 class ConnectionSet;
+class ServerStats;
 
 // One of a server's worker threads: its own event loop, and its share of
 // the server's connections, guarded and drained as the server's.
@@ -31,7 +32,8 @@ class WorkerThread : public QThread
 public:
     using Serve = std::function<void(QTcpSocket *)>;
 
-    WorkerThread(QObject *server, Serve serve);
+    // `stats`: the server's numbers, which its connections here count into.
+    WorkerThread(QObject *server, Serve serve, std::shared_ptr<ServerStats> stats);
     // Ends the event loop; what is still connected is closed with it.
     ~WorkerThread() override;
 
@@ -52,6 +54,7 @@ protected:
 private:
     QObject *const m_server;
     const Serve m_serve;
+    const std::shared_ptr<ServerStats> m_stats;
     // Guards m_context and m_connections, which live in run(), for the
     // server's thread: nothing is posted to them once they are gone.
     std::mutex m_mutex;

@@ -26,6 +26,9 @@ GracefulWebSocketServerPrivate::GracefulWebSocketServerPrivate(GracefulWebSocket
 {
     // The client's close frame comes before its FIN: wait for both.
     tcp->setAwaitPeerClose(true);
+    // Its name is its TCP server's: in /metrics and for an upgrade's listener.
+    QObject::connect(server, &QObject::objectNameChanged, tcp,
+                     [tcp = tcp](const QString &name) { tcp->setObjectName(name); });
     QObject::connect(tcp, &QTcpServer::newConnection, &context, [this] { takeConnections(); });
     QObject::connect(tcp, &GracefulTcpServer::drainingStarted, &context,
                      [this] { startDraining(); });

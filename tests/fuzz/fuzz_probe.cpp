@@ -2,9 +2,10 @@
 // SPDX-License-Identifier: MIT
 
 // The health probe's request parser, on what a peer has sent so far. A
-// complete request has a method and a path that begins with '/' and holds
-// no query; what follows its head changes nothing; a prefix that is
-// already complete is the same request; "too large" only past the limit.
+// complete request has a method, a path that begins with '/' and holds
+// no query, and an Accept value within one line; what follows its head
+// changes nothing; a prefix that is already complete is the same request;
+// "too large" only past the limit.
 #include "probeserver_p.h"
 
 #include <QByteArray>
@@ -20,7 +21,7 @@ namespace {
 
 bool same(const ProbeServer::Request &a, const ProbeServer::Request &b)
 {
-    return a.is == b.is && a.method == b.method && a.path == b.path;
+    return a.is == b.is && a.method == b.method && a.path == b.path && a.accept == b.accept;
 }
 
 } // namespace
@@ -34,6 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (request.is == Is::Complete) {
         if (request.method.isEmpty() || !request.path.startsWith('/') || request.path.contains('?'))
             __builtin_trap();
+        if (request.accept.contains('\n'))
+            __builtin_trap(); // a field's value runs into the next line
         if (!same(ProbeServer::parse(received + "\r\nX-After: 1\r\n\r\n"), request))
             __builtin_trap(); // what follows the head changed the request
     }

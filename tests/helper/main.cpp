@@ -45,6 +45,14 @@ Q_SIGNALS:
     void stopped();
 };
 
+// Stops as soon as it is asked.
+class Steady : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void stop() {}
+};
+
 // Fails as soon as it starts.
 class Failing : public QObject
 {
@@ -124,6 +132,9 @@ int main(int argc, char **argv)
             return 2;
         std::cout << "pid " << QCoreApplication::applicationPid() << std::endl;
     }
+    // After the shutdown the process stays, its probe answering.
+    if (qEnvironmentVariableIsSet("CANSTOP_HELPER_STAY"))
+        lifecycle.setAutoExit(false);
     canstop::HealthProbe health(&lifecycle);
     if (qEnvironmentVariableIsSet("CANSTOP_HELPER_HEALTH")) {
         health.setLivenessBound(std::chrono::milliseconds(300));
@@ -245,6 +256,19 @@ int main(int argc, char **argv)
         options.name = QStringLiteral("failing");
         options.restart.factory = [] { return new Failing; };
         options.restart.maxRestarts = 2;
+        options.restart.backoff = std::chrono::milliseconds(10);
+        if (!lifecycle.addService(&failing, options))
+            return 2;
+    } else if (mode == "flaky") {
+        // Fails twice, then runs: two failures, two restarts. Its name has
+        // every character that a metric's label must escape.
+        canstop::ServiceOptions options;
+        options.name = QStringLiteral("flaky \"one\" \\ two\nthree");
+        options.restart.factory = [] {
+            static int made = 0;
+            return ++made < 2 ? static_cast<QObject *>(new Failing) : new Steady;
+        };
+        options.restart.maxRestarts = 5;
         options.restart.backoff = std::chrono::milliseconds(10);
         if (!lifecycle.addService(&failing, options))
             return 2;
